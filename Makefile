@@ -1,0 +1,113 @@
+# Reloader load-test framework: build, test, and the load-test pipeline.
+# `make` builds every tool into bin/; `make test` runs the whole suite; `make report`
+# regenerates reports from cached results. See README.md.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+.SUFFIXES:
+MAKEFLAGS += --no-builtin-rules
+.SECONDEXPANSION:
+
+CC ?= cc
+ifeq ($(origin CC),default)
+CC := cc
+endif
+OPT ?= -O2
+CFLAGS ?= $(OPT) -g
+WARN := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CPPFLAGS += -Itools/lib -D_GNU_SOURCE
+LDLIBS := -ljq -lyaml -lcurl -lm
+
+# SAN=1 builds everything with AddressSanitizer + UndefinedBehaviorSanitizer into build/san.
+ifneq ($(SAN),)
+BUILD := build/san
+BIN := build/san/bin
+CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+else
+BUILD := build/rel
+BIN := bin
+endif
+
+TOOLS := $(patsubst tools/%/main.c,%,$(wildcard tools/*/main.c))
+LIB_OBJ := $(patsubst tools/%.c,$(BUILD)/%.o,$(wildcard tools/lib/*.c))
+LIBA := $(BUILD)/libloadtest.a
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
+
+.PHONY: all
+all: $(addprefix $(BIN)/,$(TOOLS))
+
+$(BUILD)/%.o: tools/%.c | $$(@D)/
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/unit/%.o: tests/unit/%.c | $$(@D)/
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBA): $(LIB_OBJ)
+	rm -f $@+
+	ar rcs $@+ $^
+	mv $@+ $@
+
+define tool_rule
+$(BIN)/$(1): $(patsubst tools/%.c,$(BUILD)/%.o,$(wildcard tools/$(1)/*.c)) $(LIBA) | $(BIN)/
+	$$(CC) $$(LDFLAGS) -o $$@+ $$^ $$(LDLIBS)
+	mv $$@+ $$@
+endef
+$(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
+
+$(BUILD)/unit/%: $(BUILD)/unit/%.o $(LIBA)
+	$(CC) $(LDFLAGS) -o $@+ $^ $(LDLIBS)
+	mv $@+ $@
+
+.PRECIOUS: %/
+%/:
+	mkdir -p $@
+
+-include $(shell find build -name '*.d' 2>/dev/null)
+
+# ---- tests ----
+BATS ?= bats
+BATS_FILES ?= $(sort $(wildcard tests/*.bats))
+
+.PHONY: unit bats test test-san check
+unit: $(UNIT_BIN)
+	@for t in $^; do echo "# $$t"; $$t; done
+
+bats: all
+	LOADTEST_BIN=$(CURDIR)/$(BIN) LOADTEST_SAN=$(SAN) $(BATS) --print-output-on-failure $(BATS_FILES)
+
+check: unit bats
+
+# The whole suite, then again under ASan+UBSan.
+test:
+	$(MAKE) check
+	$(MAKE) SAN=1 check
+
+test-san:
+	$(MAKE) SAN=1 check
+
+# ---- reports from cached results (no cluster, no network) ----
+RESULTS_DIR ?= ./results
+RULES ?= tools/compare/rules.yaml
+SCENARIO_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard $(RESULTS_DIR)/*/old $(RESULTS_DIR)/*/new))))
+REPORTS := $(addsuffix /report.txt,$(SCENARIO_DIRS))
+SUMMARIES := $(addprefix $(RESULTS_DIR)/summary.,txt md json)
+COMPARE := $(BIN)/compare --rules $(RULES) --results-dir $(RESULTS_DIR)
+
+.PHONY: report
+report: $(SUMMARIES)
+	@cat $(RESULTS_DIR)/summary.txt
+	@jq -e '.status == "PASS"' $(RESULTS_DIR)/summary.json >/dev/null
+
+# compare exits 1 for a failed verdict: that is a result, not a failed recipe.
+$(RESULTS_DIR)/%/report.txt: $$(wildcard $(RESULTS_DIR)/%/*/*.json $(RESULTS_DIR)/%/expected.json) $(RULES) $(BIN)/compare
+	$(COMPARE) --scenario $* --format text --output $@ || [ $$? -eq 1 ]
+
+$(RESULTS_DIR)/summary.%: $(REPORTS) $(RULES) $(BIN)/compare
+	$(COMPARE) --summary --format $(subst txt,text,$(subst md,markdown,$*)) --output $@ || [ $$? -eq 1 ]
+
+.PHONY: clean
+clean:
+	rm -rf build bin

@@ -1,0 +1,229 @@
+/* compare: judge one scenario's arms (or every scenario) from cached snapshots. */
+#include "fsio.h"
+#include "judge.h"
+#include "msg.h"
+#include "render.h"
+#include "rules.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char usage_text[] =
+	"usage: compare --scenario ID [--results-dir DIR] [--format text|json|markdown]\n"
+	"               [--output FILE] [--rules FILE]\n"
+	"       compare --summary [--results-dir DIR] [--format text|json|markdown]\n"
+	"               [--output FILE] [--rules FILE]\n"
+	"\n"
+	"Judge the snapshots in DIR/ID/{old,new}/*.json against the rules in FILE and\n"
+	"print a report; with --summary, one line per scenario found in DIR.\n"
+	"\n"
+	"  --scenario ID       scenario folder to report on (S1 ... S13 or any name)\n"
+	"  --summary           summarise every scenario in DIR\n"
+	"  --results-dir DIR   results folder (default ./results)\n"
+	"  --format FMT        text (default), json or markdown\n"
+	"  --output FILE       write there, atomically, instead of stdout\n"
+	"  --rules FILE        metric catalogue (default: $LOADTEST_RULES, else\n"
+	"                      tools/compare/rules.yaml next to bin/)\n"
+	"  --help              print this help\n"
+	"\n"
+	"Exit status: 0 every judged metric passed, 1 at least one failed (or a query\n"
+	"failed), 2 trouble: bad usage, unreadable or malformed input.\n"
+	"SOURCE_DATE_EPOCH, when set, fixes the report's time stamp.\n";
+
+/* A usage error is one line on stderr and exit status 2. */
+static _Noreturn void usage(const char *why)
+{
+	dief(EXIT_TROUBLE, "%s (see 'compare --help')", why);
+}
+
+struct opts {
+	const char *scenario;
+	const char *dir;
+	const char *output;
+	char *rules;
+	int summary;
+	enum format fmt;
+};
+
+static void parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "scenario", required_argument, NULL, 's' },
+		{ "summary", no_argument, NULL, 'S' },
+		{ "results-dir", required_argument, NULL, 'd' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "rules", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->dir = "./results";
+	o->fmt = FMT_TEXT;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': o->scenario = optarg; break;
+		case 'S': o->summary = 1; break;
+		case 'd': o->dir = optarg; break;
+		case 'o': o->output = optarg; break;
+		case 'r': free(o->rules); o->rules = strdup(optarg); break;
+		case 'f':
+			if (strcmp(optarg, "text") == 0)
+				o->fmt = FMT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				o->fmt = FMT_JSON;
+			else if (strcmp(optarg, "markdown") == 0 || strcmp(optarg, "md") == 0)
+				o->fmt = FMT_MARKDOWN;
+			else {
+				dief(EXIT_TROUBLE, "unknown format '%s': use text, json or markdown", optarg);
+			}
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(ferror(stdout) ? EXIT_TROUBLE : 0);
+		default:
+			dief(EXIT_TROUBLE, "%s '%s' (see 'compare --help')",
+			     c == ':' ? "option needs a value:" : "unknown option", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		dief(EXIT_TROUBLE, "unexpected argument '%s' (see 'compare --help')", argv[optind]);
+	if (!o->summary && o->scenario == NULL)
+		usage("one of --scenario or --summary is required");
+	if (o->summary && o->scenario)
+		usage("--scenario and --summary exclude each other");
+	if (o->scenario && (*o->scenario == '\0' || strchr(o->scenario, '/') || strcmp(o->scenario, "..") == 0))
+		usage("--scenario must be a folder name inside the results folder");
+	if (*o->dir == '\0')
+		usage("--results-dir must not be empty");
+}
+
+static time_t report_time(void)
+{
+	const char *e = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+
+	if (e && *e) {
+		errno = 0;
+		long long v = strtoll(e, &end, 10);
+		if (*end == '\0' && errno == 0 && v >= 0)
+			return (time_t)v;
+		warnf("ignoring SOURCE_DATE_EPOCH='%s': not a number of seconds", e);
+	}
+	return time(NULL);
+}
+
+static void render(struct sbuf *out, enum format fmt, const struct report *rep, time_t when)
+{
+	switch (fmt) {
+	case FMT_TEXT: render_text(out, rep, when); break;
+	case FMT_JSON: render_json(out, rep, when); break;
+	case FMT_MARKDOWN: render_markdown(out, rep, when); break;
+	}
+}
+
+static int one_scenario(const struct opts *o, const struct catalogue *cat, struct sbuf *out)
+{
+	struct report rep;
+
+	if (report_build(cat, o->dir, o->scenario, &rep) < 0)
+		return EXIT_TROUBLE;
+	render(out, o->fmt, &rep, report_time());
+	int rc = report_passed(&rep) ? EXIT_PASS : EXIT_FAILED;
+	report_free(&rep);
+	return rc;
+}
+
+/* A scenario folder is one that holds an old/ or a new/ arm. */
+static int is_scenario(const char *dir, const char *name)
+{
+	char *s = fs_join(dir, name), *o = fs_join(s, "old"), *n = fs_join(s, "new");
+	int yes = fs_is_dir(o) || fs_is_dir(n);
+
+	free(s);
+	free(o);
+	free(n);
+	return yes;
+}
+
+static int summary(const struct opts *o, const struct catalogue *cat, struct sbuf *out)
+{
+	size_t nd = 0, n = 0;
+	char **dirs = fs_subdirs(o->dir, &nd);
+	struct summary_item *items;
+	int rc = EXIT_PASS;
+
+	if (dirs == NULL) {
+		errorf("cannot read results folder '%s': %s", o->dir, strerror(errno));
+		return EXIT_TROUBLE;
+	}
+	items = calloc(nd ? nd : 1, sizeof(*items));
+	if (items == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	for (size_t i = 0; i < nd; i++) {
+		if (!is_scenario(o->dir, dirs[i]))
+			continue;
+		struct summary_item *it = &items[n++];
+		it->id = dirs[i];
+		if (report_build(cat, o->dir, dirs[i], &it->rep) < 0) {
+			it->trouble = 1;
+			rc = EXIT_TROUBLE;
+		} else if (!report_passed(&it->rep) && rc == EXIT_PASS) {
+			rc = EXIT_FAILED;
+		}
+	}
+	if (n == 0) {
+		errorf("no scenario results in '%s' (expected DIR/<scenario>/old or new)", o->dir);
+		rc = EXIT_TROUBLE;
+	} else {
+		render_summary(out, o->fmt, items, n, report_time());
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!items[i].trouble)
+			report_free(&items[i].rep);
+	free(items);
+	fs_free_list(dirs);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct catalogue cat;
+	struct sbuf out = SBUF_INIT;
+	int rc;
+
+	msg_init(argv[0]);
+	parse_args(argc, argv, &o);
+	if (o.rules == NULL)
+		o.rules = catalogue_default_path();
+	if (catalogue_load(o.rules, &cat) < 0) {
+		free(o.rules);
+		return EXIT_TROUBLE;
+	}
+	if (!fs_is_dir(o.dir)) {
+		errorf("results folder '%s' does not exist", o.dir);
+		rc = EXIT_TROUBLE;
+	} else {
+		rc = o.summary ? summary(&o, &cat, &out) : one_scenario(&o, &cat, &out);
+	}
+	/* Nothing is written when the input was unusable: no half report. */
+	if (out.len > 0 && (rc != EXIT_TROUBLE || o.summary)) {
+		if (fs_write_atomic(o.output ? o.output : "-", sbuf_str(&out), out.len) < 0)
+			rc = EXIT_TROUBLE;
+	}
+	sbuf_free(&out);
+	catalogue_free(&cat);
+	free(o.rules);
+	if (fclose(stdout) != 0 && rc != EXIT_TROUBLE) {
+		errorf("cannot write to stdout: %s", strerror(errno));
+		rc = EXIT_TROUBLE;
+	}
+	return rc;
+}

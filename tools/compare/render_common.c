@@ -1,0 +1,121 @@
+/* Formatting helpers shared by the text, JSON and Markdown renderers. */
+#include "render.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+void fmt_time(char *buf, size_t size, time_t when)
+{
+	struct tm tm;
+
+	localtime_r(&when, &tm);
+	strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+void row_display_name(const struct row *row, char *buf, size_t size)
+{
+	if (strcmp(row->m->unit, "count") == 0)
+		snprintf(buf, size, "%s", row->m->name);
+	else
+		snprintf(buf, size, "%s (%s)", row->m->name, row->m->unit);
+}
+
+static void fmt_number(double v, int counter, char *buf, size_t size)
+{
+	if (isinf(v))
+		snprintf(buf, size, "%s", v > 0 ? "+Inf" : "-Inf");
+	else if (counter)
+		snprintf(buf, size, "%.0f", v);
+	else
+		snprintf(buf, size, "%.4f", v);
+}
+
+void fmt_value(const struct row *row, int arm, char *buf, size_t size)
+{
+	const struct mvalue *v = &row->v[arm];
+
+	switch (v->state) {
+	case MV_VALUE:
+		fmt_number(v->value, row->m->counter, buf, size);
+		break;
+	case MV_QUERY_ERROR:
+		snprintf(buf, size, "error");
+		break;
+	default:
+		snprintf(buf, size, "n/a");
+		break;
+	}
+}
+
+void fmt_expected(const struct report *rep, const struct row *row, char *buf, size_t size)
+{
+	int single = report_single_arm(rep);
+
+	if (single >= 0) {
+		if (row->has_exp[single])
+			snprintf(buf, size, "%g", row->exp[single]);
+		else
+			snprintf(buf, size, "-");
+		return;
+	}
+	if (row->has_exp[0] && row->has_exp[1] && row->exp[0] != row->exp[1])
+		snprintf(buf, size, "%g/%g", row->exp[0], row->exp[1]);
+	else if (row->has_exp[1])
+		snprintf(buf, size, "%g", row->exp[1]);
+	else if (row->has_exp[0])
+		snprintf(buf, size, "%g", row->exp[0]);
+	else
+		snprintf(buf, size, "-");
+}
+
+const char *meets_mark(int meets)
+{
+	return meets < 0 ? "-" : meets ? "✓" : "✗";
+}
+
+void report_summary_line(const struct report *rep, struct sbuf *out)
+{
+	int single = report_single_arm(rep);
+
+	if (rep->nfail == 0) {
+		if (single >= 0)
+			sbuf_addf(out, "Single-version test (%s) completed successfully", arm_name(single));
+		else
+			sbuf_add(out, "All metrics within acceptable thresholds");
+		return;
+	}
+	sbuf_addf(out, "%zu metrics failed: ", rep->nfail);
+	const char *sep = "";
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct row *row = &rep->rows[i];
+		if (row->status == ST_FAIL || row->status == ST_ERROR) {
+			sbuf_addf(out, "%s%s", sep, row->m->name);
+			sep = ", ";
+		}
+	}
+}
+
+int report_value(const struct report *rep, const char *name, double *value, int *has_exp, double *exp)
+{
+	int arm = report_single_arm(rep);
+
+	if (arm < 0)
+		arm = ARM_NEW;
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct row *row = &rep->rows[i];
+		if (strcmp(row->m->name, name) != 0)
+			continue;
+		if (has_exp) {
+			*has_exp = row->has_exp[arm];
+			*exp = row->exp[arm];
+		}
+		if (row->v[arm].state != MV_VALUE)
+			return 0;
+		*value = row->v[arm].value;
+		return 1;
+	}
+	if (has_exp)
+		*has_exp = 0;
+	return 0;
+}

@@ -1,0 +1,60 @@
+/* The Markdown report, for pull-request comments. */
+#include "render.h"
+
+#include <string.h>
+
+void render_markdown(struct sbuf *out, const struct report *rep, time_t when)
+{
+	int single = report_single_arm(rep);
+	char ts[64];
+
+	fmt_time(ts, sizeof(ts), when);
+	sbuf_addf(out, "## %s %s: %s\n\n", rep->nfail ? "❌" : "✅", rep->scenario, rep->nfail ? "FAIL" : "PASS");
+	if (rep->description)
+		sbuf_addf(out, "> %s\n\n", rep->description);
+	if (single >= 0)
+		sbuf_addf(out, "Single version (%s). ", arm_name(single));
+	sbuf_add(out, "Summary: ");
+	report_summary_line(rep, out);
+	sbuf_addf(out, ". Generated %s.\n\n", ts);
+	if (single >= 0) {
+		sbuf_add(out, "| Metric | Value | Expected | Status |\n");
+		sbuf_add(out, "|--------|------:|:--------:|:------:|\n");
+	} else {
+		sbuf_add(out, "| Metric | Old | New | Expected | Status |\n");
+		sbuf_add(out, "|--------|----:|----:|:--------:|:------:|\n");
+	}
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct row *row = &rep->rows[i];
+		char name[128], v0[64], v1[64], exp[64];
+		const char *icon;
+
+		if (!row->shown)
+			continue;
+		row_display_name(row, name, sizeof(name));
+		fmt_expected(rep, row, exp, sizeof(exp));
+		switch (row->status) {
+		case ST_PASS: icon = "✅"; break;
+		case ST_FAIL: icon = "❌"; break;
+		case ST_ERROR: icon = "❌ error"; break;
+		case ST_INFO: icon = "ℹ️"; break;
+		default: icon = "n/a"; break;
+		}
+		if (single >= 0) {
+			fmt_value(row, single, v0, sizeof(v0));
+			sbuf_addf(out, "| %s | %s | %s | %s |\n", name, v0, exp, icon);
+		} else {
+			fmt_value(row, ARM_OLD, v0, sizeof(v0));
+			fmt_value(row, ARM_NEW, v1, sizeof(v1));
+			sbuf_addf(out, "| %s | %s | %s | %s | %s |\n", name, v0, v1, exp, icon);
+		}
+	}
+	if (rep->nfail) {
+		sbuf_add(out, "\n**Failed:**\n\n");
+		for (size_t i = 0; i < rep->n; i++) {
+			const struct row *row = &rep->rows[i];
+			if (row->status == ST_FAIL || row->status == ST_ERROR)
+				sbuf_addf(out, "- `%s`: %s\n", row->m->name, row->reason);
+		}
+	}
+}

@@ -1,0 +1,83 @@
+/*
+ * The metric catalogue: which rows a report has, where each value comes from, and the
+ * rule that judges it, with per-scenario overrides. Loaded from YAML; no rule lives in C.
+ */
+#ifndef LT_RULES_H
+#define LT_RULES_H
+
+#include <stddef.h>
+#include "prom.h"
+
+struct arena;
+
+enum rule_kind { RK_LOWER, RK_HIGHER, RK_MATCH, RK_INFO };
+enum arm_sel { SEL_OLD, SEL_NEW, SEL_BOTH };
+enum cond_op { OP_MEETS_EXPECTED, OP_MISSES_EXPECTED, OP_EQ, OP_LT, OP_GT, OP_LE, OP_GE };
+
+struct cond {
+	const char *metric;	/* NULL: the row being judged */
+	enum arm_sel arm;
+	enum cond_op op;
+	double num;
+};
+
+/* One alternative of pass_if: every condition must hold. */
+struct alt {
+	struct cond *conds;
+	size_t n;
+};
+
+struct rule {
+	enum rule_kind kind;
+	int has_max_diff;
+	double max_diff_pct;
+	int has_min_abs;
+	double min_abs_diff;
+	int new_metric_info;	/* 0 on old, non-zero on new, no expectation: "info" */
+	int has_max_value;	/* absolute bounds, judged on the new (or only) arm */
+	double max_value;
+	int has_min_value;
+	double min_value;
+	struct alt *pass_if;	/* a failed row passes when any alternative holds */
+	size_t npass;
+};
+
+struct metric_def {
+	const char *name;
+	const char *file;
+	const char *unit;	/* "count" rows are shown without a unit */
+	const char *expected_key;	/* key in expected.json, or NULL */
+	int counter;		/* rounded to whole numbers */
+	int optional;		/* row left out when no arm has the file */
+	double scale;
+	struct extract ex;
+	struct rule rule;
+};
+
+struct override {
+	const char *scenario;
+	size_t metric;
+	struct rule rule;
+};
+
+struct catalogue {
+	struct arena *arena;
+	const char *path;
+	double expected_tolerance_pct;
+	struct metric_def *m;
+	size_t n;
+	struct override *ov;
+	size_t nov;
+};
+
+int catalogue_load(const char *path, struct catalogue *c);
+void catalogue_free(struct catalogue *c);
+/* The rule for a row in a scenario: the scenario's override if any, else the row's own. */
+const struct rule *catalogue_rule(const struct catalogue *c, const char *scenario, size_t i);
+/* Index of a row by name, or -1. */
+long catalogue_find(const struct catalogue *c, const char *name);
+const char *rule_kind_name(enum rule_kind k);
+/* The default catalogue: $LOADTEST_RULES, else <exe dir>/../tools/compare/rules.yaml. */
+char *catalogue_default_path(void);
+
+#endif
