@@ -71,17 +71,23 @@ $(BUILD)/unit/%: $(BUILD)/unit/%.o $(LIBA)
 BATS ?= bats
 BATS_FILES ?= $(sort $(wildcard tests/*.bats))
 
-.PHONY: unit bats test test-san check
+.PHONY: unit bats test test-san check lint
 unit: $(UNIT_BIN)
 	@for t in $^; do echo "# $$t"; $$t; done
 
 bats: all
 	LOADTEST_BIN=$(CURDIR)/$(BIN) LOADTEST_SAN=$(SAN) $(BATS) --print-output-on-failure $(BATS_FILES)
 
+SHELL_FILES := $(wildcard .ci/run pipelines/* tests/*.bats tests/helpers/*.bash tests/fixtures/*.sh tools/*/*.sh)
+
+lint:
+	shellcheck -x $(SHELL_FILES)
+
 check: unit bats
 
 # The whole suite, then again under ASan+UBSan.
 test:
+	$(MAKE) lint
 	$(MAKE) check
 	$(MAKE) SAN=1 check
 
@@ -89,7 +95,9 @@ test-san:
 	$(MAKE) SAN=1 check
 
 # ---- reports from cached results (no cluster, no network) ----
-RESULTS_DIR ?= ./results
+RESULTS_DIR ?= results
+# make drops a leading ./ from targets, which would stop the patterns below from matching.
+override RESULTS_DIR := $(patsubst ./%,%,$(RESULTS_DIR:%/=%))
 RULES ?= tools/compare/rules.yaml
 SCENARIO_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard $(RESULTS_DIR)/*/old $(RESULTS_DIR)/*/new))))
 REPORTS := $(addsuffix /report.txt,$(SCENARIO_DIRS))
@@ -97,7 +105,7 @@ SUMMARIES := $(addprefix $(RESULTS_DIR)/summary.,txt md json)
 COMPARE := $(BIN)/compare --rules $(RULES) --results-dir $(RESULTS_DIR)
 
 .PHONY: report
-report: $(SUMMARIES)
+report: $(REPORTS) $(SUMMARIES)
 	@cat $(RESULTS_DIR)/summary.txt
 	@jq -e '.status == "PASS"' $(RESULTS_DIR)/summary.json >/dev/null
 

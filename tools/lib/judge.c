@@ -307,10 +307,8 @@ static void judge_ab(const struct report *rep, struct row *row)
 			    rep->cat->expected_tolerance_pct);
 	} else if (!measured(&row->v[ARM_OLD])) {
 		set(row, ST_INFO, "old: %s", row->v[ARM_OLD].why);
-		return;
 	} else if (o == 0 && n != 0 && r->new_metric_info && !row->has_exp[ARM_NEW]) {
 		set(row, ST_INFO, "new metric (0 on old)");
-		return;
 	} else {
 		double ad = fabs(row->diff);
 		switch (r->kind) {
