@@ -8,6 +8,8 @@ SHELL := bash
 .SUFFIXES:
 MAKEFLAGS += --no-builtin-rules
 .SECONDEXPANSION:
+# Keep intermediate files (objects, reports): they are outputs, not scratch.
+.SECONDARY:
 
 CC ?= cc
 ifeq ($(origin CC),default)
