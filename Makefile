@@ -44,8 +44,9 @@ all: $(addprefix $(BIN)/,$(TOOLS))
 $(BUILD)/%.o: tools/%.c | $$(@D)/
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# A unit test of a tool (test_<tool>.c) also sees that tool's headers.
 $(BUILD)/unit/%.o: tests/unit/%.c | $$(@D)/
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) -Itools/$(patsubst test_%,%,$*) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(LIBA): $(LIB_OBJ)
 	rm -f $@+
@@ -59,7 +60,11 @@ $(BIN)/$(1): $(patsubst tools/%.c,$(BUILD)/%.o,$(wildcard tools/$(1)/*.c)) $(LIB
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
-$(BUILD)/unit/%: $(BUILD)/unit/%.o $(LIBA)
+# A unit test named test_<tool>.c also links that tool's own objects (all but main.o).
+# (The helpers keep their % out of the rule, where make would put the stem in its place.)
+tool_objs = $(filter-out %/main.o,$(patsubst tools/%.c,$(BUILD)/%.o,$(wildcard tools/$(1)/*.c)))
+unit_tool = $(patsubst test_%,%,$(1))
+$(BUILD)/unit/%: $(BUILD)/unit/%.o $$(call tool_objs,$$(call unit_tool,$$*)) $(LIBA)
 	$(CC) $(LDFLAGS) -o $@+ $^ $(LDLIBS)
 	mv $@+ $@
 

@@ -1,0 +1,901 @@
+/* Loading scenario files (YAML) into a struct scenario, with file:line:col errors. */
+#include "model.h"
+#include "arena.h"
+#include "fsio.h"
+#include "ydoc.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const kind_names[K_NKINDS] = {
+	"ConfigMap", "Secret", "Deployment", "StatefulSet", "DaemonSet",
+};
+
+const char *kind_name(enum obj_kind k)
+{
+	return k < K_NKINDS ? kind_names[k] : "?";
+}
+
+int kind_is_workload(enum obj_kind k)
+{
+	return k == K_DEPLOYMENT || k == K_STATEFULSET || k == K_DAEMONSET;
+}
+
+struct ctx {
+	struct scenario *s;
+	struct obj_spec *obj;
+	struct ref_spec *ref;
+	struct update_spec *upd;
+	struct target_spec *tgt;
+};
+
+static char *sdup(struct ctx *x, const char *s)
+{
+	return arena_strdup(x->s->arena, s);
+}
+
+/* "100ms", "2s", "1.5m", or a number of seconds. */
+static int duration(struct ydoc *d, yaml_node_t *v, double *out)
+{
+	const char *s = ydoc_str(d, v);
+	char *end;
+	double n, mul = 1;
+
+	if (s == NULL)
+		return -1;
+	n = strtod(s, &end);
+	if (end == s)
+		return ydoc_error(d, v, "'%s' is not a duration (e.g. 500ms, 2s, 1m)", s);
+	if (strcmp(end, "ms") == 0)
+		mul = 0.001;
+	else if (strcmp(end, "s") == 0 || *end == '\0')
+		mul = 1;
+	else if (strcmp(end, "m") == 0)
+		mul = 60;
+	else
+		return ydoc_error(d, v, "'%s' is not a duration (e.g. 500ms, 2s, 1m)", s);
+	if (n < 0)
+		return ydoc_error(d, v, "a duration cannot be negative");
+	*out = n * mul;
+	return 0;
+}
+
+static int parse_kind(struct ydoc *d, yaml_node_t *v, int want_workload, enum obj_kind *out)
+{
+	const char *s = ydoc_str(d, v);
+
+	if (s == NULL)
+		return -1;
+	for (int k = 0; k < K_NKINDS; k++) {
+		if (strcmp(s, kind_names[k]) == 0) {
+			if (want_workload >= 0 && kind_is_workload((enum obj_kind)k) != want_workload)
+				return ydoc_error(d, v, "%s is not %s here", s,
+						  want_workload ? "a workload kind (Deployment, StatefulSet, DaemonSet)"
+								: "a ConfigMap or Secret");
+			*out = (enum obj_kind)k;
+			return 0;
+		}
+	}
+	return ydoc_error(d, v, "unknown kind '%s' (ConfigMap, Secret, Deployment, StatefulSet, DaemonSet)", s);
+}
+
+static int check_pattern(struct ydoc *d, yaml_node_t *v, const char *pat)
+{
+	const char *err = NULL;
+	char *s = pattern_expand(pat, 0, &err);
+
+	if (s == NULL)
+		return ydoc_error(d, v, "bad name pattern '%s': %s", pat, err);
+	/* Kubernetes names: lowercase alphanumerics and '-', at most 253 characters. */
+	for (const char *p = s; *p; p++) {
+		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-' || *p == '.')) {
+			free(s);
+			return ydoc_error(d, v, "name '%s' is not a valid Kubernetes name", pat);
+		}
+	}
+	free(s);
+	return 0;
+}
+
+static int str_list(struct ydoc *d, yaml_node_t *v, struct ctx *x, const char ***out, size_t *n, size_t max)
+{
+	yaml_node_t *item;
+
+	if (ydoc_expect(d, v, YAML_SEQUENCE_NODE) < 0)
+		return -1;
+	*n = 0;
+	YDOC_SEQ_EACH(d, v, item) {
+		const char *s = ydoc_str(d, item);
+		if (s == NULL)
+			return -1;
+		if (max && *n >= max)
+			return ydoc_error(d, item, "at most %zu entries", max);
+		*out = arena_grow(x->s->arena, *out, *n, *n + 1, sizeof(**out));
+		(*out)[(*n)++] = sdup(x, s);
+	}
+	return 0;
+}
+
+/* ---- refs ---- */
+
+static int ref_kind(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	return parse_kind(d, v, 0, &x->ref->kind);
+}
+
+static int ref_name(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	const char *s = ydoc_str(d, v);
+
+	if (s == NULL || check_pattern(d, v, s) < 0)
+		return -1;
+	x->ref->name = sdup(x, s);
+	return 0;
+}
+
+static int ref_via(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	static const char *const names[] = { "env_from", "init_env_from", "env_key", "volume", "projected" };
+	struct ctx *x = o;
+	yaml_node_t *item;
+
+	if (v->type == YAML_SCALAR_NODE) {
+		/* A single way of referencing. */
+		yaml_node_t *one = v;
+		for (size_t k = 0; k < 5; k++)
+			if (strcmp((char *)one->data.scalar.value, names[k]) == 0) {
+				x->ref->via[0] = (enum ref_via)k;
+				x->ref->nvia = 1;
+				return 0;
+			}
+		return ydoc_error(d, v, "unknown via '%s' (env_from, init_env_from, env_key, volume, projected)",
+				  (char *)v->data.scalar.value);
+	}
+	if (ydoc_expect(d, v, YAML_SEQUENCE_NODE) < 0)
+		return -1;
+	x->ref->nvia = 0;
+	YDOC_SEQ_EACH(d, v, item) {
+		const char *s = ydoc_str(d, item);
+		size_t k;
+		if (s == NULL)
+			return -1;
+		for (k = 0; k < 5 && strcmp(s, names[k]) != 0; k++)
+			;
+		if (k == 5)
+			return ydoc_error(d, item, "unknown via '%s' (env_from, init_env_from, env_key, volume, "
+					  "projected)", s);
+		if (x->ref->nvia >= 8)
+			return ydoc_error(d, item, "too many ways of referencing");
+		x->ref->via[x->ref->nvia++] = (enum ref_via)k;
+	}
+	if (x->ref->nvia == 0)
+		return ydoc_error(d, v, "via needs at least one entry");
+	return 0;
+}
+
+static int ref_keys(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	const char **keys = NULL;
+	size_t n = 0;
+
+	if (str_list(d, v, x, &keys, &n, 4) < 0)
+		return -1;
+	memcpy(x->ref->keys, keys, n * sizeof(*keys));
+	x->ref->nkeys = n;
+	return 0;
+}
+
+static const struct ykey ref_table[] = {
+	{ "kind", ref_kind, 1 },
+	{ "name", ref_name, 1 },
+	{ "via", ref_via, 0 },
+	{ "keys", ref_keys, 0 },
+	{ NULL, NULL, 0 },
+};
+
+/* ---- objects ---- */
+
+static int obj_kind(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	return parse_kind(d, v, -1, &x->obj->kind);
+}
+
+static int obj_name(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	const char *s = ydoc_str(d, v);
+
+	if (s == NULL || check_pattern(d, v, s) < 0)
+		return -1;
+	x->obj->name = sdup(x, s);
+	return 0;
+}
+
+static int obj_count(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	return ydoc_long(d, v, 1, 100000, &x->obj->count);
+}
+
+static int data_repeat(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct data_spec *ds = o;
+	const char *s = ydoc_str(d, v);
+
+	if (s == NULL)
+		return -1;
+	if (*s == '\0')
+		return ydoc_error(d, v, "repeat needs some text");
+	ds->value = s;
+	return 0;
+}
+
+static int data_size(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct data_spec *ds = o;
+	/* The API server refuses objects over about 1 MiB. */
+	return ydoc_long(d, v, 1, 900 * 1024, &ds->size);
+}
+
+static const struct ykey data_table[] = {
+	{ "repeat", data_repeat, 1 },
+	{ "size", data_size, 1 },
+	{ NULL, NULL, 0 },
+};
+
+static int data_one(struct ydoc *d, const char *key, yaml_node_t *kn, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	struct obj_spec *ob = x->obj;
+	struct data_spec ds = { NULL, NULL, 0 };
+
+	(void)kn;
+	ds.key = sdup(x, key);
+	if (v->type == YAML_MAPPING_NODE) {
+		if (ydoc_map(d, v, data_table, &ds) < 0)
+			return -1;
+		ds.value = sdup(x, ds.value);
+	} else {
+		const char *s = ydoc_str(d, v);
+		if (s == NULL)
+			return -1;
+		ds.value = sdup(x, s);
+	}
+	ob->data = arena_grow(x->s->arena, ob->data, ob->ndata, ob->ndata + 1, sizeof(*ob->data));
+	ob->data[ob->ndata++] = ds;
+	return 0;
+}
+
+static int obj_data(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	return ydoc_each(d, v, data_one, o);
+}
+
+static int obj_refs(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	struct obj_spec *ob = x->obj;
+	yaml_node_t *item;
+
+	if (ydoc_expect(d, v, YAML_SEQUENCE_NODE) < 0)
+		return -1;
+	YDOC_SEQ_EACH(d, v, item) {
+		ob->refs = arena_grow(x->s->arena, ob->refs, ob->nrefs, ob->nrefs + 1, sizeof(*ob->refs));
+		x->ref = &ob->refs[ob->nrefs++];
+		x->ref->via[0] = VIA_ENVFROM;
+		x->ref->nvia = 1;
+		if (ydoc_expect(d, item, YAML_MAPPING_NODE) < 0 || ydoc_map(d, item, ref_table, x) < 0)
+			return -1;
+		for (size_t k = 0; k < x->ref->nvia; k++)
+			if (x->ref->via[k] == VIA_ENV_KEY && x->ref->nkeys == 0)
+				return ydoc_error(d, item, "via env_key needs keys");
+	}
+	return 0;
+}
+
+static int annot_one(struct ydoc *d, const char *key, yaml_node_t *kn, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	struct obj_spec *ob = x->obj;
+	const char *s = ydoc_str(d, v);
+
+	(void)kn;
+	if (s == NULL)
+		return -1;
+	ob->annotations = arena_grow(x->s->arena, ob->annotations, ob->nannotations, ob->nannotations + 1,
+				     sizeof(*ob->annotations));
+	ob->annotations[ob->nannotations].key = sdup(x, key);
+	ob->annotations[ob->nannotations].value = sdup(x, s);
+	ob->nannotations++;
+	return 0;
+}
+
+static int obj_annotations(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	return ydoc_each(d, v, annot_one, o);
+}
+
+static int obj_auto(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	return ydoc_bool(d, v, &x->obj->auto_annotation);
+}
+
+static const struct ykey obj_table[] = {
+	{ "kind", obj_kind, 1 },
+	{ "name", obj_name, 1 },
+	{ "count", obj_count, 0 },
+	{ "data", obj_data, 0 },
+	{ "refs", obj_refs, 0 },
+	{ "annotations", obj_annotations, 0 },
+	{ "auto", obj_auto, 0 },
+	{ NULL, NULL, 0 },
+};
+
+static int read_obj(struct ydoc *d, yaml_node_t *item, struct ctx *x, struct obj_spec *ob)
+{
+	memset(ob, 0, sizeof(*ob));
+	ob->count = 1;
+	ob->auto_annotation = 1;
+	ob->line = (int)item->start_mark.line + 1;
+	x->obj = ob;
+	if (ydoc_expect(d, item, YAML_MAPPING_NODE) < 0 || ydoc_map(d, item, obj_table, x) < 0)
+		return -1;
+	if (kind_is_workload(ob->kind)) {
+		if (ob->ndata)
+			return ydoc_error(d, item, "%s has no data", kind_name(ob->kind));
+	} else {
+		if (ob->nrefs || ob->nannotations)
+			return ydoc_error(d, item, "a %s has data, not refs or annotations", kind_name(ob->kind));
+	}
+	if (ob->count > 1 && strchr(ob->name, '{') == NULL)
+		return ydoc_error(d, item, "count %ld needs a name pattern with {i}", ob->count);
+	return 0;
+}
+
+static int top_objects(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	struct scenario *s = x->s;
+	yaml_node_t *item;
+
+	if (ydoc_expect(d, v, YAML_SEQUENCE_NODE) < 0)
+		return -1;
+	YDOC_SEQ_EACH(d, v, item) {
+		s->objs = arena_grow(s->arena, s->objs, s->nobjs, s->nobjs + 1, sizeof(*s->objs));
+		if (read_obj(d, item, x, &s->objs[s->nobjs++]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- updates ---- */
+
+static int tgt_kind(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	return parse_kind(d, v, 0, &x->tgt->kind);
+}
+
+static int tgt_name(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	const char *s = ydoc_str(d, v);
+
+	if (s == NULL || check_pattern(d, v, s) < 0)
+		return -1;
+	x->tgt->name = sdup(x, s);
+	return 0;
+}
+
+static const struct ykey tgt_table[] = {
+	{ "kind", tgt_kind, 1 },
+	{ "name", tgt_name, 1 },
+	{ NULL, NULL, 0 },
+};
+
+static int upd_every(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+
+	if (duration(d, v, &x->upd->every) < 0)
+		return -1;
+	if (x->upd->every < 0.001)
+		return ydoc_error(d, v, "every must be at least 1ms");
+	return 0;
+}
+
+static int upd_writers(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	return ydoc_long(d, v, 1, 1000, &x->upd->writers);
+}
+
+static int upd_targets(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	struct update_spec *u = x->upd;
+	yaml_node_t *item;
+
+	if (ydoc_expect(d, v, YAML_SEQUENCE_NODE) < 0)
+		return -1;
+	YDOC_SEQ_EACH(d, v, item) {
+		u->targets = arena_grow(x->s->arena, u->targets, u->ntargets, u->ntargets + 1, sizeof(*u->targets));
+		x->tgt = &u->targets[u->ntargets++];
+		if (ydoc_expect(d, item, YAML_MAPPING_NODE) < 0 || ydoc_map(d, item, tgt_table, x) < 0)
+			return -1;
+	}
+	if (u->ntargets == 0)
+		return ydoc_error(d, v, "targets needs at least one entry");
+	return 0;
+}
+
+static int upd_pick(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	const char *s = ydoc_str(d, v);
+
+	if (s == NULL)
+		return -1;
+	if (strcmp(s, "random") == 0)
+		x->upd->pick = PICK_RANDOM;
+	else if (strcmp(s, "round_robin") == 0)
+		x->upd->pick = PICK_ROUND_ROBIN;
+	else if (strcmp(s, "alternate") == 0)
+		x->upd->pick = PICK_ALTERNATE;
+	else
+		return ydoc_error(d, v, "pick must be random, round_robin or alternate, not '%s'", s);
+	return 0;
+}
+
+static int upd_change(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	const char *s = ydoc_str(d, v);
+
+	if (s == NULL)
+		return -1;
+	if (strcmp(s, "data") == 0)
+		x->upd->change = CH_DATA;
+	else if (strcmp(s, "noop") == 0)
+		x->upd->change = CH_NOOP;
+	else if (strcmp(s, "tail") == 0)
+		x->upd->change = CH_TAIL;
+	else
+		return ydoc_error(d, v, "change must be data, noop or tail, not '%s'", s);
+	return 0;
+}
+
+static int upd_keys(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	const char **keys = NULL;
+	size_t n = 0;
+
+	if (str_list(d, v, x, &keys, &n, 8) < 0)
+		return -1;
+	memcpy(x->upd->keys, keys, n * sizeof(*keys));
+	x->upd->nkeys = n;
+	return 0;
+}
+
+static const struct ykey upd_table[] = {
+	{ "every", upd_every, 1 },
+	{ "writers", upd_writers, 0 },
+	{ "targets", upd_targets, 1 },
+	{ "pick", upd_pick, 0 },
+	{ "change", upd_change, 0 },
+	{ "keys", upd_keys, 0 },
+	{ NULL, NULL, 0 },
+};
+
+static int top_updates(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	struct scenario *s = x->s;
+	yaml_node_t *item;
+
+	if (ydoc_expect(d, v, YAML_SEQUENCE_NODE) < 0)
+		return -1;
+	YDOC_SEQ_EACH(d, v, item) {
+		s->updates = arena_grow(s->arena, s->updates, s->nupdates, s->nupdates + 1, sizeof(*s->updates));
+		x->upd = &s->updates[s->nupdates++];
+		x->upd->writers = 1;
+		if (ydoc_expect(d, item, YAML_MAPPING_NODE) < 0 || ydoc_map(d, item, upd_table, x) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- churn, restart, phase, expect ---- */
+
+static int churn_every(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	return duration(d, v, &x->s->churn.every);
+}
+
+static int churn_keep(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	return ydoc_long(d, v, 1, 100000, &x->s->churn.keep);
+}
+
+static int churn_workload(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+
+	if (read_obj(d, v, x, &x->s->churn.workload) < 0)
+		return -1;
+	if (!kind_is_workload(x->s->churn.workload.kind))
+		return ydoc_error(d, v, "churn creates workloads, not %s", kind_name(x->s->churn.workload.kind));
+	return 0;
+}
+
+static const struct ykey churn_table[] = {
+	{ "every", churn_every, 1 },
+	{ "keep", churn_keep, 1 },
+	{ "workload", churn_workload, 1 },
+	{ NULL, NULL, 0 },
+};
+
+static int top_churn(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+
+	x->s->churn.set = 1;
+	return ydoc_map(d, v, churn_table, o);
+}
+
+static int restart_at(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	return duration(d, v, &x->s->restart_at);
+}
+
+static const struct ykey restart_table[] = {
+	{ "at", restart_at, 1 },
+	{ NULL, NULL, 0 },
+};
+
+static int top_restart(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	return ydoc_map(d, v, restart_table, o);
+}
+
+static int phase_minus(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	return duration(d, v, &x->s->phase_minus);
+}
+
+static int phase_min(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	return duration(d, v, &x->s->phase_min);
+}
+
+static const struct ykey phase_table[] = {
+	{ "minus", phase_minus, 0 },
+	{ "min", phase_min, 0 },
+	{ NULL, NULL, 0 },
+};
+
+static int top_phase(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	return ydoc_map(d, v, phase_table, o);
+}
+
+static int exp_exact(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	return ydoc_bool(d, v, &x->s->exact);
+}
+
+static int exp_fewer(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	return ydoc_bool(d, v, &x->s->expect_fewer);
+}
+
+static int exp_annotation(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	const char *s = ydoc_str(d, v);
+
+	if (s == NULL)
+		return -1;
+	x->s->expect_annotation = sdup(x, s);
+	return 0;
+}
+
+static const struct ykey expect_table[] = {
+	{ "exact", exp_exact, 0 },
+	{ "fewer_rolls_than_updates", exp_fewer, 0 },
+	{ "annotation", exp_annotation, 0 },
+	{ NULL, NULL, 0 },
+};
+
+static int top_expect(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	return ydoc_map(d, v, expect_table, o);
+}
+
+static int top_str(struct ydoc *d, yaml_node_t *v, struct ctx *x, const char **out)
+{
+	const char *s = ydoc_str(d, v);
+
+	if (s == NULL)
+		return -1;
+	*out = sdup(x, s);
+	return 0;
+}
+
+static int top_id(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+
+	if (top_str(d, v, x, &x->s->id) < 0)
+		return -1;
+	if (*x->s->id == '\0' || strchr(x->s->id, '/') || strchr(x->s->id, ' '))
+		return ydoc_error(d, v, "id must be one word usable as a folder name");
+	return 0;
+}
+
+static int top_name(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	return top_str(d, v, x, &x->s->name);
+}
+
+static int top_description(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	return top_str(d, v, x, &x->s->description);
+}
+
+static int top_namespaces(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+
+	if (str_list(d, v, x, &x->s->namespaces, &x->s->nns, 0) < 0)
+		return -1;
+	if (x->s->nns == 0)
+		return ydoc_error(d, v, "namespaces needs at least one entry");
+	for (size_t i = 0; i < x->s->nns; i++)
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(x->s->namespaces[i], x->s->namespaces[k]) == 0)
+				return ydoc_error(d, v, "namespace '%s' is listed twice", x->s->namespaces[i]);
+	return 0;
+}
+
+static int top_controller_args(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	return str_list(d, v, x, &x->s->controller_args, &x->s->nargs, 0);
+}
+
+static const struct ykey top_table[] = {
+	{ "id", top_id, 1 },
+	{ "name", top_name, 0 },
+	{ "description", top_description, 0 },
+	{ "namespaces", top_namespaces, 0 },
+	{ "controller_args", top_controller_args, 0 },
+	{ "objects", top_objects, 1 },
+	{ "updates", top_updates, 0 },
+	{ "churn", top_churn, 0 },
+	{ "restart", top_restart, 0 },
+	{ "phase", top_phase, 0 },
+	{ "expect", top_expect, 0 },
+	{ NULL, NULL, 0 },
+};
+
+int scenario_load(const char *path, struct scenario *s)
+{
+	struct ydoc d;
+	struct ctx x = { s, NULL, NULL, NULL, NULL };
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->arena = arena_new();
+	s->file = arena_strdup(s->arena, path);
+	s->restart_at = -1;
+	s->phase_minus = 5;
+	s->exact = 1;
+	rc = ydoc_load(&d, path);
+	if (rc == 0)
+		rc = ydoc_map(&d, ydoc_root(&d), top_table, &x);
+	if (rc == 0 && s->nns == 0) {
+		s->namespaces = arena_alloc(s->arena, sizeof(*s->namespaces));
+		s->namespaces[0] = "reloader-test";
+		s->nns = 1;
+	}
+	if (rc == 0 && s->description == NULL)
+		s->description = s->name ? s->name : s->id;
+	ydoc_free(&d);
+	if (rc < 0) {
+		scenario_free(s);
+		return -1;
+	}
+	return 0;
+}
+
+void scenario_free(struct scenario *s)
+{
+	arena_free(s->arena);
+	memset(s, 0, sizeof(*s));
+}
+
+double scenario_phase(const struct scenario *s, double duration)
+{
+	double p = duration - s->phase_minus;
+
+	if (p < s->phase_min)
+		p = s->phase_min;
+	return p > 0 ? p : 0;
+}
+
+char *scenario_path(const char *id)
+{
+	char exe[PATH_MAX], *p = NULL;
+	const char *env = getenv("LOADTEST_SCENARIOS");
+	ssize_t n;
+
+	if (strchr(id, '/') || strstr(id, ".yaml") || strstr(id, ".yml"))
+		return strdup(id);
+	if (env && *env) {
+		char *dir = strdup(env);
+		char *file = NULL;
+		if (asprintf(&file, "%s/%s.yaml", dir, id) < 0)
+			file = NULL;
+		free(dir);
+		return file;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			if (asprintf(&p, "%s/../tools/scenario/scenarios/%s.yaml", exe, id) < 0)
+				p = NULL;
+			return p;
+		}
+	}
+	if (asprintf(&p, "tools/scenario/scenarios/%s.yaml", id) < 0)
+		p = NULL;
+	return p;
+}
+
+/* ---- name patterns: {expr} with integer arithmetic over i ---- */
+
+struct expr {
+	const char *p;
+	long i;
+	const char *err;
+};
+
+static long e_sum(struct expr *e);
+
+static void skip_ws(struct expr *e)
+{
+	while (*e->p == ' ')
+		e->p++;
+}
+
+static long e_atom(struct expr *e)
+{
+	skip_ws(e);
+	if (*e->p == '(') {
+		e->p++;
+		long v = e_sum(e);
+		skip_ws(e);
+		if (*e->p != ')')
+			e->err = "missing ')'";
+		else
+			e->p++;
+		return v;
+	}
+	if (*e->p == 'i') {
+		e->p++;
+		return e->i;
+	}
+	if (isdigit((unsigned char)*e->p)) {
+		char *end;
+		long v = strtol(e->p, &end, 10);
+		e->p = end;
+		return v;
+	}
+	e->err = "expected i, a number or '('";
+	return 0;
+}
+
+static long e_prod(struct expr *e)
+{
+	long v = e_atom(e);
+
+	for (;;) {
+		skip_ws(e);
+		char op = *e->p;
+		if (op != '*' && op != '/' && op != '%')
+			return v;
+		e->p++;
+		long r = e_atom(e);
+		if (op == '*')
+			v *= r;
+		else if (r == 0) {
+			e->err = "division by zero";
+			return 0;
+		} else if (op == '/')
+			v /= r;
+		else
+			v = ((v % r) + r) % r;
+	}
+}
+
+static long e_sum(struct expr *e)
+{
+	long v = e_prod(e);
+
+	for (;;) {
+		skip_ws(e);
+		char op = *e->p;
+		if (op != '+' && op != '-')
+			return v;
+		e->p++;
+		long r = e_prod(e);
+		v = op == '+' ? v + r : v - r;
+	}
+}
+
+char *pattern_expand(const char *pattern, long i, const char **err)
+{
+	size_t cap = strlen(pattern) + 64, n = 0;
+	char *out = malloc(cap);
+
+	if (out == NULL) {
+		*err = "out of memory";
+		return NULL;
+	}
+	for (const char *p = pattern; *p;) {
+		if (*p == '{') {
+			struct expr e = { p + 1, i, NULL };
+			long v = e_sum(&e);
+			skip_ws(&e);
+			if (e.err == NULL && *e.p != '}')
+				e.err = "expected '}'";
+			if (e.err) {
+				*err = e.err;
+				free(out);
+				return NULL;
+			}
+			n += (size_t)snprintf(out + n, cap - n, "%ld", v);
+			p = e.p + 1;
+		} else if (*p == '}') {
+			*err = "unexpected '}'";
+			free(out);
+			return NULL;
+		} else {
+			out[n++] = *p++;
+		}
+		if (cap - n < 32) {
+			cap *= 2;
+			char *q = realloc(out, cap);
+			if (q == NULL) {
+				free(out);
+				*err = "out of memory";
+				return NULL;
+			}
+			out = q;
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
