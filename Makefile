@@ -82,7 +82,7 @@ BATS_FILES ?= $(sort $(wildcard tests/*.bats))
 unit: $(UNIT_BIN)
 	@for t in $^; do echo "# $$t"; $$t; done
 
-bats: all
+bats: all $(UNIT_BIN)
 	LOADTEST_BIN=$(CURDIR)/$(BIN) LOADTEST_SAN=$(SAN) $(BATS) --print-output-on-failure $(BATS_FILES)
 
 SHELL_FILES := $(wildcard .ci/run pipelines/* tests/*.bats tests/helpers/*.bash tests/fixtures/*.sh tools/*/*.sh)

@@ -150,7 +150,6 @@ static size_t new_workload(struct graph *g, const struct obj_spec *spec, const c
 	w->name = expand(spec->name, idx);
 	w->spec = spec;
 	w->idx = idx;
-	w->gen = 1;
 	w->last_roll = -1;
 	g->nwl++;
 	index_add(g, w->kind, w->ns, w->name, -(long)g->nwl);
@@ -312,32 +311,38 @@ void graph_update_ok(struct graph *g, size_t c, int data_changed, double sent, d
 			g->scanned_expected++;
 }
 
-void graph_observe(struct graph *g, size_t wi, long gen, int ready, int has_annotation, double now)
+void graph_observe(struct graph *g, size_t wi, uint64_t tmpl, int ready, int has_annotation, double now)
 {
 	struct workload *w = &g->wl[wi];
 
 	w->seen = 1;
 	w->ready = ready;
-	/* Every generation step is one change of the spec, which only the controller makes. */
-	for (; w->gen < gen; w->gen++) {
-		w->rolls++;
-		w->last_roll = now;
-		if (w->npend > 0) {
-			/* One roll per update, oldest first. */
-			w->matched++;
-			if (g->nlat == g->caplat) {
-				g->caplat = g->caplat ? g->caplat * 2 : 256;
-				g->lat = xrealloc(g->lat, g->caplat * sizeof(*g->lat));
-			}
-			g->lat[g->nlat++] = now - w->pend[0].sent;
-			memmove(w->pend, w->pend + 1, (w->npend - 1) * sizeof(*w->pend));
-			w->npend--;
-		} else {
-			w->spurious++;
-		}
+	/* The first sight is the template as created; only the controller changes it later. */
+	if (!w->have_tmpl || w->tmpl == tmpl) {
+		w->have_tmpl = 1;
+		w->tmpl = tmpl;
+		if (w->rolls > 0)
+			w->annotation_ok = has_annotation;
+		return;
 	}
-	if (w->rolls > 0)
-		w->annotation_ok = has_annotation;
+	w->tmpl = tmpl;
+	w->rolls++;
+	w->last_roll = now;
+	w->annotation_ok = has_annotation;
+	if (w->npend == 0) {
+		/* Nothing it references changed since its last roll. */
+		w->spurious++;
+		return;
+	}
+	/* One roll per update, oldest first. */
+	w->matched++;
+	if (g->nlat == g->caplat) {
+		g->caplat = g->caplat ? g->caplat * 2 : 256;
+		g->lat = xrealloc(g->lat, g->caplat * sizeof(*g->lat));
+	}
+	g->lat[g->nlat++] = now - w->pend[0].sent;
+	memmove(w->pend, w->pend + 1, (w->npend - 1) * sizeof(*w->pend));
+	w->npend--;
 }
 
 void graph_deleted(struct graph *g, size_t w)

@@ -8,6 +8,7 @@
 #define SCENARIO_GRAPH_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "model.h"
 
 struct pending {
@@ -38,7 +39,8 @@ struct workload {
 	int exists;		/* created and not deleted (as far as the driver knows) */
 	int seen;		/* the observer has seen it */
 	int ready;
-	long gen;		/* latest generation seen; created at 1 */
+	uint64_t tmpl;		/* hash of the pod template last seen */
+	int have_tmpl;
 	long rolls;
 	long expected;
 	long matched;
@@ -79,10 +81,11 @@ size_t *graph_targets(const struct graph *g, const struct update_spec *u, size_t
 /* An update of cfg c succeeded: data changed or not (no-op). */
 void graph_update_ok(struct graph *g, size_t c, int data_changed, double sent, double done);
 /*
- * The observer saw workload w at generation gen (now = monotonic time); has_annotation:
- * whether its pod template carries the scenario's expected annotation.
+ * The observer saw workload w with a pod template hashing to tmpl (now = monotonic time);
+ * has_annotation: whether the template carries the scenario's expected annotation. A roll
+ * is a change of the pod template: other spec changes (pausing, scaling) are not rolls.
  */
-void graph_observe(struct graph *g, size_t w, long gen, int ready, int has_annotation, double now);
+void graph_observe(struct graph *g, size_t w, uint64_t tmpl, int ready, int has_annotation, double now);
 void graph_deleted(struct graph *g, size_t w);
 
 struct observed {

@@ -1,0 +1,186 @@
+/* Child processes without a shell: posix_spawn of a program found on PATH, stdout through a pipe, a deadline. */
+#include "proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds left before the deadline for poll(2); -1 (wait for ever) when there is none. */
+static int left_ms(long long deadline)
+{
+	long long left;
+
+	if (deadline == 0)
+		return -1;
+	left = deadline - now_ms();
+	return left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
+}
+
+static void kill_and_reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * Find argv[0] on PATH first, as posix_spawnp would: a child that cannot exec reports
+ * nothing but exit status 127 where posix_spawn falls back to fork (under valgrind).
+ */
+static char *find_program(const char *name, int *err)
+{
+	const char *path = getenv("PATH");
+	char *copy, *save = NULL, *found = NULL;
+
+	if (strchr(name, '/') != NULL) {
+		if (access(name, X_OK) < 0) {
+			*err = errno;
+			return NULL;
+		}
+		return strdup(name);
+	}
+	copy = strdup(path && *path ? path : "/usr/local/bin:/bin:/usr/bin");
+	*err = ENOENT;
+	for (char *dir = strtok_r(copy, ":", &save); copy && dir; dir = strtok_r(NULL, ":", &save)) {
+		char *full = NULL;
+		if (asprintf(&full, "%s/%s", *dir ? dir : ".", name) < 0)
+			break;
+		if (access(full, X_OK) == 0) {
+			found = full;
+			break;
+		}
+		if (errno == EACCES)
+			*err = EACCES;
+		free(full);
+	}
+	free(copy);
+	return found;
+}
+
+static int spawn(pid_t *pid, char *const argv[], char *const envp[], int outfd)
+{
+	char *prog;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, dfl;
+	int rc;
+
+	if ((prog = find_program(argv[0], &rc)) == NULL)
+		return rc;
+	if ((rc = posix_spawn_file_actions_init(&fa)) != 0) {
+		free(prog);
+		return rc;
+	}
+	if ((rc = posix_spawnattr_init(&attr)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		free(prog);
+		return rc;
+	}
+	/* The child starts with no blocked signals and SIGPIPE at its default, whatever ours are. */
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	if ((rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)) == 0 &&
+	    (rc = posix_spawn_file_actions_adddup2(&fa, outfd, 1)) == 0 &&
+	    (rc = posix_spawnattr_setsigmask(&attr, &none)) == 0 &&
+	    (rc = posix_spawnattr_setsigdefault(&attr, &dfl)) == 0 &&
+	    (rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) == 0)
+		rc = posix_spawn(pid, prog, &fa, &attr, argv, envp);
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
+	free(prog);
+	return rc;
+}
+
+int proc_run(char *const argv[], char *const envp[], int timeout_ms, size_t max,
+	     struct sbuf *out, int *wstatus)
+{
+	long long deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+	int fds[2], rc;
+	pid_t pid;
+	char buf[4096];
+
+	/* Close-on-exec, so that no other child keeps the pipe open and delays our EOF. */
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -1;
+	rc = spawn(&pid, argv, envp, fds[1]);
+	close(fds[1]);
+	if (rc != 0) {
+		close(fds[0]);
+		errno = rc;
+		return -1;
+	}
+	for (;;) {
+		struct pollfd p = { .fd = fds[0], .events = POLLIN };
+		int n = poll(&p, 1, left_ms(deadline));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0 && deadline && now_ms() >= deadline) {
+			rc = ETIMEDOUT;
+			break;
+		}
+		if (n <= 0)
+			continue;
+		ssize_t got = read(fds[0], buf, sizeof(buf));
+		if (got < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (got <= 0)
+			break;
+		if (out->len + (size_t)got > max) {
+			rc = EFBIG;
+			break;
+		}
+		sbuf_addn(out, buf, (size_t)got);
+	}
+	close(fds[0]);
+	explicit_bzero(buf, sizeof(buf));
+	if (rc != 0) {
+		kill_and_reap(pid);
+		errno = rc;
+		return -1;
+	}
+	/* The child closed its stdout; it may still linger, so the deadline still holds. */
+	for (;;) {
+		pid_t w = waitpid(pid, wstatus, deadline ? WNOHANG : 0);
+		if (w == pid)
+			return 0;
+		if (w < 0 && errno != EINTR)
+			return -1;
+		if (deadline && now_ms() >= deadline) {
+			kill_and_reap(pid);
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (w == 0)
+			poll(NULL, 0, 10);
+	}
+}
+
+const char *proc_status_text(int wstatus, char *buf, size_t size)
+{
+	if (WIFEXITED(wstatus))
+		snprintf(buf, size, "exited with status %d", WEXITSTATUS(wstatus));
+	else if (WIFSIGNALED(wstatus))
+		snprintf(buf, size, "was killed by signal %d (%s)", WTERMSIG(wstatus),
+			 strsignal(WTERMSIG(wstatus)));
+	else
+		snprintf(buf, size, "ended with wait status %d", wstatus);
+	return buf;
+}

@@ -1,0 +1,856 @@
+/*
+ * The scenario run in one event loop: cleanup, setup (created, then ready as seen by the
+ * observer's watches), the open-loop update phase, and the settle phase.
+ */
+#include "driver.h"
+#include "jsonf.h"
+#include "kube.h"
+#include "kubeconfig.h"
+#include "manifest.h"
+#include "msg.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* ---- small helpers ---- */
+
+static uint64_t rnd(struct run *r)
+{
+	/* xorshift64*: reproducible target choice for a given --seed. */
+	r->rng ^= r->rng >> 12;
+	r->rng ^= r->rng << 25;
+	r->rng ^= r->rng >> 27;
+	return r->rng * 2685821657736338717ULL;
+}
+
+static size_t rnd_below(struct run *r, size_t n)
+{
+	return n ? (size_t)(rnd(r) % n) : 0;
+}
+
+static void push(double **v, size_t *n, size_t *cap, double x)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 1024;
+		double *p = realloc(*v, *cap * sizeof(**v));
+		if (p == NULL)
+			dief(EXIT_TROUBLE, "out of memory");
+		*v = p;
+	}
+	(*v)[(*n)++] = x;
+}
+
+static uint64_t hash_jv(jv v)
+{
+	jv s = jv_dump_string(jv_copy(v), JV_PRINT_SORTED);
+	uint64_t h = 1469598103934665603ULL;
+
+	for (const char *p = jv_string_value(s); *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	jv_free(s);
+	return h;
+}
+
+/* "http 409 Conflict", "http 500", "transport: ..." */
+static void error_kind(const struct kube_result *res, char *buf, size_t size)
+{
+	if (res->status == 0) {
+		if (res->code == CURLE_OPERATION_TIMEDOUT)
+			snprintf(buf, size, "timeout");
+		else
+			snprintf(buf, size, "transport");
+		return;
+	}
+	const char *reason = json_str(res->json, "reason");
+	if (reason)
+		snprintf(buf, size, "http %ld %s", res->status, reason);
+	else
+		snprintf(buf, size, "http %ld", res->status);
+}
+
+static void progress(const struct run *r, const char *fmt, ...) LT_PRINTF(2, 3);
+
+static void progress(const struct run *r, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (!r->o->progress)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "scenario: %s %s [%.0fs]: %s\n", r->s->id, r->o->arm, mono_now() - r->t_start, buf);
+}
+
+/* One turn of the loop, waiting at most until `until`; also reaps the restart command. */
+static void watches_resume(struct run *r);
+
+static void pump(struct run *r, double until)
+{
+	double wait = until - mono_now();
+	int ms = wait <= 0 ? 0 : wait > 0.2 ? 200 : (int)ceil(wait * 1000);
+
+	kube_poll(r->k, ms);
+	if (r->restart_pid > 0) {
+		int st;
+		pid_t p = waitpid(r->restart_pid, &st, WNOHANG);
+		if (p == r->restart_pid) {
+			r->restart_status = st;
+			r->restart_finished = mono_now();
+			r->restart_pid = 0;
+		}
+	}
+	if (stop_requested)
+		r->interrupted = 1;
+	watches_resume(r);
+}
+
+/* ---- blocking calls (outside callbacks only) ---- */
+
+static int call(struct run *r, const char *method, const char *path, jv body, struct kube_result *res)
+{
+	char *text = jv_is_valid(body) ? json_dump(body, 0) : NULL;
+	int rc = kube_call(r->k, method, path, text, text ? "application/json" : NULL, res);
+
+	free(text);
+	jv_free(body);
+	return rc;
+}
+
+/* ---- cleanup: delete the namespaces and wait, by watching, until they are gone ---- */
+
+struct ns_wait {
+	struct run *r;
+	int gone;
+	int closed;
+};
+
+static void ns_event(const char *type, jv obj, void *ud)
+{
+	struct ns_wait *w = ud;
+
+	(void)obj;
+	if (strcmp(type, "DELETED") == 0)
+		w->gone = 1;
+}
+
+static void ns_closed(const struct kube_result *res, void *ud)
+{
+	struct ns_wait *w = ud;
+
+	(void)res;
+	w->closed = 1;
+}
+
+static int delete_namespace(struct run *r, const char *ns, double deadline)
+{
+	char path[512];
+	struct kube_result res;
+
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s", ns);
+	if (call(r, "DELETE", path, jv_invalid(), &res) < 0)
+		return -1;
+	long st = res.status;
+	kube_result_free(&res);
+	if (st == 404)
+		return 0;
+	if (st != 200 && st != 202 && st != 409)
+		return errorf("cannot delete namespace '%s': HTTP %ld", ns, st);
+	while (mono_now() < deadline && !r->interrupted) {
+		/* List to learn the resource version, then watch from there for the deletion. */
+		snprintf(path, sizeof(path), "/api/v1/namespaces?fieldSelector=metadata.name%%3D%s", ns);
+		if (call(r, "GET", path, jv_invalid(), &res) < 0)
+			return -1;
+		if (res.status != 200) {
+			errorf("cannot list namespace '%s': HTTP %ld", ns, res.status);
+			kube_result_free(&res);
+			return -1;
+		}
+		jv items = json_get(res.json, "items");
+		jv meta = json_get(res.json, "metadata");
+		const char *rv = json_str(meta, "resourceVersion");
+		int n = jv_get_kind(items) == JV_KIND_ARRAY ? jv_array_length(jv_copy(items)) : 0;
+		char rvbuf[64];
+		snprintf(rvbuf, sizeof(rvbuf), "%s", rv ? rv : "");
+		jv_free(items);
+		jv_free(meta);
+		kube_result_free(&res);
+		if (n == 0)
+			return 0;
+		struct ns_wait w = { r, 0, 0 };
+		struct kube_watch *wt = kube_watch(r->k, path, rvbuf, ns_event, ns_closed, &w);
+		if (wt == NULL)
+			return errorf("cannot watch namespace '%s'", ns);
+		while (!w.gone && !w.closed && mono_now() < deadline && !r->interrupted)
+			pump(r, deadline);
+		if (!w.closed)
+			kube_watch_cancel(wt);
+		if (w.gone)
+			return 0;
+	}
+	if (r->interrupted)
+		return errorf("interrupted while deleting namespace '%s'", ns);
+	return errorf("namespace '%s' still exists after %.0f s", ns, deadline - r->t_start);
+}
+
+/* ---- the observer ---- */
+
+struct watch_ctx {
+	struct run *r;
+	enum obj_kind kind;
+	char rv[64];
+	struct kube_watch *w;
+	int failures;
+	int active;
+	int closed;		/* the stream ended: to be resumed outside the callbacks */
+};
+
+static struct watch_ctx watches[3];
+
+static int workload_ready(enum obj_kind kind, jv obj)
+{
+	jv spec = json_get(obj, "spec"), status = json_get(obj, "status"), meta = json_get(obj, "metadata");
+	double want = 1, ready = 0, updated = 0, og = 0, gen = 0, desired = 0;
+	int ok = 0;
+
+	json_num(spec, "replicas", &want);
+	json_num(meta, "generation", &gen);
+	json_num(status, "observedGeneration", &og);
+	switch (kind) {
+	case K_DEPLOYMENT:
+		json_num(status, "readyReplicas", &ready);
+		json_num(status, "updatedReplicas", &updated);
+		ok = og >= gen && ready >= want && updated >= want;
+		break;
+	case K_STATEFULSET:
+		json_num(status, "readyReplicas", &ready);
+		ok = og >= gen && ready >= want;
+		break;
+	case K_DAEMONSET:
+		json_num(status, "numberReady", &ready);
+		json_num(status, "desiredNumberScheduled", &desired);
+		ok = og >= gen && desired > 0 && ready >= desired;
+		break;
+	default:
+		break;
+	}
+	jv_free(spec);
+	jv_free(status);
+	jv_free(meta);
+	return ok;
+}
+
+static void observe(struct run *r, enum obj_kind kind, const char *type, jv obj)
+{
+	jv meta = json_get(obj, "metadata");
+	const char *name = json_str(meta, "name"), *ns = json_str(meta, "namespace");
+	long w = name && ns ? graph_find_wl(&r->g, kind, ns, name) : -1;
+
+	if (w >= 0) {
+		if (strcmp(type, "DELETED") == 0) {
+			graph_deleted(&r->g, (size_t)w);
+		} else {
+			jv spec = json_get(obj, "spec");
+			jv tmpl = json_get(spec, "template");
+			int has_annotation = 0;
+			if (r->s->expect_annotation) {
+				jv tm = json_get(tmpl, "metadata");
+				jv an = json_get(tm, "annotations");
+				has_annotation = json_str(an, r->s->expect_annotation) != NULL;
+				jv_free(an);
+				jv_free(tm);
+			}
+			long before = r->g.wl[w].rolls;
+			graph_observe(&r->g, (size_t)w, hash_jv(tmpl), workload_ready(kind, obj), has_annotation,
+				      mono_now());
+			if (r->g.wl[w].rolls != before)
+				r->last_roll_seen = mono_now();
+			jv_free(tmpl);
+			jv_free(spec);
+		}
+	}
+	jv_free(meta);
+}
+
+static void watch_event(const char *type, jv obj, void *ud)
+{
+	struct watch_ctx *wc = ud;
+	jv meta = json_get(obj, "metadata");
+	const char *rv = json_str(meta, "resourceVersion");
+
+	if (strcmp(type, "ERROR") == 0) {
+		/* 410 Gone: our version is too old; the close handler lists again. */
+		wc->rv[0] = '\0';
+	} else {
+		if (rv)
+			snprintf(wc->rv, sizeof(wc->rv), "%s", rv);
+		if (strcmp(type, "BOOKMARK") != 0)
+			observe(wc->r, wc->kind, type, obj);
+	}
+	jv_free(meta);
+}
+
+static void watch_closed(const struct kube_result *res, void *ud)
+{
+	struct watch_ctx *wc = ud;
+
+	/* Watches end (server time-outs, restarts): pump() resumes from the last version seen. */
+	if (res->status == 410)
+		wc->rv[0] = '\0';
+	wc->w = NULL;
+	wc->closed = 1;
+}
+
+static char *selector_path(const struct run *r, enum obj_kind kind)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s?labelSelector=%s%%3D%s", api_all(kind), LABEL_SCENARIO, r->s->id) < 0)
+		dief(EXIT_TROUBLE, "out of memory");
+	return p;
+}
+
+/* List (when we have no version), observe what exists, then watch from the list's version. */
+static int watch_start(struct run *r, struct watch_ctx *wc)
+{
+	char *path = selector_path(r, wc->kind);
+
+	if (wc->rv[0] == '\0') {
+		struct kube_result res;
+		if (call(r, "GET", path, jv_invalid(), &res) < 0 || res.status != 200) {
+			if (res.status)
+				errorf("cannot list %ss: HTTP %ld", kind_name(wc->kind), res.status);
+			kube_result_free(&res);
+			free(path);
+			return -1;
+		}
+		jv items = json_get(res.json, "items"), meta = json_get(res.json, "metadata");
+		const char *rv = json_str(meta, "resourceVersion");
+		snprintf(wc->rv, sizeof(wc->rv), "%s", rv ? rv : "");
+		int n = jv_get_kind(items) == JV_KIND_ARRAY ? jv_array_length(jv_copy(items)) : 0;
+		for (int i = 0; i < n; i++) {
+			jv it = jv_array_get(jv_copy(items), i);
+			observe(r, wc->kind, "ADDED", it);
+			jv_free(it);
+		}
+		jv_free(items);
+		jv_free(meta);
+		kube_result_free(&res);
+	}
+	wc->w = kube_watch(r->k, path, wc->rv, watch_event, watch_closed, wc);
+	free(path);
+	if (wc->w == NULL)
+		return errorf("cannot watch %ss", kind_name(wc->kind));
+	wc->active = 1;
+	return 0;
+}
+
+static int observer_start(struct run *r)
+{
+	static const enum obj_kind kinds[3] = { K_DEPLOYMENT, K_STATEFULSET, K_DAEMONSET };
+
+	for (int i = 0; i < 3; i++) {
+		memset(&watches[i], 0, sizeof(watches[i]));
+		watches[i].r = r;
+		watches[i].kind = kinds[i];
+		if (watch_start(r, &watches[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void watches_resume(struct run *r)
+{
+	for (int i = 0; i < 3; i++) {
+		struct watch_ctx *wc = &watches[i];
+		if (!wc->closed || !wc->active)
+			continue;
+		wc->closed = 0;
+		r->watch_restarts++;
+		if (++wc->failures > 20 || watch_start(r, wc) < 0) {
+			r->watch_lost = 1;
+			wc->active = 0;
+		}
+	}
+}
+
+static void observer_stop(void)
+{
+	for (int i = 0; i < 3; i++) {
+		watches[i].active = 0;
+		if (watches[i].w)
+			kube_watch_cancel(watches[i].w);
+		watches[i].w = NULL;
+	}
+}
+
+/* ---- creating objects ---- */
+
+struct create_op {
+	struct run *r;
+	long wl;		/* workload index, or -1 */
+	int churn;
+	char what[300];
+};
+
+static void created(const struct kube_result *res, void *ud)
+{
+	struct create_op *op = ud;
+	struct run *r = op->r;
+
+	r->outstanding--;
+	if (res->status == 201 || res->status == 200) {
+		if (op->wl >= 0)
+			r->g.wl[op->wl].exists = 1;
+		if (op->churn)
+			r->churn_created++;
+	} else {
+		char kind[64];
+		error_kind(res, kind, sizeof(kind));
+		if (op->churn) {
+			r->churn_failed++;
+		} else {
+			r->setup_failed++;
+			warnf("cannot create %s: %s", op->what, kind);
+		}
+		run_count_error(r, kind);
+	}
+	free(op);
+}
+
+static void create_async(struct run *r, enum obj_kind kind, const char *ns, const char *name, jv obj, long wl,
+			 int churn)
+{
+	struct create_op *op = calloc(1, sizeof(*op));
+	char *path = api_collection(kind, ns);
+	char *text = json_dump(obj, 0);
+
+	if (op == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	op->r = r;
+	op->wl = wl;
+	op->churn = churn;
+	snprintf(op->what, sizeof(op->what), "%s %s/%s", kind_name(kind), ns, name);
+	r->outstanding++;
+	kube_request(r->k, "POST", path, text, "application/json", created, op);
+	free(text);
+	free(path);
+	jv_free(obj);
+}
+
+static void wait_idle(struct run *r, double deadline)
+{
+	while (r->outstanding > 0 && mono_now() < deadline && !r->interrupted)
+		pump(r, deadline);
+}
+
+static int setup(struct run *r)
+{
+	const struct scenario *s = r->s;
+	struct kube_result res;
+	double deadline = mono_now() + r->o->setup_timeout;
+
+	for (size_t i = 0; i < s->nns; i++) {
+		if (call(r, "POST", "/api/v1/namespaces", manifest_namespace(s->namespaces[i], s->id), &res) < 0)
+			return -1;
+		long st = res.status;
+		kube_result_free(&res);
+		if (st != 201 && st != 200)
+			return errorf("cannot create namespace '%s': HTTP %ld", s->namespaces[i], st);
+	}
+	if (observer_start(r) < 0)
+		return -1;
+	for (size_t c = 0; c < r->g.ncfg; c++)
+		create_async(r, r->g.cfg[c].kind, r->g.cfg[c].ns, r->g.cfg[c].name, manifest_cfg(&r->g.cfg[c], s->id),
+			     -1, 0);
+	/* Workloads after the objects they reference, so none starts without its ConfigMap. */
+	wait_idle(r, deadline);
+	for (size_t w = 0; w < r->g.nwl; w++)
+		create_async(r, r->g.wl[w].kind, r->g.wl[w].ns, r->g.wl[w].name,
+			     manifest_workload(&r->g.wl[w], &r->g, s->id), (long)w, 0);
+	wait_idle(r, deadline);
+	progress(r, "created %zu objects and %zu workloads (%ld failed)", r->g.ncfg, r->g.nwl, r->setup_failed);
+	for (;;) {
+		size_t ready = 0;
+		for (size_t w = 0; w < r->g.nwl; w++)
+			ready += r->g.wl[w].ready;
+		if (ready == r->g.nwl) {
+			r->setup_ready = r->setup_failed == 0;
+			break;
+		}
+		if (mono_now() >= deadline || r->interrupted) {
+			progress(r, "only %zu of %zu workloads ready; going on", ready, r->g.nwl);
+			break;
+		}
+		pump(r, deadline);
+	}
+	r->t_ready = mono_now();
+	progress(r, "setup done in %.1fs", r->t_ready - r->t_start);
+	return 0;
+}
+
+/* ---- updates: GET, change, PUT; conflicts retried ---- */
+
+struct upd_op {
+	struct run *r;
+	size_t cfg;
+	const struct update_spec *u;
+	unsigned long seq;
+	double sched, sent;
+	int attempts;
+};
+
+static void upd_get(struct upd_op *op);
+
+static void upd_fail(struct upd_op *op, const struct kube_result *res)
+{
+	char kind[64];
+
+	error_kind(res, kind, sizeof(kind));
+	op->r->outstanding--;
+	op->r->failed++;
+	run_count_error(op->r, kind);
+	free(op);
+}
+
+static void upd_put_done(const struct kube_result *res, void *ud)
+{
+	struct upd_op *op = ud;
+	struct run *r = op->r;
+
+	if (res->status == 200) {
+		double done = mono_now();
+		r->succeeded++;
+		if (op->u->change == CH_NOOP)
+			r->noop_ok++;
+		push(&r->latency, &r->nlat, &r->caplat, done - op->sched);
+		graph_update_ok(&r->g, op->cfg, op->u->change != CH_NOOP, op->sent, done);
+		r->outstanding--;
+		free(op);
+	} else if (res->status == 409 && op->attempts < 5) {
+		r->conflicts++;
+		upd_get(op);
+	} else {
+		upd_fail(op, res);
+	}
+}
+
+static void upd_got(const struct kube_result *res, void *ud)
+{
+	struct upd_op *op = ud;
+	struct run *r = op->r;
+	const struct cfgobj *c = &r->g.cfg[op->cfg];
+
+	if (res->status != 200 || jv_get_kind(res->json) != JV_KIND_OBJECT) {
+		upd_fail(op, res);
+		return;
+	}
+	jv obj = manifest_change(jv_copy(res->json), c->kind, op->u, op->seq);
+	char *text = json_dump(obj, 0), *path = api_object(c->kind, c->ns, c->name);
+	kube_request(r->k, "PUT", path, text, "application/json", upd_put_done, op);
+	free(text);
+	free(path);
+	jv_free(obj);
+}
+
+static void upd_get(struct upd_op *op)
+{
+	const struct cfgobj *c = &op->r->g.cfg[op->cfg];
+	char *path = api_object(c->kind, c->ns, c->name);
+
+	op->attempts++;
+	kube_request(op->r->k, "GET", path, NULL, NULL, upd_got, op);
+	free(path);
+}
+
+/* One writer of one update spec: its own schedule, its own way through the targets. */
+struct writer {
+	const struct update_spec *u;
+	size_t **targets;	/* per target group: cfg indices */
+	size_t *ntargets;
+	double next;		/* scheduled time of its next update */
+	size_t rr, alt;
+};
+
+static void fire(struct run *r, struct writer *w)
+{
+	size_t group = 0, pick;
+
+	if (w->u->pick == PICK_ALTERNATE)
+		group = w->alt++ % w->u->ntargets;
+	else if (w->u->ntargets > 1)
+		group = rnd_below(r, w->u->ntargets);
+	if (w->ntargets[group] == 0)
+		return;
+	if (w->u->pick == PICK_ROUND_ROBIN)
+		pick = w->targets[group][w->rr++ % w->ntargets[group]];
+	else
+		pick = w->targets[group][rnd_below(r, w->ntargets[group])];
+
+	struct upd_op *op = calloc(1, sizeof(*op));
+	if (op == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	op->r = r;
+	op->cfg = pick;
+	op->u = w->u;
+	op->seq = ++r->seq;
+	op->sched = w->next;
+	op->sent = mono_now();
+	r->sent++;
+	r->outstanding++;
+	push(&r->lateness, &r->nlate, &r->caplate, op->sent - op->sched);
+	upd_get(op);
+}
+
+/* ---- churn ---- */
+
+struct churn_state {
+	double next;
+	long n;
+	size_t *created;	/* workload indices in creation order */
+	size_t ncreated;
+};
+
+static void churn_deleted(const struct kube_result *res, void *ud)
+{
+	struct create_op *op = ud;
+
+	op->r->outstanding--;
+	if (res->status == 200 || res->status == 202) {
+		op->r->churn_deleted++;
+		graph_deleted(&op->r->g, (size_t)op->wl);
+	} else {
+		char kind[64];
+		error_kind(res, kind, sizeof(kind));
+		op->r->churn_failed++;
+		run_count_error(op->r, kind);
+	}
+	free(op);
+}
+
+static void churn_tick(struct run *r, struct churn_state *cs)
+{
+	const struct scenario *s = r->s;
+	size_t w = graph_add_workload(&r->g, s, &s->churn.workload, s->namespaces[0], cs->n++);
+	size_t *p = realloc(cs->created, (cs->ncreated + 1) * sizeof(*p));
+
+	if (p == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	cs->created = p;
+	cs->created[cs->ncreated++] = w;
+	create_async(r, K_DEPLOYMENT == r->g.wl[w].kind ? K_DEPLOYMENT : r->g.wl[w].kind, r->g.wl[w].ns,
+		     r->g.wl[w].name, manifest_workload(&r->g.wl[w], &r->g, s->id), (long)w, 1);
+	if ((long)cs->ncreated > s->churn.keep) {
+		size_t old = cs->created[cs->ncreated - 1 - (size_t)s->churn.keep];
+		struct create_op *op = calloc(1, sizeof(*op));
+		if (op == NULL)
+			dief(EXIT_TROUBLE, "out of memory");
+		op->r = r;
+		op->wl = (long)old;
+		char *path = api_object(r->g.wl[old].kind, r->g.wl[old].ns, r->g.wl[old].name);
+		r->outstanding++;
+		kube_request(r->k, "DELETE", path, NULL, NULL, churn_deleted, op);
+		free(path);
+	}
+	cs->next += s->churn.every;
+}
+
+/* ---- the controller restart ---- */
+
+static void restart(struct run *r)
+{
+	posix_spawn_file_actions_t fa;
+	int e;
+
+	r->restart_done = 1;
+	r->restart_at = mono_now();
+	progress(r, "restarting the controller");
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	e = posix_spawnp(&r->restart_pid, r->o->restart_cmd[0], &fa, NULL, r->o->restart_cmd, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (e != 0) {
+		warnf("cannot run restart command '%s': %s", r->o->restart_cmd[0], strerror(e));
+		r->restart_spawn_error = 1;
+		r->restart_pid = 0;
+		r->restart_finished = mono_now();
+	}
+}
+
+/* ---- the update phase ---- */
+
+static void update_phase(struct run *r)
+{
+	const struct scenario *s = r->s;
+	struct writer *ws = NULL;
+	size_t nw = 0;
+	struct churn_state cs = { 0, 0, NULL, 0 };
+	double start = mono_now(), end, next_progress;
+
+	r->phase_len = scenario_phase(s, r->o->duration);
+	end = start + r->phase_len;
+	r->t_phase_start = start;
+	for (size_t i = 0; i < s->nupdates; i++) {
+		const struct update_spec *u = &s->updates[i];
+		for (long k = 0; k < u->writers; k++) {
+			ws = realloc(ws, (nw + 1) * sizeof(*ws));
+			if (ws == NULL)
+				dief(EXIT_TROUBLE, "out of memory");
+			struct writer *w = &ws[nw++];
+			memset(w, 0, sizeof(*w));
+			w->u = u;
+			w->targets = calloc(u->ntargets, sizeof(*w->targets));
+			w->ntargets = calloc(u->ntargets, sizeof(*w->ntargets));
+			if (w->targets == NULL || w->ntargets == NULL)
+				dief(EXIT_TROUBLE, "out of memory");
+			for (size_t t = 0; t < u->ntargets; t++)
+				w->targets[t] = graph_targets(&r->g, u, t, &w->ntargets[t]);
+			/* Writers of one spec are spread evenly over its interval. */
+			w->next = start + u->every * (double)k / (double)u->writers;
+			/* Every scheduled tick inside the phase is intended, sent or not. */
+			for (double t = w->next; t < end; t += u->every)
+				r->intended++;
+		}
+	}
+	if (s->churn.set)
+		cs.next = start;
+	progress(r, "update phase: %.0fs, %ld updates intended", r->phase_len, r->intended);
+	next_progress = start + 10;
+	while (!r->interrupted) {
+		double t = mono_now(), due = end;
+		if (t >= end)
+			break;
+		for (size_t i = 0; i < nw; i++) {
+			/* Open loop: every tick that is due is sent now, however the server keeps up. */
+			while (ws[i].next <= t && ws[i].next < end) {
+				fire(r, &ws[i]);
+				ws[i].next += ws[i].u->every;
+			}
+			if (ws[i].next < due)
+				due = ws[i].next;
+		}
+		if (s->churn.set) {
+			while (cs.next <= t && cs.next < end)
+				churn_tick(r, &cs);
+			if (cs.next < due)
+				due = cs.next;
+		}
+		if (s->restart_at >= 0 && !r->restart_done && r->o->restart_cmd) {
+			if (start + s->restart_at <= t && start + s->restart_at < end)
+				restart(r);
+			else if (start + s->restart_at < due)
+				due = start + s->restart_at;
+		}
+		if (t >= next_progress) {
+			progress(r, "%ld/%ld updates sent, %ld succeeded, %ld failed", r->sent, r->intended,
+				 r->succeeded, r->failed);
+			next_progress += 10;
+		}
+		pump(r, due);
+	}
+	r->t_phase_end = mono_now();
+	for (size_t i = 0; i < nw; i++) {
+		for (size_t t = 0; t < ws[i].u->ntargets; t++)
+			free(ws[i].targets[t]);
+		free(ws[i].targets);
+		free(ws[i].ntargets);
+	}
+	free(ws);
+	free(cs.created);
+}
+
+/* ---- settle: until quiet and converged, bounded ---- */
+
+static void settle(struct run *r)
+{
+	double start = mono_now(), deadline = start + r->o->settle_timeout;
+
+	wait_idle(r, deadline);
+	while (!r->interrupted && mono_now() < deadline) {
+		struct observed ob;
+		double last = r->last_roll_seen > r->t_phase_end ? r->last_roll_seen : r->t_phase_end;
+		graph_summary(&r->g, &ob);
+		if (mono_now() - last >= r->o->quiet && ob.converged && r->restart_pid == 0)
+			break;
+		pump(r, deadline);
+	}
+	/* A restart command still running is waited for, within the bound. */
+	while (r->restart_pid > 0 && mono_now() < deadline + 30 && !r->interrupted)
+		pump(r, deadline + 30);
+	progress(r, "settled after %.1fs", mono_now() - start);
+}
+
+int run_scenario(struct run *r, const struct scenario *s, const struct run_opts *o, const struct kubeconfig *cfg)
+{
+	struct sigaction sa;
+	struct timespec ts;
+	int rc = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->s = s;
+	r->o = o;
+	r->rng = o->seed * 0x9E3779B97F4A7C15ULL + 1;
+	if (graph_build(&r->g, s) < 0)
+		return -1;
+	r->k = kube_new(cfg, o->max_inflight);
+	if (r->k == NULL)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	r->mono0 = mono_now();
+	r->unix0 = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	r->t_start = r->mono0;
+	progress(r, "cleaning up namespaces");
+	for (size_t i = 0; i < s->nns && rc == 0; i++)
+		rc = delete_namespace(r, s->namespaces[i], r->t_start + 180);
+	if (rc == 0)
+		rc = setup(r);
+	if (rc == 0 && !r->interrupted)
+		update_phase(r);
+	if (rc == 0 && !r->interrupted)
+		settle(r);
+	observer_stop();
+	r->t_end = mono_now();
+	if (r->restart_pid > 0) {
+		/* Never leave the restart command behind. */
+		kill(r->restart_pid, SIGTERM);
+		waitpid(r->restart_pid, &r->restart_status, 0);
+		r->restart_pid = 0;
+	}
+	return rc;
+}
+
+void run_free(struct run *r)
+{
+	if (r->k)
+		kube_free(r->k);
+	graph_free(&r->g);
+	free(r->lateness);
+	free(r->latency);
+	memset(r, 0, sizeof(*r));
+}

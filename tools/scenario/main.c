@@ -1,0 +1,245 @@
+/* scenario: run one declarative scenario against a cluster and write the arm's results. */
+#include "arena.h"
+#include "driver.h"
+#include "fsio.h"
+#include "kubeconfig.h"
+#include "model.h"
+#include "msg.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+	"usage: scenario --scenario ID|FILE --duration SECONDS --out FILE [--arm NAME]\n"
+	"                [--namespace NS] [--seed N] [--kubeconfig FILES] [--context NAME]\n"
+	"                [--expected FILE] [--setup-timeout S] [--quiet S] [--settle-timeout S]\n"
+	"                [--max-inflight N] [--no-progress] [-- RESTART-COMMAND [ARG...]]\n"
+	"       scenario --scenario ID|FILE --check\n"
+	"       scenario --scenario ID|FILE --controller-args\n"
+	"\n"
+	"Run a scenario (S1..S13 or a scenario file): clean up and create its namespaces and\n"
+	"objects, wait until the workloads are ready, send its updates open-loop for the\n"
+	"update phase, and settle until no workload rolls for a quiet period. An observer\n"
+	"watches the workloads throughout. Writes run.json (--out) and the arm's\n"
+	"expected.json (next to it, or --expected).\n"
+	"\n"
+	"  --arm NAME          label of the arm in the results (default new)\n"
+	"  --namespace NS      use NS in place of the scenario's first namespace (and as\n"
+	"                      the prefix of the others that start with it)\n"
+	"  --seed N            seed of the random target choice (default 1)\n"
+	"  --kubeconfig FILES  ':'-separated kubeconfig files (default $KUBECONFIG, ~/.kube/config)\n"
+	"  --context NAME      kubeconfig context (default: current context)\n"
+	"  --setup-timeout S   wait at most S seconds for the workloads to be ready (300)\n"
+	"  --quiet S           settle ends after S seconds without a roll (5)\n"
+	"  --settle-timeout S  ... or after S seconds (60)\n"
+	"  --max-inflight N    concurrent API requests (64)\n"
+	"  --check             load and expand the scenario, print a summary, touch no cluster\n"
+	"  --controller-args   print the arguments the scenario gives the controller, one a line\n"
+	"  -- COMMAND...       run at the scenario's restart time (S6); exit 0 means restarted\n"
+	"\n"
+	"Exit status: 0 the run did what the scenario claims; 1 it completed but did not\n"
+	"(see \"problems\" in run.json); 2 trouble (bad usage, scenario file, kubeconfig,\n"
+	"unreachable server).\n";
+
+static _Noreturn void usage(const char *fmt, const char *arg)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), fmt, arg);
+	dief(EXIT_TROUBLE, "%s (see 'scenario --help')", buf);
+}
+
+static double seconds_arg(const char *name, const char *s, double min)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (*s == '\0' || *end != '\0' || errno || v < min || v > 1e7) {
+		char buf[128];
+		snprintf(buf, sizeof(buf), "--%s needs a number of seconds, not '%%s'", name);
+		usage(buf, s);
+	}
+	return v;
+}
+
+/* --namespace NS: NS replaces the first namespace, and the prefix of those that start with it. */
+static void rename_namespaces(struct scenario *s, const char *ns)
+{
+	const char *first = s->namespaces[0];
+	size_t n = strlen(first);
+
+	for (size_t i = s->nns; i-- > 0;) {
+		if (strncmp(s->namespaces[i], first, n) != 0)
+			continue;
+		char *name = arena_alloc(s->arena, strlen(ns) + strlen(s->namespaces[i] + n) + 1);
+		strcpy(name, ns);
+		strcat(name, s->namespaces[i] + n);
+		s->namespaces[i] = name;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "scenario", required_argument, NULL, 's' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "expected", required_argument, NULL, 'e' },
+		{ "arm", required_argument, NULL, 'a' },
+		{ "namespace", required_argument, NULL, 'n' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "kubeconfig", required_argument, NULL, 'k' },
+		{ "context", required_argument, NULL, 'c' },
+		{ "setup-timeout", required_argument, NULL, 'T' },
+		{ "quiet", required_argument, NULL, 'q' },
+		{ "settle-timeout", required_argument, NULL, 'Q' },
+		{ "max-inflight", required_argument, NULL, 'm' },
+		{ "no-progress", no_argument, NULL, 'P' },
+		{ "check", no_argument, NULL, 'C' },
+		{ "controller-args", no_argument, NULL, 'A' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct run_opts o = { "new", -1, 1, 300, 5, 60, 64, NULL, 1 };
+	const char *id = NULL, *out = NULL, *expected = NULL, *ns = NULL, *kubeconfig = NULL, *context = NULL;
+	int check = 0, print_args = 0, c;
+	char *end;
+
+	msg_init(argv[0]);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': id = optarg; break;
+		case 'd': o.duration = seconds_arg("duration", optarg, 1); break;
+		case 'o': out = optarg; break;
+		case 'e': expected = optarg; break;
+		case 'a': o.arm = optarg; break;
+		case 'n': ns = optarg; break;
+		case 'k': kubeconfig = optarg; break;
+		case 'c': context = optarg; break;
+		case 'T': o.setup_timeout = seconds_arg("setup-timeout", optarg, 0); break;
+		case 'q': o.quiet = seconds_arg("quiet", optarg, 0); break;
+		case 'Q': o.settle_timeout = seconds_arg("settle-timeout", optarg, 0); break;
+		case 'P': o.progress = 0; break;
+		case 'C': check = 1; break;
+		case 'A': print_args = 1; break;
+		case 'S':
+			errno = 0;
+			o.seed = strtoul(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || errno || *optarg == '-')
+				usage("--seed needs a whole number, not '%s'", optarg);
+			break;
+		case 'm': {
+			long v;
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || errno || v < 1 || v > 4096)
+				usage("--max-inflight needs a number from 1 to 4096, not '%s'", optarg);
+			o.max_inflight = (int)v;
+			break;
+		}
+		case 'h':
+			fputs(usage_text, stdout);
+			return ferror(stdout) ? EXIT_TROUBLE : 0;
+		case ':':
+			usage("option needs a value: '%s'", argv[optind - 1]);
+		default:
+			usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc) {
+		if (strcmp(argv[optind - 1], "--") != 0)
+			usage("unexpected argument '%s'", argv[optind]);
+		o.restart_cmd = &argv[optind];
+	}
+	if (id == NULL)
+		usage("%s", "--scenario is required");
+	if (!check && !print_args) {
+		if (o.duration < 0)
+			usage("%s", "--duration is required");
+		if (out == NULL)
+			usage("%s", "--out is required");
+	}
+	if (ns && (*ns == '\0' || strchr(ns, '/')))
+		usage("--namespace needs a namespace name, not '%s'", ns);
+
+	char *path = scenario_path(id);
+	struct scenario s;
+	if (path == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	if (scenario_load(path, &s) < 0) {
+		free(path);
+		return EXIT_TROUBLE;
+	}
+	free(path);
+	if (ns)
+		rename_namespaces(&s, ns);
+	if (print_args) {
+		for (size_t i = 0; i < s.nargs; i++)
+			printf("%s\n", s.controller_args[i]);
+		scenario_free(&s);
+		return fclose(stdout) == 0 ? 0 : EXIT_TROUBLE;
+	}
+	if (check) {
+		struct graph g;
+		int rc = graph_build(&g, &s);
+		if (rc == 0) {
+			long users = 0;
+			for (size_t i = 0; i < g.ncfg; i++)
+				users += (long)g.cfg[i].nusers;
+			printf("%s: %zu namespaces, %zu configmaps/secrets, %zu workloads, %ld references, "
+			       "%zu update streams\n", s.id, s.nns, g.ncfg, g.nwl, users, s.nupdates);
+		}
+		graph_free(&g);
+		scenario_free(&s);
+		return rc < 0 ? EXIT_TROUBLE : fclose(stdout) == 0 ? 0 : EXIT_TROUBLE;
+	}
+
+	/* Results go next to each other; check the folder before touching the cluster. */
+	char *exp_path = NULL;
+	if (expected == NULL) {
+		const char *slash = strrchr(out, '/');
+		if (asprintf(&exp_path, "%.*s%sexpected.json", slash ? (int)(slash - out) : 0, out, slash ? "/" : "") < 0)
+			dief(EXIT_TROUBLE, "out of memory");
+	} else {
+		exp_path = strdup(expected);
+	}
+	{
+		const char *slash = strrchr(out, '/');
+		char *dir = slash ? strndup(out, (size_t)(slash - out)) : strdup(".");
+		int okdir = dir && fs_is_dir(dir[0] ? dir : "/");
+		free(dir);
+		if (!okdir) {
+			errorf("cannot write '%s': its folder does not exist", out);
+			free(exp_path);
+			scenario_free(&s);
+			return EXIT_TROUBLE;
+		}
+	}
+
+	struct kubeconfig cfg;
+	if (kubeconfig_load(&cfg, kubeconfig, context) < 0) {
+		free(exp_path);
+		scenario_free(&s);
+		return EXIT_TROUBLE;
+	}
+	struct run r;
+	int rc = run_scenario(&r, &s, &o, &cfg), ok = 0;
+	if (rc == 0 || r.t_phase_start > 0) {
+		if (run_write_results(&r, out, exp_path, &ok) < 0)
+			rc = -1;
+	}
+	run_free(&r);
+	kubeconfig_free(&cfg);
+	free(exp_path);
+	scenario_free(&s);
+	if (rc < 0)
+		return EXIT_TROUBLE;
+	return ok ? 0 : EXIT_FAILED;
+}
