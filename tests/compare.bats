@@ -213,3 +213,26 @@ setup() {
 	assert_failure 2
 	assert_one_line
 }
+
+@test "the observer's figures from run.json are rows of their own, judged by the catalogue" {
+	run --separate-stderr "$BIN/compare" --scenario S1 --results-dir "$R/observed"
+	assert_failure 1
+	assert_golden compare/observed.txt
+	assert_line --regexp '^observed_rolls +40 +38 +40 +✓ +✓ +pass$'
+	assert_line --regexp '^observed_missed +0 +2 .* fail$'
+	assert_line --regexp '^observed_unconverged +0 +1 .* fail$'
+	assert_line --partial "✗ observed_missed: new 2 is above the limit 0"
+	# Without run.json (the reference's results) those rows are left out, not shown as n/a.
+	run --separate-stderr "$BIN/compare" --scenario S2 --results-dir "$R/pass"
+	refute_line --partial "observed_"
+}
+
+@test "an arm the pipeline marked as failed fails the scenario with its reason" {
+	run --separate-stderr "$BIN/compare" --scenario S2 --results-dir "$R/armfailed"
+	assert_failure 1
+	assert_line "Summary:      arm new failed: scenario exited with status 2: the API server did not answer"
+	assert_line "  ✗ arm new: scenario exited with status 2: the API server did not answer"
+	run --separate-stderr "$BIN/compare" --scenario S2 --results-dir "$R/armfailed" --format json
+	run jq -r '.arm_failures.new' <<<"$output"
+	assert_output "scenario exited with status 2: the API server did not answer"
+}

@@ -85,8 +85,18 @@ void report_summary_line(const struct report *rep, struct sbuf *out)
 			sbuf_add(out, "All metrics within acceptable thresholds");
 		return;
 	}
-	sbuf_addf(out, "%zu metrics failed: ", rep->nfail);
 	const char *sep = "";
+	for (int a = 0; a < 2; a++) {
+		if (rep->arm_failed[a]) {
+			sbuf_addf(out, "%sarm %s failed: %s", sep, arm_name(a), rep->arm_failed[a]);
+			sep = "; ";
+		}
+	}
+	size_t nrows = rep->nfail - (rep->arm_failed[0] != NULL) - (rep->arm_failed[1] != NULL);
+	if (nrows == 0)
+		return;
+	sbuf_addf(out, "%s%zu metrics failed: ", sep, nrows);
+	sep = "";
 	for (size_t i = 0; i < rep->n; i++) {
 		const struct row *row = &rep->rows[i];
 		if (row->status == ST_FAIL || row->status == ST_ERROR) {

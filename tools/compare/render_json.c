@@ -95,6 +95,14 @@ jv report_to_json(const struct report *rep, time_t when)
 		else if (row->status == ST_FAIL || row->status == ST_ERROR)
 			failed = jv_array_append(failed, jv_string(row->m->name));
 	}
+	jv arms = jv_object();
+	for (int a = 0; a < 2; a++) {
+		if (rep->arm_failed[a]) {
+			arms = jv_object_set(arms, jv_string(arm_name(a)), jv_string(rep->arm_failed[a]));
+			failed = jv_array_append(failed, jv_string(a == ARM_OLD ? "arm:old" : "arm:new"));
+		}
+	}
+	o = jv_object_set(o, jv_string("arm_failures"), arms);
 	o = jv_object_set(o, jv_string("rows"), rows);
 	o = jv_object_set(o, jv_string("passed"), passed);
 	o = jv_object_set(o, jv_string("failed"), failed);

@@ -51,6 +51,9 @@ void render_markdown(struct sbuf *out, const struct report *rep, time_t when)
 	}
 	if (rep->nfail) {
 		sbuf_add(out, "\n**Failed:**\n\n");
+		for (int a = 0; a < 2; a++)
+			if (rep->arm_failed[a])
+				sbuf_addf(out, "- arm %s: %s\n", arm_name(a), rep->arm_failed[a]);
 		for (size_t i = 0; i < rep->n; i++) {
 			const struct row *row = &rep->rows[i];
 			if (row->status == ST_FAIL || row->status == ST_ERROR)

@@ -193,6 +193,9 @@ static void criteria(struct sbuf *out, const struct report *rep)
 			sbuf_addf(out, "  ✓ %s\n", rep->rows[i].m->name);
 	if (rep->nfail > 0) {
 		sbuf_addf(out, "\nFailed (%zu):\n", rep->nfail);
+		for (int a = 0; a < 2; a++)
+			if (rep->arm_failed[a])
+				sbuf_addf(out, "  ✗ arm %s: %s\n", arm_name(a), rep->arm_failed[a]);
 		for (size_t i = 0; i < rep->n; i++) {
 			const struct row *row = &rep->rows[i];
 			if (row->status == ST_FAIL || row->status == ST_ERROR)

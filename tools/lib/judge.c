@@ -125,8 +125,19 @@ int report_build(const struct catalogue *c, const char *dir, const char *scenari
 	rep->scenario = strdup(scenario);
 	if (rep->scenario == NULL)
 		dief(EXIT_TROUBLE, "out of memory");
-	for (int a = 0; a < 2; a++)
+	for (int a = 0; a < 2; a++) {
 		rep->has_arm[a] = fs_is_dir(adir[a]);
+		/* The pipeline marks an arm whose run failed; the scenario then fails with that reason. */
+		char *marker = fs_join(adir[a], "FAILED");
+		char *why = rep->has_arm[a] ? fs_read(marker, NULL) : NULL;
+		if (why) {
+			why[strcspn(why, "\n")] = '\0';
+			if (strlen(why) > 300)
+				why[300] = '\0';
+			rep->arm_failed[a] = why;
+		}
+		free(marker);
+	}
 	if (!rep->has_arm[0] && !rep->has_arm[1]) {
 		rc = errorf("no results for scenario %s: neither '%s' nor '%s' exists", scenario, adir[0], adir[1]);
 		goto out;
@@ -404,12 +415,17 @@ count:
 		else if (row->status == ST_FAIL || row->status == ST_ERROR)
 			rep->nfail++;
 	}
+	for (int a = 0; a < 2; a++)
+		if (rep->arm_failed[a])
+			rep->nfail++;
 }
 
 void report_free(struct report *rep)
 {
 	free(rep->scenario);
 	free(rep->description);
+	free(rep->arm_failed[0]);
+	free(rep->arm_failed[1]);
 	free(rep->rows);
 	jv_free(rep->expected[0]);
 	jv_free(rep->expected[1]);

@@ -32,6 +32,7 @@ struct report {
 	jv expected[2];		/* the expectations each arm ran with (object or null) */
 	int expected_shared;	/* both came from the reference's single expected.json */
 	char *description;
+	char *arm_failed[2];	/* DIR/S/ARM/FAILED: why the arm's run failed, or NULL */
 	struct row *rows;
 	size_t n;
 	size_t npass, nfail;
