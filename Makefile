@@ -85,7 +85,7 @@ unit: $(UNIT_BIN)
 bats: all $(UNIT_BIN)
 	LOADTEST_BIN=$(CURDIR)/$(BIN) LOADTEST_SAN=$(SAN) $(BATS) --print-output-on-failure $(BATS_FILES)
 
-SHELL_FILES := $(wildcard .ci/run pipelines/* tests/*.bats tests/helpers/*.bash tests/fixtures/*.sh tools/*/*.sh)
+SHELL_FILES := $(wildcard .ci/run $(filter-out %.mk,$(wildcard pipelines/*)) tests/*.bats tests/helpers/*.bash tests/fixtures/*.sh tools/*/*.sh)
 
 lint:
 	shellcheck -x $(SHELL_FILES)
@@ -106,8 +106,13 @@ RESULTS_DIR ?= results
 # make drops a leading ./ from targets, which would stop the patterns below from matching.
 override RESULTS_DIR := $(patsubst ./%,%,$(RESULTS_DIR:%/=%))
 RULES ?= tools/compare/rules.yaml
+include pipelines/loadtest.mk
 SCENARIO_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard $(RESULTS_DIR)/*/old $(RESULTS_DIR)/*/new))))
-REPORTS := $(addsuffix /report.txt,$(SCENARIO_DIRS))
+# `make loadtest` reports on the scenarios it runs; `make report` on those it finds.
+REPORTS := $(if $(filter loadtest-reports,$(MAKECMDGOALS)),$(LT_SCENARIOS:%=$(RESULTS_DIR)/%/report.txt),$(addsuffix /report.txt,$(SCENARIO_DIRS)))
+ifneq ($(filter loadtest-reports,$(MAKECMDGOALS)),)
+$(foreach s,$(LT_SCENARIOS),$(eval $(RESULTS_DIR)/$(s)/report.txt: $(RESULTS_DIR)/$(s)/arms.done))
+endif
 SUMMARIES := $(addprefix $(RESULTS_DIR)/summary.,txt md json)
 COMPARE := $(BIN)/compare --rules $(RULES) --results-dir $(RESULTS_DIR)
 

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# cluster-down.sh: stop Prometheus and delete every cluster of the pool that this run made.
+set -euo pipefail
+# shellcheck source=pipelines/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+: "${STATE:?}" "${PROVIDER:?}"
+for f in "$STATE"/cluster-*.ready; do
+	[ -e "$f" ] || continue
+	name=$(kv "$f" name)
+	if [ -n "${KEEP_CLUSTER:-}" ] || [ -n "${SKIP_CLUSTER:-}" ] || [ "$PROVIDER" = existing ]; then
+		kindctl prometheus-stop --name "$name" >/dev/null 2>&1 || true
+		say "cluster $name: kept"
+	else
+		kindctl delete --name "$name" >/dev/null || say "cluster $name: could not be deleted"
+		say "cluster $name: deleted"
+	fi
+	rm -f "$f"
+done

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# cluster-up.sh K: bring up cluster K of the pool (create or reuse, load the controllers,
+# start Prometheus) and describe it in $STATE/cluster-K.ready. A cluster that cannot come up
+# is described in $STATE/cluster-K.failed instead: its scenarios go to the others.
+set -euo pipefail
+# shellcheck source=pipelines/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+k=${1:?usage: cluster-up.sh INDEX}
+: "${STATE:?}" "${PROVIDER:?}"
+name="${CLUSTER_PREFIX:-reloader-loadtest}-$k"
+ready="$STATE/cluster-$k.ready"
+failed="$STATE/cluster-$k.failed"
+rm -f "$failed"
+
+fail() {
+	say "cluster $name: $*"
+	printf '%s\n' "$*" | write_atomic "$failed"
+	exit 0
+}
+
+images=()
+[ -n "${OLD_IMAGE:-}" ] && images+=("$OLD_IMAGE")
+[ -n "${NEW_IMAGE:-}" ] && images+=("$NEW_IMAGE")
+ctx_args=()
+if [ "$PROVIDER" = existing ]; then
+	IFS=, read -r -a contexts <<<"${CONTEXTS:-}"
+	[ "${#contexts[@]}" -gt "$k" ] || fail "no context for cluster $k in CONTEXTS='${CONTEXTS:-}'"
+	ctx_args=(--context "${contexts[$k]}")
+fi
+
+start=$SECONDS
+if [ -n "${SKIP_CLUSTER:-}" ] || [ "$PROVIDER" = existing ]; then
+	kindctl exists --name "$name" "${ctx_args[@]}" || fail "does not exist (SKIP_CLUSTER is set)"
+else
+	say "cluster $name: creating ($PROVIDER)"
+	kindctl create --name "$name" --port-offset "$k" >/dev/null || fail "could not be created"
+fi
+kubeconfig=$(kindctl kubeconfig --name "$name" "${ctx_args[@]}") || fail "has no kubeconfig"
+if [ "${#images[@]}" -gt 0 ]; then
+	say "cluster $name: loading ${images[*]}"
+	kindctl load-image --name "$name" "${ctx_args[@]}" "${images[@]}" >/dev/null ||
+		fail "could not load ${images[*]}"
+fi
+if [ -n "${PROMETHEUS_URL:-}" ]; then
+	url=$PROMETHEUS_URL
+else
+	url=$(kindctl prometheus-start --name "$name" "${ctx_args[@]}" --port $((9091 + k))) ||
+		fail "Prometheus did not start"
+fi
+printf 'name=%s\nprovider=%s\nkubeconfig=%s\nprometheus=%s\ncontext=%s\nsetup_seconds=%s\n' \
+	"$name" "$PROVIDER" "$kubeconfig" "$url" "${ctx_args[1]:-}" "$((SECONDS - start))" | write_atomic "$ready"
+say "cluster $name: ready in $((SECONDS - start))s (Prometheus $url)"
