@@ -72,10 +72,10 @@ jv report_to_json(const struct report *rep, time_t when)
 	for (size_t i = 0; i < rep->n; i++) {
 		const struct row *row = &rep->rows[i];
 		char name[128];
-		jv r = jv_object();
 
 		if (!row->shown)
 			continue;
+		jv r = jv_object();
 		row_display_name(row, name, sizeof(name));
 		r = jv_object_set(r, jv_string("name"), jv_string(row->m->name));
 		r = jv_object_set(r, jv_string("display_name"), jv_string(name));

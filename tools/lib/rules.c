@@ -556,14 +556,17 @@ char *catalogue_default_path(void)
 
 	if (env && *env)
 		return strdup(env);
+	/* bin/compare or build/san/bin/compare: look upward for the tree's tools/ folder. */
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
 		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash) {
+		char *slash;
+		while ((slash = strrchr(exe, '/')) != NULL) {
 			*slash = '\0';
-			char *p = fs_join(exe, "../tools/compare/rules.yaml");
-			return p;
+			char *p = fs_join(exe[0] ? exe : "/", "tools/compare/rules.yaml");
+			if (fs_is_file(p))
+				return p;
+			free(p);
 		}
 	}
 	return strdup("tools/compare/rules.yaml");

@@ -1,0 +1,526 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2154 # bats sets $output, $lines and $status
+# promsnap against a real Prometheus: backfilled fixtures with values worked out by hand,
+# a live scrape for waiting, and a server that is down, erring or hanging.
+
+
+# The fixture's arm window (tests/fixtures/prom/openmetrics.awk): T0 .. T0 + 600 s.
+T0=1767225600
+T1=1767226200
+# Every server here is on the loopback: never through a proxy from the environment.
+export no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost
+
+setup_file() {
+	load 'helpers/prometheus'
+	FIX=$BATS_FILE_TMPDIR/fixture
+	mkdir -p "$FIX"
+	awk -v T0="$T0" -f "$BATS_TEST_DIRNAME/fixtures/prom/openmetrics.awk" >"$FIX/fixture.om"
+	prom_backfill "$FIX/fixture.om" "$FIX"
+	prom_start "$FIX"
+	PROM_URL=$(<"$FIX/url")
+	export FIX PROM_URL
+}
+
+teardown_file() {
+	load 'helpers/prometheus'
+	prom_stop "$FIX"
+}
+
+setup() {
+	load 'helpers/common'
+	load 'helpers/prometheus'
+	PROMSNAP=$BIN/promsnap
+	COMPARE=$BIN/compare
+	OUT=$BATS_TEST_TMPDIR/out
+	FAKE=$REPO_ROOT/tests/helpers/fakeprom.py
+	# A sanitizer report must not pass for one of promsnap's own exit statuses.
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86
+	export UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=87:print_stacktrace=1
+	unset LOADTEST_QUERIES
+}
+
+teardown() {
+	local f
+	for f in "$BATS_TEST_TMPDIR"/*.pid "$BATS_TEST_TMPDIR"/*/*.pid; do
+		[[ -e $f ]] && bg_stop "$f"
+	done
+	return 0
+}
+
+# snap JOB [ARGS...]: snapshot the fixture window of JOB into $OUT.
+snap() {
+	local job=$1
+	shift
+	"$PROMSNAP" --url "$PROM_URL" --job "$job" --start "$T0" --end "$T1" --out "$OUT" "$@"
+}
+
+# compare_ ARGS...: bin/compare reading promsnap's files. Its own leaks are for
+# compare.bats and valgrind.bats to find; memory errors still fail here.
+compare_() {
+	ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0 "$COMPARE" "$@"
+}
+
+# val FILE: the sum of the values of every series in a snapshot file.
+val() {
+	jq -r '[.data.result[].value[1] | tonumber] | add' "$1"
+}
+
+# val_by FILE LABEL VALUE: the value of the series whose LABEL is VALUE.
+val_by() {
+	jq -r --arg k "$2" --arg v "$3" \
+		'[.data.result[] | select(.metric[$k] == $v) | .value[1] | tonumber] | add' "$1"
+}
+
+# near GOT WANT: equal up to floating-point noise.
+near() {
+	if ! jq -en --argjson a "$1" --argjson b "$2" \
+		'(($a - $b) | fabs) <= 1e-9 * ([1, ($b | fabs)] | max)' >/dev/null; then
+		echo "expected $2, got $1" >&2
+		return 1
+	fi
+}
+
+# fake MODE [ARGS...]: start tests/helpers/fakeprom.py; sets FAKE_URL and FAKE_LOG.
+fake() {
+	local dir=$BATS_TEST_TMPDIR/fake
+	mkdir -p "$dir"
+	FAKE_LOG=$dir/requests.log
+	: >"$FAKE_LOG"
+	bg_start "$dir/fake.pid" "$dir/fake.out" python3 "$FAKE" "$dir/port" "$FAKE_LOG" "$@"
+	wait_until 10 test -s "$dir/port"
+	FAKE_URL=http://127.0.0.1:$(<"$dir/port")
+}
+
+# catalogue FILE: a one-query catalogue (go_threads of the job) at FILE.
+one_query() {
+	cat >"$1" <<-'EOF'
+		version: 1
+		queries:
+		  - name: threads
+		    file: threads.json
+		    query: last_over_time(go_threads{job="{{job}}"}[{{window}}])
+	EOF
+}
+
+# ---- usage ----
+
+@test "--help prints the synopsis and the exit statuses" {
+	run -0 "$PROMSNAP" --help
+	assert_line --index 0 --partial 'usage: promsnap --url URL --job JOB --start T0 --end T1 --out DIR'
+	assert_output --partial 'promsnap wait --url URL --job JOB'
+	assert_output --partial 'Exit status: 0'
+}
+
+@test "bad flags exit 2 with one line" {
+	local args
+	cd "$BATS_TEST_TMPDIR"
+	for args in "--bogus" \
+		"--job j --start 1 --end 2 --out o" \
+		"--url http://127.0.0.1:1 --start 1 --end 2 --out o" \
+		"--url http://127.0.0.1:1 --job j --start 5 --end 2 --out o" \
+		"--url http://127.0.0.1:1 --job j --start 1 --end 2" \
+		"--url http://127.0.0.1:1 --job j --start yesterday --end 2 --out o" \
+		"--url ftp://127.0.0.1:1 --job j --start 1 --end 2 --out o" \
+		"--url http://127.0.0.1:1/?x=1 --job j --start 1 --end 2 --out o" \
+		"--url http://127.0.0.1:1 --job j --start 1 --end 2 --out o --tries 0" \
+		"--url http://127.0.0.1:1 --job j --start 1 --end 2 --out o --query-timeout -1" \
+		"--url http://127.0.0.1:1 --job j --start 1 --end 2 --out o --timeout" \
+		"--url http://127.0.0.1:1 --job j --start 1 --end 2 --out o extra" \
+		"wait --url http://127.0.0.1:1 --job j --out o" \
+		"wait --url http://127.0.0.1:1 --job j --fresh soon"; do
+		# shellcheck disable=SC2086 # word splitting of the argument list is the point
+		run -2 "$PROMSNAP" $args
+		assert_equal "${#lines[@]}" 1
+		assert_output --regexp '^promsnap: .+'
+	done
+	assert_not_exists o
+}
+
+@test "catalogue mistakes are reported as file:line:col and exit 2" {
+	local q=$BATS_TEST_TMPDIR/q.yaml
+	printf 'version: 1\nqueries:\n  - name: a\n    file: a.json\n    query: up\n    help: x\n' >"$q"
+	run -2 snap j --queries "$q"
+	assert_output "promsnap: $q:6:5: unknown key 'help'"
+	printf 'version: 1\nqueries:\n  - name: a\n    file: a.json\n    query: up{job="{{jobs}}"}\n' >"$q"
+	run -2 snap j --queries "$q"
+	assert_output --partial "$q:5:12: unknown parameter '{{jobs}}'"
+	printf 'version: 1\nqueries:\n  - {name: a, file: a.json, query: up}\n  - {name: b, file: a.json, query: up}\n' >"$q"
+	run -2 snap j --queries "$q"
+	assert_output --partial "$q:4:21: file 'a.json' is written by query 'a' already"
+	printf 'version: 1\nqueries:\n  - {name: a, file: ../a.json, query: up}\n' >"$q"
+	run -2 snap j --queries "$q"
+	assert_output --partial "$q:3:21: file must be a plain file name"
+	printf 'version: 1\nqueries:\n  - {name: a, query: up}\n' >"$q"
+	run -2 snap j --queries "$q"
+	assert_output --partial "$q:3:5: missing key 'file'"
+	assert_not_exists "$OUT/a.json"
+}
+
+# ---- snapshots of the backfilled fixture ----
+
+@test "every file compare reads is written, and nothing else" {
+	run -0 snap reloader-new
+	assert_output ''
+	local f n
+	while read -r f; do
+		assert_file_exists "$OUT/$f"
+	done < <(sed -n 's/^ *file: *//p' "$REPO_ROOT/tools/promsnap/queries.yaml")
+	n=$(grep -c '^ *file: ' "$REPO_ROOT/tools/promsnap/queries.yaml")
+	# No temporary or partial file is left beside them.
+	run ls -A "$OUT"
+	assert_equal "${#lines[@]}" "$n"
+	refute_line --regexp '^\.|[^a-z0-9_.]|[^n]$'
+	# compare finds a snapshot for every row it shows (rows read from other stages' files
+	# are optional and left out when those files are missing).
+	mkdir -p "$BATS_TEST_TMPDIR/r/S1"
+	mv "$OUT" "$BATS_TEST_TMPDIR/r/S1/new"
+	run -0 compare_ --scenario S1 --results-dir "$BATS_TEST_TMPDIR/r" --format json
+	assert_equal "$(jq -c '[.rows[] | select(.new.state != "measured") | .name]' <<<"$output")" '[]'
+	jq -e '.rows | length >= 27' <<<"$output" >/dev/null
+}
+
+@test "a window with a restart: counters, quantiles and averages match the hand-worked values" {
+	run -0 snap reloader-new
+	# Counters gain din per 15 s step over the 40 steps of the window, and restart from 0
+	# at step 21 (increase() adds back what the reset lost): 40 * din. Outside the window
+	# they grow 10x faster, so a leak past T0 or T1 would show.
+	near "$(val "$OUT/reloader_reconcile_total.json")" 80              # din 2
+	near "$(val "$OUT/reloader_action_total.json")" 120                # 2 + 1
+	near "$(val "$OUT/reloader_reload_executed_total.json")" 120       # 3 (+ 0 failed)
+	near "$(val "$OUT/reloader_skipped_total.json")" 120               # 1 + 2
+	near "$(val "$OUT/reloader_errors_total.json")" 0                  # never incremented
+	near "$(val "$OUT/reloader_events_received_total.json")" 40
+	near "$(val "$OUT/reloader_workloads_scanned_total.json")" 120
+	near "$(val "$OUT/reloader_workloads_matched_total.json")" 80
+	near "$(val "$OUT/rest_client_requests_total.json")" 320          # 5 GET + 2 PATCH + 1 PATCH 409
+	near "$(val "$OUT/rest_client_requests_get.json")" 200
+	near "$(val "$OUT/rest_client_requests_patch.json")" 120
+	near "$(val "$OUT/rest_client_requests_put.json")" 0              # no PUT series at all
+	near "$(val "$OUT/rest_client_requests_errors.json")" 40          # the 409s
+	# Histograms, per step inside the window: reconcile buckets le 0.1/0.5/1/+Inf gain
+	# 4/9/10/10, i.e. 160/360/400/400 over the window. p50: rank 200 in (0.1, 0.5]:
+	# 0.1 + 0.4 * 40/200 = 0.18; p95: rank 380 in (0.5, 1]: 0.5 + 0.5 * 20/40 = 0.75;
+	# p99: 0.5 + 0.5 * 36/40 = 0.95. Outside the window all land in +Inf.
+	near "$(val "$OUT/reconcile_p50.json")" 0.18
+	near "$(val "$OUT/reconcile_p95.json")" 0.75
+	near "$(val "$OUT/reconcile_p99.json")" 0.95
+	# Action buckets le 0.05/0.1/0.5/+Inf: 80/240/400/400. p50: 0.05 + 0.05 * 120/160;
+	# p95: 0.1 + 0.4 * 140/160; p99: 0.1 + 0.4 * 156/160.
+	near "$(val "$OUT/action_p50.json")" 0.0875
+	near "$(val "$OUT/action_p95.json")" 0.45
+	near "$(val "$OUT/action_p99.json")" 0.49
+	# Gauges: 41 samples in the window (T0 and T1 included). RSS 40 MiB with one 81 MiB
+	# spike: avg (40 * 40 + 81) / 41 = 41 MiB; before T0 it is 200 MiB, after T1 300 MiB.
+	near "$(val "$OUT/memory_rss_bytes_avg.json")" $((41 * 1048576))
+	near "$(val "$OUT/memory_rss_bytes_max.json")" $((81 * 1048576))
+	near "$(val "$OUT/memory_rss_bytes_cur.json")" $((40 * 1048576))
+	near "$(val "$OUT/memory_heap_bytes_avg.json")" $((21 * 1048576)) # (40 * 20 + 61) / 41
+	near "$(val "$OUT/memory_heap_bytes_max.json")" $((61 * 1048576))
+	near "$(val "$OUT/goroutines_avg.json")" 101                       # (40 * 100 + 141) / 41
+	near "$(val "$OUT/goroutines_max.json")" 141
+	near "$(val "$OUT/goroutines_cur.json")" 100
+	near "$(val "$OUT/threads_cur.json")" 12                           # 30 after T1
+	# CPU: 0.15 s per step, 1.5 s in steps 31-34, across the restart:
+	# (36 * 0.15 + 4 * 1.5) / 600 = 0.019 cores; the busiest minute is 6 / 60 = 0.1.
+	near "$(val "$OUT/cpu_usage_cores_avg.json")" 0.019
+	near "$(val "$OUT/cpu_usage_cores_max.json")" 0.1
+	# GC: the summary's quantile="1" is 0.002 s with one 0.008 s pause (0.05 before T0).
+	near "$(val "$OUT/gc_duration_seconds_p99.json")" 0.008
+}
+
+@test "label groupings compare selects on are kept" {
+	run -0 snap reloader-new
+	near "$(val_by "$OUT/reloader_reload_executed_total.json" success true)" 120
+	near "$(val_by "$OUT/reloader_reload_executed_total.json" success false)" 0
+	near "$(val_by "$OUT/reloader_skipped_total.json" reason no_data_change)" 40
+	near "$(val_by "$OUT/reloader_skipped_total.json" reason not_matched)" 80
+	near "$(val_by "$OUT/reloader_action_total.json" workload_kind StatefulSet)" 40
+	near "$(val_by "$OUT/reloader_reconcile_total.json" result success)" 80
+}
+
+@test "the window bounds every query: the minute before T0 does not count" {
+	# reloader-old burns 0.05 cores before T0 and 0.02 inside: a 1m rate that looked
+	# back past T0 would make the maximum 0.05.
+	run -0 snap reloader-old
+	near "$(val "$OUT/cpu_usage_cores_max.json")" 0.02
+	near "$(val "$OUT/cpu_usage_cores_avg.json")" 0.02
+	near "$(val "$OUT/memory_rss_bytes_max.json")" $((60 * 1048576)) # 500 MiB outside
+	near "$(val "$OUT/gc_duration_seconds_p99.json")" 0.004
+	# A window shifted by 5 minutes sees other numbers: the query follows the window.
+	run -0 "$PROMSNAP" --url "$PROM_URL" --job reloader-new --start $((T0 - 300)) \
+		--end $((T1 - 300)) --out "$BATS_TEST_TMPDIR/shifted"
+	# Steps -19..0 gain 20 each, steps 1..20 gain 2: 400 + 40.
+	near "$(val "$BATS_TEST_TMPDIR/shifted/reloader_reconcile_total.json")" 440
+}
+
+@test "a v1.0 build's missing metrics stay absent, not zero" {
+	run -0 snap reloader-old
+	run jq -c '.data.result' "$OUT/reloader_reconcile_total.json" "$OUT/reloader_errors_total.json" \
+		"$OUT/reconcile_p99.json" "$OUT/rest_client_requests_errors.json"
+	assert_output $'[]\n[]\n[]\n[]'
+	near "$(val "$OUT/reloader_reload_executed_total.json")" 120
+}
+
+@test "a job with no data: every file is Prometheus's empty answer, exit 0" {
+	run -0 snap nobody
+	local f
+	for f in "$OUT"/*.json; do
+		run jq -ce '.status == "success" and .data.result == []' "$f"
+		assert_success
+	done
+	[[ -e "$OUT/threads_cur.json" ]]
+}
+
+@test "each file is Prometheus's own response body, byte for byte" {
+	run -0 snap reloader-new
+	curl -sS --get "$PROM_URL/api/v1/query" --data-urlencode 'query=last_over_time(go_threads{job="reloader-new"}[600s])' \
+		--data-urlencode "time=$T1" -o "$BATS_TEST_TMPDIR/direct.json"
+	cmp "$BATS_TEST_TMPDIR/direct.json" "$OUT/threads_cur.json"
+}
+
+@test "RFC 3339 times give the same snapshot as unix seconds" {
+	run -0 snap reloader-new
+	run -0 "$PROMSNAP" --url "$PROM_URL/" --job reloader-new --start 2026-01-01T01:00:00+01:00 \
+		--end 2026-01-01T00:10:00Z --out "$BATS_TEST_TMPDIR/rfc"
+	diff -r "$OUT" "$BATS_TEST_TMPDIR/rfc"
+}
+
+@test "a window of fractional seconds and a job name that needs escaping" {
+	local q=$BATS_TEST_TMPDIR/q.yaml
+	printf 'version: 1\nqueries:\n  - {name: n, file: n.json, query: '"'"'count_over_time(go_threads{job="{{job}}"}[{{window}}])'"'"'}\n' >"$q"
+	# Half a second after T0: the sample at T0 is out, 40 of the 41 remain.
+	run -0 "$PROMSNAP" --url "$PROM_URL" --job reloader-new --start "$T0.5" --end "$T1" --out "$OUT" --queries "$q"
+	near "$(val "$OUT/n.json")" 40
+	run -0 "$PROMSNAP" --url "$PROM_URL" --job 'say "hi" \o/' --start "$T0" --end "$T1" --out "$OUT" --queries "$q"
+	run jq -c '.data.result' "$OUT/n.json"
+	assert_output '[]'
+}
+
+@test "LOADTEST_QUERIES names the default catalogue" {
+	one_query "$BATS_TEST_TMPDIR/one.yaml"
+	LOADTEST_QUERIES=$BATS_TEST_TMPDIR/one.yaml run -0 snap reloader-new
+	run ls "$OUT"
+	assert_output threads.json
+}
+
+@test "compare reads the snapshots of both arms and shows the expected numbers" {
+	local r=$BATS_TEST_TMPDIR/results
+	run -0 "$PROMSNAP" --url "$PROM_URL" --job reloader-old --start "$T0" --end "$T1" --out "$r/S6/old"
+	run -0 "$PROMSNAP" --url "$PROM_URL" --job reloader-new --start "$T0" --end "$T1" --out "$r/S6/new"
+	# Heap max rose from 30 to 61 MB (> 50 % and > 20 MB): the scenario fails on that.
+	run -1 compare_ --scenario S6 --results-dir "$r" --format json
+	local json=$output
+	row() { jq -c --arg n "$1" '.rows[] | select(.name == $n) | [.old.state, .old.value, .new.state, .new.value, .status]' <<<"$json"; }
+	assert_equal "$(row action_total)" '["absent",null,"measured",120,"info"]'
+	assert_equal "$(row reload_executed_total)" '["measured",120,"measured",120,"pass"]'
+	assert_equal "$(row reconcile_total)" '["absent",null,"measured",80,"info"]'
+	assert_equal "$(row errors_total)" '["absent",null,"measured",0,"info"]'
+	assert_equal "$(row skipped_total_no_data_change)" '["absent",null,"measured",40,"info"]'
+	assert_equal "$(row rest_client_requests_put)" '["absent",null,"measured",0,"info"]'
+	assert_equal "$(row memory_heap_mb_max)" '["measured",30,"measured",61,"fail"]'
+	assert_equal "$(row memory_rss_mb_avg | jq -c '[.[0], .[1], .[2], .[4]]')" '["measured",60,"measured","pass"]'
+	near "$(row memory_rss_mb_avg | jq '.[3]')" 41
+	assert_equal "$(jq -r '.status' <<<"$json")" FAIL
+	near "$(jq '.rows[] | select(.name == "gc_pause_p99_ms") | .new.value' <<<"$json")" 8
+	near "$(jq '.rows[] | select(.name == "gc_pause_p99_ms") | .old.value' <<<"$json")" 4
+	near "$(jq '.rows[] | select(.name == "cpu_cores_max") | .new.value' <<<"$json")" 0.1
+	near "$(jq '.rows[] | select(.name == "action_latency_p95") | .new.value' <<<"$json")" 0.45
+	# The text report too.
+	run -1 compare_ --scenario S6 --results-dir "$r"
+	assert_line --regexp '^reload_executed_total +120 +120 .* pass$'
+	assert_line --regexp '^action_total +n/a +120 .* info$'
+	assert_line --regexp '^memory_rss_mb_avg \(MB\) +60\.0000 +41\.0000 .* pass$'
+}
+
+# ---- faults ----
+
+@test "a bad query in a custom catalogue: saved as Prometheus's error, not retried, exit 1" {
+	local q=$BATS_TEST_TMPDIR/q.yaml
+	cat >"$q" <<-'EOF'
+		version: 1
+		queries:
+		  - {name: good, file: good.json, query: 'last_over_time(go_threads{job="{{job}}"}[{{window}}])'}
+		  - {name: broken, file: broken.json, query: 'sum(rate(go_threads{job="{{job}}"}[{{window}}])'}
+	EOF
+	run -1 snap reloader-new --queries "$q"
+	assert_line "promsnap: 1 of 2 queries failed: broken"
+	assert_line --regexp "^promsnap: query 'broken' failed: bad_data: .*parse error.* \(HTTP 400\) \(1 try\)$"
+	assert_equal "$(jq -r '.status + " " + .errorType' "$OUT/broken.json")" "error bad_data"
+	near "$(val "$OUT/good.json")" 12
+	# compare shows such a file as an error, not as a value or n/a.
+	mkdir -p "$BATS_TEST_TMPDIR/r/S1/new"
+	cp "$OUT/broken.json" "$BATS_TEST_TMPDIR/r/S1/new/gc_duration_seconds_p99.json"
+	run -1 compare_ --scenario S1 --results-dir "$BATS_TEST_TMPDIR/r"
+	assert_line --regexp '^gc_pause_p99_ms \(ms\) +error .* error$'
+}
+
+@test "Prometheus down (connection refused): every file records the failure, exit 1, quickly" {
+	local port
+	port=$(free_port)
+	local start=$SECONDS
+	run -1 timeout 60 "$PROMSNAP" --url "http://127.0.0.1:$port" --job reloader-new --start "$T0" --end "$T1" --out "$OUT"
+	(( SECONDS - start < 10 ))
+	assert_line --regexp "^promsnap: query 'reconcile_total' failed: unavailable: .*127\.0\.0\.1.*$port.* \(3 tries\)$"
+	assert_line "promsnap: 30 queries not run: Prometheus at 'http://127.0.0.1:$port' stopped answering"
+	assert_line --partial 'promsnap: 31 of 31 queries failed: reconcile_total, action_total,'
+	local f
+	for f in "$OUT"/*.json; do
+		assert_equal "$(jq -r '.status + " " + .errorType' "$f")" "error unavailable"
+	done
+	mkdir -p "$BATS_TEST_TMPDIR/r/S1"
+	mv "$OUT" "$BATS_TEST_TMPDIR/r/S1/new"
+	run -1 compare_ --scenario S1 --results-dir "$BATS_TEST_TMPDIR/r"
+	assert_line --regexp '^action_total +error .* error$'
+}
+
+@test "HTTP 503 with an HTML body is retried with backoff, then recorded, exit 1" {
+	echo '<html><body>502 Bad Gateway</body></html>' >"$BATS_TEST_TMPDIR/body"
+	fake status 503 "$BATS_TEST_TMPDIR/body" text/html
+	one_query "$BATS_TEST_TMPDIR/one.yaml"
+	run -1 "$PROMSNAP" --url "$FAKE_URL" --job j --start "$T0" --end "$T1" --out "$OUT" --queries "$BATS_TEST_TMPDIR/one.yaml"
+	assert_line "promsnap: query 'threads' failed: bad_response: HTTP 503, not a Prometheus response (not JSON): '<html><body>502 Bad Gateway</body></html>' (3 tries)"
+	assert_equal "$(wc -l <"$FAKE_LOG")" 3
+	assert_equal "$(jq -r .errorType "$OUT/threads.json")" bad_response
+	# The request carried the query and the evaluation time, encoded.
+	run head -1 "$FAKE_LOG"
+	assert_output "/api/v1/query?query=last_over_time%28go_threads%7Bjob%3D%22j%22%7D%5B600s%5D%29&time=$T1"
+}
+
+@test "a success status with a body that is not a Prometheus response is retried, --tries bounds it" {
+	echo '{"hello": "world"}' >"$BATS_TEST_TMPDIR/body"
+	fake status 200 "$BATS_TEST_TMPDIR/body"
+	one_query "$BATS_TEST_TMPDIR/one.yaml"
+	run -1 "$PROMSNAP" --url "$FAKE_URL" --job j --start "$T0" --end "$T1" --out "$OUT" \
+		--queries "$BATS_TEST_TMPDIR/one.yaml" --tries 2
+	assert_line --partial 'not a Prometheus response (no "status")'
+	assert_equal "$(wc -l <"$FAKE_LOG")" 2
+}
+
+@test "a 4xx answer is not retried" {
+	echo '{"status":"error","errorType":"bad_data","error":"nope"}' >"$BATS_TEST_TMPDIR/body"
+	fake status 400 "$BATS_TEST_TMPDIR/body"
+	run -1 "$PROMSNAP" --url "$FAKE_URL" --job j --start "$T0" --end "$T1" --out "$OUT"
+	# One try per query: nothing is asked twice.
+	assert_equal "$(wc -l <"$FAKE_LOG")" 31
+	assert_line "promsnap: query 'reconcile_total' failed: bad_data: nope (HTTP 400) (1 try)"
+	cmp "$BATS_TEST_TMPDIR/body" "$OUT/threads_cur.json"
+}
+
+@test "a server that accepts and never answers: bounded by --query-timeout, the rest not run" {
+	fake hang
+	local start=$SECONDS
+	run -1 timeout 60 "$PROMSNAP" --url "$FAKE_URL" --job j --start "$T0" --end "$T1" --out "$OUT" \
+		--query-timeout 1 --tries 2
+	(( SECONDS - start < 10 ))
+	assert_line --regexp "^promsnap: query 'reconcile_total' failed: timeout: .*timed out after 10[0-9][0-9] milliseconds.* \(2 tries\)$"
+	assert_line "promsnap: 30 queries not run: Prometheus at '$FAKE_URL' stopped answering"
+	# Two tries and one check that the server is still there; no query after that.
+	assert_equal "$(wc -l <"$FAKE_LOG")" 3
+	assert_equal "$(jq -r .errorType "$OUT/reloader_reconcile_total.json")" timeout
+	run jq -r .error "$OUT/threads_cur.json"
+	assert_output --partial "not run: Prometheus at '$FAKE_URL' stopped answering (query 'reconcile_total': timeout"
+}
+
+@test "an interrupted snapshot leaves no file behind" {
+	fake hang
+	mkdir -p "$OUT"
+	bg_start "$BATS_TEST_TMPDIR/snap.pid" "$BATS_TEST_TMPDIR/snap.log" \
+		"$PROMSNAP" --url "$FAKE_URL" --job j --start "$T0" --end "$T1" --out "$OUT" --query-timeout 30
+	wait_until 10 test -s "$FAKE_LOG"
+	local pid
+	pid=$(<"$BATS_TEST_TMPDIR/snap.pid")
+	kill -TERM "$pid"
+	wait_until 10 _gone "$pid"
+	run ls -A "$OUT"
+	assert_output ''
+}
+
+# ---- waiting ----
+
+@test "wait times out with one line when the job has no target" {
+	local start=$SECONDS
+	run -1 timeout 30 "$PROMSNAP" wait --url "$PROM_URL" --job reloader-new --timeout 1
+	(( SECONDS - start < 5 ))
+	assert_output "promsnap: timed out after 1 s waiting for every target of job 'reloader-new' to be up (last: no target, or a target down)"
+}
+
+@test "wait on a Prometheus that is down names the last error" {
+	run -1 timeout 30 "$PROMSNAP" wait --url "http://127.0.0.1:$(free_port)" --job j --timeout 1
+	assert_output --regexp "^promsnap: timed out after 1 s waiting for .* \(last: unavailable: .*\)$"
+	assert_equal "${#lines[@]}" 1
+}
+
+@test "wait on a server that hangs keeps to its own deadline" {
+	fake hang
+	local start=$SECONDS
+	run -1 timeout 60 "$PROMSNAP" wait --url "$FAKE_URL" --job j --timeout 2 --query-timeout 30
+	(( SECONDS - start < 6 ))
+	assert_output --regexp "^promsnap: timed out after 2 s .* \(last: timeout: .*\)$"
+}
+
+@test "a snapshot with --fresh waits for a newer sample first, and writes nothing on timeout" {
+	run -1 snap reloader-new --fresh "$T1" --timeout 1
+	assert_output "promsnap: timed out after 1 s waiting for a sample of job 'reloader-new' newer than $T1 (last: no sample that new)"
+	run ls -A "$OUT"
+	assert_output ''
+}
+
+@test "live: wait returns once the target is scraped, --fresh once a newer sample is in" {
+	local live=$BATS_TEST_TMPDIR/live tport url now
+	mkdir -p "$live/www"
+	printf '# TYPE go_goroutines gauge\ngo_goroutines 42\n# TYPE go_threads gauge\ngo_threads 7\n' >"$live/www/metrics"
+	tport=$(free_port)
+	cat >"$live/prometheus.yml" <<-EOF
+		global:
+		  scrape_interval: 1s
+		scrape_configs:
+		  - job_name: live
+		    static_configs:
+		      - targets: ['127.0.0.1:$tport']
+	EOF
+	prom_start "$live" "$live/prometheus.yml"
+	url=$(<"$live/url")
+
+	# The target is not serving yet: Prometheus scrapes it and finds it down.
+	run -1 timeout 30 "$PROMSNAP" wait --url "$url" --job live --timeout 2
+	assert_output --partial "waiting for every target of job 'live' to be up"
+
+	# A wait started now must return once the target comes up.
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	bg_start "$live/wait.pid" "$live/wait.log" \
+		bash -c '"$0" wait --url "$1" --job live --timeout 30; echo "rc=$?"' "$PROMSNAP" "$url"
+	bg_start "$live/target.pid" "$live/target.log" \
+		python3 -m http.server --bind 127.0.0.1 --directory "$live/www" "$tport"
+	wait_until 40 grep -q '^rc=' "$live/wait.log"
+	run cat "$live/wait.log"
+	assert_output 'rc=0'
+
+	# --fresh: the window ends 2 s from now, and the snapshot must wait until Prometheus
+	# holds a sample newer than that end before it queries.
+	now=$(($(date +%s) + 2))
+	run -0 timeout 30 "$PROMSNAP" --url "$url" --job live --start $((now - 10)) --end "$now" \
+		--fresh "$now" --timeout 20 --out "$OUT"
+	near "$(val "$OUT/goroutines_max.json")" 42
+	near "$(val "$OUT/threads_cur.json")" 7
+	run jq -c '.data.result' "$OUT/reloader_reconcile_total.json"
+	assert_output '[]'
+	run -0 timeout 30 "$PROMSNAP" wait --url "$url" --job live --fresh "$now" --timeout 20
+	local newest
+	newest=$(curl -sS --get "$url/api/v1/query" --data-urlencode 'query=max(timestamp(up{job="live"}))' | jq -r '.data.result[0].value[1]')
+	jq -en --argjson a "$newest" --argjson b "$now" '$a > $b' >/dev/null
+}
+
+@test "valgrind: no memory error or leak in a snapshot, a failed one, a wait and bad input" {
+	skip_under_sanitizers
+	local vg=(valgrind -q --leak-check=full '--show-leak-kinds=definite,indirect,possible'
+		'--errors-for-leak-kinds=definite,indirect,possible' --error-exitcode=99)
+	run -0 "${vg[@]}" "$PROMSNAP" --url "$PROM_URL" --job reloader-new --start "$T0" --end "$T1" --out "$OUT"
+	assert_output ''
+	run -1 "${vg[@]}" "$PROMSNAP" --url "http://127.0.0.1:$(free_port)" --job j --start "$T0" --end "$T1" \
+		--out "$BATS_TEST_TMPDIR/down"
+	run -1 "${vg[@]}" "$PROMSNAP" wait --url "$PROM_URL" --job j --timeout 0.5
+	printf 'version: 1\nqueries:\n  - {name: a, file: a.json, query: up, colour: red}\n' >"$BATS_TEST_TMPDIR/q.yaml"
+	run -2 "${vg[@]}" "$PROMSNAP" --url "$PROM_URL" --job j --start "$T0" --end "$T1" --out "$OUT" \
+		--queries "$BATS_TEST_TMPDIR/q.yaml"
+	run -2 "${vg[@]}" "$PROMSNAP" --bogus
+}

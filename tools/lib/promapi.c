@@ -1,0 +1,284 @@
+/* Prometheus instant queries over HTTP: retries with backoff, answers classified. */
+#include "promapi.h"
+#include "msg.h"
+#include "prom.h"
+#include "jsonf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void prom_api_init(struct prom_api *api, const char *url, struct http_client *http)
+{
+	memset(api, 0, sizeof(*api));
+	api->url = url;
+	api->http = http;
+	api->connect_timeout_ms = 5000;
+	api->timeout_ms = 30000;
+	api->tries = 3;
+	api->backoff_ms = 250;
+}
+
+char *prom_error_body(const char *type, const char *msg, size_t *len)
+{
+	jv o = jv_object();
+	char *text;
+
+	o = jv_object_set(o, jv_string("status"), jv_string("error"));
+	o = jv_object_set(o, jv_string("errorType"), jv_string(type));
+	o = jv_object_set(o, jv_string("error"), jv_string(msg));
+	text = json_dump(o, 0);
+	jv_free(o);
+	/* json_dump ends the text with a newline; Prometheus's bodies have none. */
+	*len = strlen(text);
+	if (*len > 0 && text[*len - 1] == '\n')
+		text[--*len] = '\0';
+	return text;
+}
+
+/* A short, printable excerpt of a body that is not what was expected. */
+static void excerpt(const char *s, size_t len, char *out, size_t n)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < len && j + 4 < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (isspace(c))
+			c = ' ';
+		else if (c < 0x20 || c == 0x7f)
+			c = '?';
+		if (c == ' ' && (j == 0 || out[j - 1] == ' '))
+			continue;
+		out[j++] = (char)c;
+	}
+	while (j > 0 && out[j - 1] == ' ')
+		j--;
+	out[j] = '\0';
+	if (i < len)
+		strcpy(out + j, "...");
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static void set_error(struct prom_answer *a, const char *type, const char *fmt, ...) LT_PRINTF(3, 4);
+
+static void set_error(struct prom_answer *a, const char *type, const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(a->error_type, sizeof(a->error_type), "%s", type);
+	va_start(ap, fmt);
+	vsnprintf(a->error, sizeof(a->error), fmt, ap);
+	va_end(ap);
+}
+
+/* Sort one HTTP exchange into *a (body, doc, outcome, error); res is only read. */
+static void classify(struct http_response *res, struct prom_answer *a)
+{
+	const char *text = sbuf_str(&res->body);
+	size_t len = res->body.len;
+	long st = res->status;
+	const char *why = NULL;
+	jv doc;
+
+	a->http_status = st;
+	if (res->code != CURLE_OK) {
+		a->outcome = PROM_UNREACHABLE;
+		a->permanent = !http_transient(res->code);
+		set_error(a, res->code == CURLE_OPERATION_TIMEDOUT ? "timeout" : "unavailable", "%s",
+			  res->error);
+		return;
+	}
+	/* A 4xx is an answer about the request; asking again gets the same (429 aside). */
+	a->permanent = (st >= 400 && st < 500 && st != 429) || (st >= 100 && st < 200) ||
+		       (st >= 300 && st < 400);
+	doc = len <= 0x7fffffff ? jv_parse_sized(text, (int)len) : jv_invalid();
+	if (!jv_is_valid(doc)) {
+		why = "not JSON";
+	} else if (prom_check_response(doc, &why) == 0) {
+		const char *status = json_str(doc, "status");
+		if (strcmp(status, "success") == 0 && st >= 200 && st < 300) {
+			a->outcome = PROM_OK;
+			a->doc = doc;
+			return;
+		}
+		if (strcmp(status, "error") == 0) {
+			const char *type = json_str(doc, "errorType"), *msg = json_str(doc, "error");
+			a->outcome = PROM_ERROR;
+			a->doc = doc;
+			set_error(a, type ? type : "error", "%s (HTTP %ld)", msg ? msg : "no message", st);
+			return;
+		}
+		why = "a success body with a failure status";
+	}
+	jv_free(doc);
+	a->outcome = PROM_BAD_RESPONSE;
+	char ex[64];
+	excerpt(text, len, ex, sizeof(ex));
+	set_error(a, "bad_response", "HTTP %ld, not a Prometheus response (%s)%s%s%s", st, why,
+		  *ex ? ": '" : "", ex, *ex ? "'" : "");
+}
+
+static void answer_reset(struct prom_answer *a)
+{
+	jv_free(a->doc);
+	free(a->body);
+	memset(a, 0, sizeof(*a));
+	a->doc = jv_null();
+}
+
+int prom_query(const struct prom_api *api, const char *expr, const char *at, struct prom_answer *a)
+{
+	static const char *const headers[] = { "Accept: application/json", NULL };
+	struct http_param params[2] = { { "query", expr }, { "time", at } };
+	char *url = http_url(api->url, "api/v1/query", params, at ? 2 : 1);
+	struct http_request req = { url, api->connect_timeout_ms, api->timeout_ms, 0, headers };
+	int tries = api->tries > 0 ? api->tries : 1;
+	long pause = api->backoff_ms;
+
+	memset(a, 0, sizeof(*a));
+	a->doc = jv_null();
+	for (int i = 1; i <= tries; i++) {
+		struct http_response res;
+
+		if (i > 1) {
+			infof("%s: %s, trying again in %ld ms", a->error_type, a->error, pause);
+			sleep_ms(pause);
+			pause *= 2;
+		}
+		answer_reset(a);
+		a->tries = i;
+		http_get(api->http, &req, &res);
+		classify(&res, a);
+		if (a->outcome == PROM_OK || a->outcome == PROM_ERROR) {
+			/* Prometheus's own words are kept as they came. */
+			a->len = res.body.len;
+			a->body = malloc(a->len + 1);
+			if (a->body == NULL)
+				dief(EXIT_TROUBLE, "out of memory");
+			memcpy(a->body, sbuf_str(&res.body), a->len + 1);
+		}
+		http_response_free(&res);
+		if (a->outcome == PROM_OK || a->permanent)
+			break;
+	}
+	if (a->body == NULL) {
+		char msg[sizeof(a->error) + 32];
+		snprintf(msg, sizeof(msg), "%s (%d %s)", a->error, a->tries, a->tries == 1 ? "try" : "tries");
+		a->body = prom_error_body(a->error_type, msg, &a->len);
+	}
+	free(url);
+	return a->outcome == PROM_OK ? 0 : -1;
+}
+
+void prom_answer_free(struct prom_answer *a)
+{
+	jv_free(a->doc);
+	a->doc = jv_null();
+	free(a->body);
+	a->body = NULL;
+}
+
+/* Exactly n digits at *s, as a number; advances *s. */
+static int digits(const char **s, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)(*s)[i]))
+			return -1;
+		v = v * 10 + ((*s)[i] - '0');
+	}
+	*s += n;
+	*out = v;
+	return 0;
+}
+
+static int parse_rfc3339(const char *s, double *out)
+{
+	struct tm tm = { 0 };
+	int y, mo, d, h, mi, se, oh = 0, om = 0, sign = 0;
+	double frac = 0;
+
+	if (digits(&s, 4, &y) < 0 || *s++ != '-' || digits(&s, 2, &mo) < 0 || *s++ != '-' ||
+	    digits(&s, 2, &d) < 0)
+		return -1;
+	if (*s != 'T' && *s != 't' && *s != ' ')
+		return -1;
+	s++;
+	if (digits(&s, 2, &h) < 0 || *s++ != ':' || digits(&s, 2, &mi) < 0 || *s++ != ':' ||
+	    digits(&s, 2, &se) < 0)
+		return -1;
+	if (*s == '.') {
+		double scale = 0.1;
+		if (!isdigit((unsigned char)s[1]))
+			return -1;
+		for (s++; isdigit((unsigned char)*s); s++, scale /= 10)
+			frac += (*s - '0') * scale;
+	}
+	if (*s == 'Z' || *s == 'z') {
+		s++;
+	} else if (*s == '+' || *s == '-') {
+		sign = *s++ == '-' ? -1 : 1;
+		if (digits(&s, 2, &oh) < 0 || *s++ != ':' || digits(&s, 2, &om) < 0 || oh > 23 || om > 59)
+			return -1;
+	} else {
+		return -1;
+	}
+	if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	time_t t = timegm(&tm);
+	/* timegm rolls 31 February over into March: such a date does not exist. */
+	if (t == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != mo - 1)
+		return -1;
+	*out = (double)t + frac - sign * (oh * 3600.0 + om * 60.0);
+	return 0;
+}
+
+int prom_parse_time(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (*s == '\0')
+		return -1;
+	if (isdigit((unsigned char)*s)) {
+		errno = 0;
+		v = strtod(s, &end);
+		if (*end == '\0') {
+			if (errno == ERANGE || !isfinite(v))
+				return -1;
+			*out = v;
+			return 0;
+		}
+	}
+	return parse_rfc3339(s, out);
+}
+
+void prom_format_time(double t, char *buf, size_t n)
+{
+	/* Milliseconds are Prometheus's resolution. */
+	long long ms = llround(t * 1000);
+
+	if (ms % 1000 == 0)
+		snprintf(buf, n, "%lld", ms / 1000);
+	else
+		snprintf(buf, n, "%lld.%03lld", ms / 1000, ms % 1000);
+}

@@ -1,0 +1,215 @@
+/* promsnap: snapshot one arm's metrics from Prometheus over the arm's own time window. */
+#include "fsio.h"
+#include "msg.h"
+#include "promsnap.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+	"usage: promsnap --url URL --job JOB --start T0 --end T1 --out DIR\n"
+	"                [--queries FILE] [--fresh T] [--timeout S] [--query-timeout S]\n"
+	"                [--tries N] [--verbose]\n"
+	"       promsnap wait --url URL --job JOB [--fresh T] [--timeout S]\n"
+	"                [--query-timeout S] [--verbose]\n"
+	"\n"
+	"Run every query of the catalogue at T1 over the window T1 - T0 and write each\n"
+	"answer, as Prometheus gave it, to DIR/<file>. A failed query is written as\n"
+	"{\"status\":\"error\",...}, never as an empty answer.\n"
+	"With `wait`, return once every target of JOB is up (and, with --fresh, has a\n"
+	"sample newer than T).\n"
+	"\n"
+	"  --url URL           Prometheus base URL (e.g. http://127.0.0.1:9091)\n"
+	"  --job JOB           the arm's scrape job\n"
+	"  --start T0          start of the arm's window: unix seconds or RFC 3339\n"
+	"  --end T1            end of the window (the queries' evaluation time)\n"
+	"  --out DIR           folder for the snapshot files (created if missing)\n"
+	"  --queries FILE      query catalogue (default: $LOADTEST_QUERIES, else\n"
+	"                      tools/promsnap/queries.yaml above bin/)\n"
+	"  --fresh T           first wait until Prometheus holds a sample of JOB newer\n"
+	"                      than T (unix seconds or RFC 3339)\n"
+	"  --timeout S         give up waiting after S seconds (default 60)\n"
+	"  --query-timeout S   limit on each HTTP request in seconds (default 30)\n"
+	"  --tries N           tries per query when the failure may pass (default 3)\n"
+	"  -v, --verbose       say what is being done, on stderr\n"
+	"  -h, --help          print this help\n"
+	"\n"
+	"Exit status: 0 every query answered (an answer with no series included) or the\n"
+	"wait succeeded, 1 a query failed or a wait timed out, 2 trouble: bad usage, a\n"
+	"bad catalogue, an unwritable DIR.\n";
+
+/* A usage error is one line on stderr and exit status 2. */
+static _Noreturn void usage(const char *fmt, ...) LT_PRINTF(1, 2);
+
+static _Noreturn void usage(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	dief(EXIT_TROUBLE, "%s (see 'promsnap --help')", buf);
+}
+
+static double seconds_arg(const char *opt, const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (*s == '\0' || *end != '\0' || errno == ERANGE || !isfinite(v) || v <= 0)
+		usage("%s takes a positive number of seconds", opt);
+	return v;
+}
+
+static double time_arg(const char *opt, const char *s)
+{
+	double v;
+
+	if (prom_parse_time(s, &v) < 0 || v < 0)
+		usage("%s takes unix seconds or an RFC 3339 time (2026-01-01T00:00:00Z)", opt);
+	return v;
+}
+
+enum { O_URL = 256, O_JOB, O_START, O_END, O_OUT, O_QUERIES, O_FRESH, O_TIMEOUT,
+       O_QTIMEOUT, O_TRIES, O_VERBOSE, O_HELP };
+
+static void parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "url", required_argument, NULL, O_URL },
+		{ "job", required_argument, NULL, O_JOB },
+		{ "start", required_argument, NULL, O_START },
+		{ "end", required_argument, NULL, O_END },
+		{ "out", required_argument, NULL, O_OUT },
+		{ "queries", required_argument, NULL, O_QUERIES },
+		{ "fresh", required_argument, NULL, O_FRESH },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "query-timeout", required_argument, NULL, O_QTIMEOUT },
+		{ "tries", required_argument, NULL, O_TRIES },
+		{ "verbose", no_argument, NULL, O_VERBOSE },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *why;
+	char *end;
+	long n;
+	int c;
+
+	o->timeout_s = 60;
+	o->query_timeout_s = 30;
+	o->tries = 3;
+	if (argc > 1 && strcmp(argv[1], "wait") == 0) {
+		o->wait_verb = 1;
+		argv++;
+		argc--;
+	}
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hv", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_URL: o->url = optarg; break;
+		case O_JOB: o->job = optarg; break;
+		case O_START: o->start = time_arg("--start", optarg); o->has_start = 1; break;
+		case O_END: o->end = time_arg("--end", optarg); o->has_end = 1; break;
+		case O_OUT: o->out = optarg; break;
+		case O_QUERIES: free(o->queries); o->queries = strdup(optarg); break;
+		case O_FRESH: o->fresh = time_arg("--fresh", optarg); o->has_fresh = 1; break;
+		case O_TIMEOUT: o->timeout_s = seconds_arg("--timeout", optarg); break;
+		case O_QTIMEOUT: o->query_timeout_s = seconds_arg("--query-timeout", optarg); break;
+		case O_TRIES:
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || errno == ERANGE || n < 1 || n > 10)
+				usage("--tries takes a whole number from 1 to 10, not '%s'", optarg);
+			o->tries = (int)n;
+			break;
+		case O_VERBOSE:
+		case 'v': msg_set_verbose(1); break;
+		case O_HELP:
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(fflush(stdout) != 0 || ferror(stdout) ? EXIT_TROUBLE : EXIT_PASS);
+		case ':':
+			usage("option needs a value: '%s'", argv[optind - 1]);
+		default:
+			usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		usage("unexpected argument '%s'", argv[optind]);
+	if (o->url == NULL)
+		usage("--url is required");
+	if (http_check_url(o->url, &why) < 0)
+		dief(EXIT_TROUBLE, "bad --url '%s': %s (see 'promsnap --help')", o->url, why);
+	if (o->job == NULL || *o->job == '\0')
+		usage("--job is required");
+	if (o->wait_verb) {
+		if (o->has_start || o->has_end || o->out || o->queries)
+			usage("'wait' takes no --start, --end, --out or --queries");
+		return;
+	}
+	if (!o->has_start || !o->has_end)
+		usage("--start and --end are required");
+	if (o->end <= o->start)
+		usage("--end must be later than --start");
+	if (llround((o->end - o->start) * 1000) < 1)
+		usage("the window must be at least 1 ms");
+	if (o->out == NULL || *o->out == '\0')
+		usage("--out is required");
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct query_cat cat = { 0 };
+	struct http_client *http;
+	struct prom_api api;
+	int rc;
+
+	msg_init(argv[0]);
+	/* A peer that hangs up must be an error to report, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+	parse_args(argc, argv, &o);
+	if (!o.wait_verb) {
+		if (o.queries == NULL)
+			o.queries = queries_default_path();
+		if (queries_load(o.queries, &cat) < 0) {
+			free(o.queries);
+			return EXIT_TROUBLE;
+		}
+		if (fs_mkdirs(o.out) < 0) {
+			queries_free(&cat);
+			free(o.queries);
+			return EXIT_TROUBLE;
+		}
+	}
+	if (http_global_init() < 0)
+		return EXIT_TROUBLE;
+	http = http_client_new();
+	prom_api_init(&api, o.url, http);
+	api.timeout_ms = (long)ceil(o.query_timeout_s * 1000);
+	if (api.connect_timeout_ms > api.timeout_ms)
+		api.connect_timeout_ms = api.timeout_ms;
+	api.tries = o.tries;
+
+	if (o.wait_verb)
+		rc = wait_job(&o, &api);
+	else if (o.has_fresh && wait_fresh(&o, &api) < 0)
+		rc = EXIT_FAILED;
+	else
+		rc = snapshot(&o, &cat, &api);
+
+	http_client_free(http);
+	http_global_cleanup();
+	queries_free(&cat);
+	free(o.queries);
+	return rc;
+}

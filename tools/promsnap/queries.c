@@ -1,0 +1,241 @@
+/* Loading the query catalogue (YAML) and filling in its templates. */
+#include "queries.h"
+#include "arena.h"
+#include "fsio.h"
+#include "promapi.h"
+#include "ydoc.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const params[] = { "job", "window", "start", "end", NULL };
+
+/*
+ * The parameter named at s (just after "{{"): its index in params and, in *len, the
+ * length up to and including "}}"; -1 when unknown, -2 when "}}" is missing.
+ */
+static int param_at(const char *s, size_t *len)
+{
+	const char *close = strstr(s, "}}");
+	const char *b = s, *e;
+
+	if (close == NULL)
+		return -2;
+	*len = (size_t)(close - s) + 2;
+	while (b < close && *b == ' ')
+		b++;
+	for (e = close; e > b && e[-1] == ' '; e--)
+		;
+	for (int i = 0; params[i]; i++)
+		if (strlen(params[i]) == (size_t)(e - b) && strncmp(params[i], b, (size_t)(e - b)) == 0)
+			return i;
+	return -1;
+}
+
+struct ctx {
+	struct query_cat *c;
+	struct query_def *q;
+};
+
+static int q_name(struct ydoc *d, yaml_node_t *v, void *obj)
+{
+	struct ctx *x = obj;
+	const char *s = ydoc_str(d, v);
+
+	if (s == NULL)
+		return -1;
+	if (*s == '\0' || strcspn(s, " \t\n") != strlen(s))
+		return ydoc_error(d, v, "a query name is one word");
+	for (size_t i = 0; i < x->c->n; i++)
+		if (strcmp(x->c->q[i].name, s) == 0)
+			return ydoc_error(d, v, "query '%s' is listed twice", s);
+	x->q->name = arena_strdup(x->c->arena, s);
+	return 0;
+}
+
+static int q_file(struct ydoc *d, yaml_node_t *v, void *obj)
+{
+	struct ctx *x = obj;
+	const char *s = ydoc_str(d, v);
+
+	if (s == NULL)
+		return -1;
+	if (*s == '\0' || *s == '.' || strchr(s, '/') != NULL)
+		return ydoc_error(d, v, "file must be a plain file name, not '%s'", s);
+	for (size_t i = 0; i < x->c->n; i++)
+		if (strcmp(x->c->q[i].file, s) == 0)
+			return ydoc_error(d, v, "file '%s' is written by query '%s' already", s, x->c->q[i].name);
+	x->q->file = arena_strdup(x->c->arena, s);
+	return 0;
+}
+
+static int q_query(struct ydoc *d, yaml_node_t *v, void *obj)
+{
+	struct ctx *x = obj;
+	const char *s = ydoc_str(d, v);
+
+	if (s == NULL)
+		return -1;
+	if (strspn(s, " \t\n") == strlen(s))
+		return ydoc_error(d, v, "empty query");
+	for (const char *p = strstr(s, "{{"); p; p = strstr(p, "{{")) {
+		size_t len;
+		int i = param_at(p + 2, &len);
+		if (i == -2)
+			return ydoc_error(d, v, "'{{' without '}}'");
+		if (i < 0)
+			return ydoc_error(d, v, "unknown parameter '%.*s' (known: {{job}} {{window}} "
+					  "{{start}} {{end}})", (int)len + 2, p);
+		p += 2 + len;
+	}
+	x->q->query = arena_strdup(x->c->arena, s);
+	return 0;
+}
+
+static const struct ykey query_keys[] = {
+	{ "name", q_name, 1 },
+	{ "file", q_file, 1 },
+	{ "query", q_query, 1 },
+	{ NULL, NULL, 0 },
+};
+
+static int top_version(struct ydoc *d, yaml_node_t *v, void *obj)
+{
+	long ver;
+
+	(void)obj;
+	return ydoc_long(d, v, 1, 1, &ver);
+}
+
+static int top_queries(struct ydoc *d, yaml_node_t *v, void *obj)
+{
+	struct ctx *x = obj;
+	struct query_cat *c = x->c;
+	yaml_node_t *item;
+
+	if (ydoc_expect(d, v, YAML_SEQUENCE_NODE) < 0)
+		return -1;
+	YDOC_SEQ_EACH(d, v, item) {
+		struct query_def q = { NULL, NULL, NULL };
+
+		x->q = &q;
+		if (ydoc_expect(d, item, YAML_MAPPING_NODE) < 0 || ydoc_map(d, item, query_keys, x) < 0)
+			return -1;
+		c->q = arena_grow(c->arena, c->q, c->n, c->n + 1, sizeof(*c->q));
+		c->q[c->n++] = q;
+	}
+	if (c->n == 0)
+		return ydoc_error(d, v, "no queries listed");
+	return 0;
+}
+
+static const struct ykey top_keys[] = {
+	{ "version", top_version, 1 },
+	{ "queries", top_queries, 1 },
+	{ NULL, NULL, 0 },
+};
+
+int queries_load(const char *path, struct query_cat *c)
+{
+	struct ydoc d;
+	struct ctx x = { c, NULL };
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	c->arena = arena_new();
+	rc = ydoc_load(&d, path);
+	if (rc == 0)
+		rc = ydoc_map(&d, ydoc_root(&d), top_keys, &x);
+	ydoc_free(&d);
+	if (rc < 0) {
+		queries_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+void queries_free(struct query_cat *c)
+{
+	arena_free(c->arena);
+	memset(c, 0, sizeof(*c));
+}
+
+char *queries_default_path(void)
+{
+	const char *env = getenv("LOADTEST_QUERIES");
+	char dir[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env)
+		return strdup(env);
+	/* bin/promsnap and build/san/bin/promsnap both live under the checkout. */
+	n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+	if (n > 0) {
+		dir[n] = '\0';
+		for (int up = 0; up < 4; up++) {
+			char *slash = strrchr(dir, '/');
+			if (slash == NULL || slash == dir)
+				break;
+			*slash = '\0';
+			char *p = fs_join(dir, "../tools/promsnap/queries.yaml");
+			if (fs_is_file(p))
+				return p;
+			free(p);
+		}
+	}
+	return strdup("tools/promsnap/queries.yaml");
+}
+
+void promql_quote(struct sbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '\\': sbuf_add(sb, "\\\\"); break;
+		case '"': sbuf_add(sb, "\\\""); break;
+		case '\n': sbuf_add(sb, "\\n"); break;
+		default: sbuf_addn(sb, s, 1); break;
+		}
+	}
+}
+
+static void add_window(struct sbuf *sb, double seconds)
+{
+	long long ms = llround(seconds * 1000);
+
+	/* PromQL 2.x durations are whole numbers of a unit. */
+	if (ms % 1000 == 0)
+		sbuf_addf(sb, "%llds", ms / 1000);
+	else
+		sbuf_addf(sb, "%lldms", ms);
+}
+
+char *queries_expand(const char *tmpl, const struct query_params *p)
+{
+	struct sbuf sb = SBUF_INIT;
+	char t[40];
+
+	for (const char *s = tmpl; *s;) {
+		const char *open = strstr(s, "{{");
+		size_t len;
+		int i;
+
+		if (open == NULL || (i = param_at(open + 2, &len)) < 0) {
+			/* Checked at load time; an unknown one here is kept as written. */
+			sbuf_add(&sb, s);
+			break;
+		}
+		sbuf_addn(&sb, s, (size_t)(open - s));
+		switch (i) {
+		case 0: promql_quote(&sb, p->job); break;
+		case 1: add_window(&sb, p->end - p->start); break;
+		case 2: prom_format_time(p->start, t, sizeof(t)); sbuf_add(&sb, t); break;
+		case 3: prom_format_time(p->end, t, sizeof(t)); sbuf_add(&sb, t); break;
+		}
+		s = open + 2 + len;
+	}
+	sbuf_str(&sb);
+	return sb.buf;
+}

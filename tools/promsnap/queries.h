@@ -1,0 +1,38 @@
+/* The query catalogue of promsnap: which PromQL query fills which snapshot file. */
+#ifndef PROMSNAP_QUERIES_H
+#define PROMSNAP_QUERIES_H
+
+#include <stddef.h>
+#include "sbuf.h"
+
+struct arena;
+
+struct query_def {
+	const char *name;	/* for messages */
+	const char *file;	/* plain file name in the snapshot folder */
+	const char *query;	/* PromQL with {{job}} {{window}} {{start}} {{end}} */
+};
+
+struct query_cat {
+	struct arena *arena;
+	struct query_def *q;
+	size_t n;
+};
+
+/* What the parameters of a template stand for. */
+struct query_params {
+	const char *job;
+	double start, end;	/* unix seconds, start < end */
+};
+
+/* Load and check a catalogue; 0, or -1 after printing "file:line:col: why". */
+int queries_load(const char *path, struct query_cat *c);
+void queries_free(struct query_cat *c);
+/* $LOADTEST_QUERIES, else tools/promsnap/queries.yaml above the executable. malloc'd. */
+char *queries_default_path(void);
+/* A template with its parameters filled in; malloc'd. */
+char *queries_expand(const char *tmpl, const struct query_params *p);
+/* Append s escaped for the inside of a double-quoted PromQL string. */
+void promql_quote(struct sbuf *sb, const char *s);
+
+#endif
