@@ -1,0 +1,219 @@
+/* What every provider shares: state folders, background processes recorded by pid, waiting. */
+#include "kindctl.h"
+#include "fsio.h"
+#include "http.h"
+#include "kube.h"
+#include "msg.h"
+#include "proc.h"
+#include "sbuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+char *cluster_dir(const struct kopts *o)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s/clusters/%s", o->state, o->name) < 0)
+		dief(EXIT_TROUBLE, "out of memory");
+	return p;
+}
+
+char *cluster_file(const struct kopts *o, const char *file)
+{
+	char *d = cluster_dir(o), *p = fs_join(d, file);
+
+	free(d);
+	return p;
+}
+
+/* Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. */
+static unsigned long long start_time(int pid)
+{
+	char path[64], buf[1024];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* The command name may hold spaces and parentheses: fields start after the last ')'. */
+	char *p = strrchr(buf, ')');
+	if (p == NULL)
+		return 0;
+	p++;
+	for (int field = 2; field < 22 && p; field++) {
+		p = strchr(p + 1, ' ');
+	}
+	return p ? strtoull(p + 1, NULL, 10) : 0;
+}
+
+int bg_start(char *const argv[], char *const env[], const char *log, const char *pidfile)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	pid_t pid;
+	int e;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	posix_spawnattr_init(&attr);
+	/* Its own session: a Ctrl-C meant for the pipeline does not reach it; we stop it by pid. */
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+	e = posix_spawn(&pid, argv[0], &fa, &attr, argv, env ? env : environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (e != 0)
+		return errorf("cannot start '%s': %s", argv[0], strerror(e));
+	/* Record it before anything else can fail, so it can always be stopped. */
+	char line[64];
+	int n = snprintf(line, sizeof(line), "%d %llu\n", (int)pid, start_time(pid));
+	if (fs_write_atomic(pidfile, line, (size_t)n) < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return -1;
+	}
+	return (int)pid;
+}
+
+int pid_alive(const char *pidfile, int *pidp)
+{
+	char *text = fs_read(pidfile, NULL);
+	int pid = 0;
+	unsigned long long st = 0;
+
+	if (text == NULL)
+		return 0;
+	if (sscanf(text, "%d %llu", &pid, &st) != 2 || pid <= 1) {
+		free(text);
+		return 0;
+	}
+	free(text);
+	if (pidp)
+		*pidp = pid;
+	/* Our child may be a zombie until reaped: reap it if it is ours. */
+	waitpid(pid, NULL, WNOHANG);
+	return kill(pid, 0) == 0 && start_time(pid) == st;
+}
+
+int pid_stop(const char *pidfile, int timeout_ms)
+{
+	int pid = 0;
+
+	if (!pid_alive(pidfile, &pid)) {
+		unlink(pidfile);
+		return 0;
+	}
+	kill(pid, SIGTERM);
+	double deadline = mono_now() + timeout_ms / 1000.0;
+	while (pid_alive(pidfile, NULL) && mono_now() < deadline) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	if (pid_alive(pidfile, NULL)) {
+		kill(pid, SIGKILL);
+		deadline = mono_now() + 5;
+		while (pid_alive(pidfile, NULL) && mono_now() < deadline) {
+			struct timespec ts = { 0, 20 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+		if (pid_alive(pidfile, NULL))
+			return errorf("process %d ('%s') does not stop", pid, pidfile);
+	}
+	unlink(pidfile);
+	return 0;
+}
+
+int wait_http_ok(const char *url, double timeout_s)
+{
+	struct http_client *c = http_client_new();
+	double deadline = mono_now() + timeout_s;
+	int ok = 0;
+
+	if (c == NULL)
+		return errorf("out of memory");
+	while (!ok && mono_now() < deadline) {
+		struct http_request req = { url, 1000, 2000, 1 << 20, NULL };
+		struct http_response res;
+		memset(&res, 0, sizeof(res));
+		http_get(c, &req, &res);
+		ok = res.code == CURLE_OK && res.status >= 200 && res.status < 300;
+		http_response_free(&res);
+		if (!ok) {
+			/* Poll the condition at a short interval until the deadline. */
+			struct timespec ts = { 0, 100 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+	http_client_free(c);
+	return ok ? 0 : -1;
+}
+
+char *template_fill(const char *text, const char *const *keys, const char *const *values, size_t n)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	for (const char *p = text; *p;) {
+		size_t k;
+		for (k = 0; k < n; k++) {
+			size_t len = strlen(keys[k]);
+			if (p[0] == '@' && strncmp(p + 1, keys[k], len) == 0 && p[1 + len] == '@') {
+				sbuf_add(&sb, values[k]);
+				p += len + 2;
+				break;
+			}
+		}
+		if (k == n)
+			sbuf_addn(&sb, p++, 1);
+	}
+	char *out = strdup(sbuf_str(&sb));
+	sbuf_free(&sb);
+	if (out == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	return out;
+}
+
+/* Ask the engine's daemon, not whether its client is installed. */
+static int engine_answers(const char *engine)
+{
+	char *argv[] = { (char *)engine, "info", "--format", "{{.ID}}", NULL };
+	struct sbuf out = SBUF_INIT;
+	int st = 0, rc;
+	/* The engine's complaints ("cannot connect to the daemon") are not ours to print. */
+	int saved = dup(2), null = open("/dev/null", O_WRONLY);
+
+	if (saved >= 0 && null >= 0)
+		dup2(null, 2);
+	rc = proc_run(argv, environ, 10000, 1 << 16, &out, &st);
+	if (saved >= 0) {
+		dup2(saved, 2);
+		close(saved);
+	}
+	if (null >= 0)
+		close(null);
+	sbuf_free(&out);
+	return rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+const char *detect_provider(void)
+{
+	if (engine_answers("docker") || engine_answers("podman"))
+		return "kind";
+	return "local";
+}

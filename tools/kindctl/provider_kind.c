@@ -1,0 +1,4 @@
+/* The kind provider (not built yet: every verb says so). */
+#include "kindctl.h"
+
+const struct provider provider_kind = { .name = "kind" };
