@@ -135,6 +135,11 @@ static int call(struct run *r, const char *method, const char *path, jv body, st
 
 	free(text);
 	jv_free(body);
+	if (rc < 0) {
+		/* No HTTP answer at all: one line, and nothing left for the caller to free. */
+		errorf("cannot reach the API server (%s %s): %s", method, path, res->error);
+		kube_result_free(res);
+	}
 	return rc;
 }
 
@@ -169,6 +174,26 @@ static int delete_namespace(struct run *r, const char *ns, double deadline)
 	struct kube_result res;
 
 	snprintf(path, sizeof(path), "/api/v1/namespaces/%s", ns);
+	/* Only namespaces this tool made are deleted: never a user's (or "default"). */
+	if (call(r, "GET", path, jv_invalid(), &res) < 0)
+		return -1;
+	if (res.status == 404) {
+		kube_result_free(&res);
+		return 0;
+	}
+	if (res.status != 200) {
+		errorf("cannot read namespace '%s': HTTP %ld", ns, res.status);
+		kube_result_free(&res);
+		return -1;
+	}
+	jv nsmeta = json_get(res.json, "metadata"), labels = json_get(nsmeta, "labels");
+	int ours = json_str(labels, LABEL_SCENARIO) != NULL;
+	jv_free(labels);
+	jv_free(nsmeta);
+	kube_result_free(&res);
+	if (!ours)
+		return errorf("namespace '%s' exists and was not made by this tool: refusing to delete it "
+			      "(use --namespace to pick another)", ns);
 	if (call(r, "DELETE", path, jv_invalid(), &res) < 0)
 		return -1;
 	long st = res.status;
@@ -338,9 +363,12 @@ static int watch_start(struct run *r, struct watch_ctx *wc)
 
 	if (wc->rv[0] == '\0') {
 		struct kube_result res;
-		if (call(r, "GET", path, jv_invalid(), &res) < 0 || res.status != 200) {
-			if (res.status)
-				errorf("cannot list %ss: HTTP %ld", kind_name(wc->kind), res.status);
+		if (call(r, "GET", path, jv_invalid(), &res) < 0) {
+			free(path);
+			return -1;
+		}
+		if (res.status != 200) {
+			errorf("cannot list %ss: HTTP %ld", kind_name(wc->kind), res.status);
 			kube_result_free(&res);
 			free(path);
 			return -1;
