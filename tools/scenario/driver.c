@@ -766,26 +766,24 @@ static void update_phase(struct run *r)
 	progress(r, "update phase: %.0fs, %ld updates intended", r->phase_len, r->intended);
 	next_progress = start + 10;
 	while (!r->interrupted) {
-		double t = mono_now(), due = end;
-		if (t >= end)
-			break;
+		double t = mono_now(), due = INFINITY;
 		for (size_t i = 0; i < nw; i++) {
 			/* Open loop: every tick that is due is sent now, however the server keeps up. */
 			while (ws[i].next <= t && ws[i].next < end) {
 				fire(r, &ws[i]);
 				ws[i].next += ws[i].u->every;
 			}
-			if (ws[i].next < due)
+			if (ws[i].next < end && ws[i].next < due)
 				due = ws[i].next;
 		}
 		if (s->churn.set) {
 			while (cs.next <= t && cs.next < end)
 				churn_tick(r, &cs);
-			if (cs.next < due)
+			if (cs.next < end && cs.next < due)
 				due = cs.next;
 		}
-		if (s->restart_at >= 0 && !r->restart_done && r->o->restart_cmd) {
-			if (start + s->restart_at <= t && start + s->restart_at < end)
+		if (s->restart_at >= 0 && !r->restart_done && r->o->restart_cmd && start + s->restart_at < end) {
+			if (start + s->restart_at <= t)
 				restart(r);
 			else if (start + s->restart_at < due)
 				due = start + s->restart_at;
@@ -795,7 +793,10 @@ static void update_phase(struct run *r)
 				 r->succeeded, r->failed);
 			next_progress += 10;
 		}
-		pump(r, due);
+		/* The phase ends at its time, once every tick scheduled before then has been sent. */
+		if (t >= end && due == INFINITY)
+			break;
+		pump(r, due < end ? due : end);
 	}
 	r->t_phase_end = mono_now();
 	for (size_t i = 0; i < nw; i++) {

@@ -136,7 +136,9 @@ int run_write_results(const struct run *r, const char *out, const char *expected
 	upd = jv_object_set(upd, jv_string("failed_by_kind"), errs);
 	upd = jv_object_set(upd, jv_string("conflicts_retried"), jv_number((double)r->conflicts));
 	upd = jv_object_set(upd, jv_string("noop"), jv_number((double)r->noop_ok));
-	upd = jv_object_set(upd, jv_string("rate_intended"), jv_number(intended_rate(s)));
+	/* The scheduled ticks over the phase as it ran, so both rates share one denominator. */
+	upd = jv_object_set(upd, jv_string("rate_intended"),
+			    jv_number(r->phase_len > 0 ? (double)r->intended / r->phase_len : intended_rate(s)));
 	upd = json_set_num(upd, "rate_achieved", r->t_phase_start > 0, achieved);
 	upd = jv_object_set(upd, jv_string("lateness_seconds"), dist_json(&late));
 	upd = jv_object_set(upd, jv_string("latency_seconds"), dist_json(&lat));
