@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -56,7 +57,7 @@ static unsigned long long start_time(int pid)
 	if (p == NULL)
 		return 0;
 	p++;
-	for (int field = 2; field < 22 && p; field++) {
+	for (int field = 3; field < 22 && p; field++) {
 		p = strchr(p + 1, ' ');
 	}
 	return p ? strtoull(p + 1, NULL, 10) : 0;
@@ -90,6 +91,75 @@ int bg_start(char *const argv[], char *const env[], const char *log, const char 
 		return -1;
 	}
 	return (int)pid;
+}
+
+int run_logged(char *const argv[], char *const env[], const char *log, int timeout_ms)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int e, st = 0;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	e = posix_spawnp(&pid, argv[0], &fa, NULL, argv, env ? env : environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (e != 0)
+		return errorf("cannot run '%s': %s", argv[0], strerror(e));
+	double deadline = mono_now() + timeout_ms / 1000.0;
+	for (;;) {
+		pid_t w = waitpid(pid, &st, WNOHANG);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			return errorf("cannot wait for '%s': %s", argv[0], strerror(errno));
+		if (mono_now() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			return errorf("'%s' did not finish within %d s (see %s)", argv[0], timeout_ms / 1000, log);
+		}
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	if (WIFSIGNALED(st))
+		return errorf("'%s' was killed by signal %d (see %s)", argv[0], WTERMSIG(st), log);
+	return WEXITSTATUS(st);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT)
+		return errorf("cannot remove '%s': %s", path, strerror(errno));
+	return 0;
+}
+
+int rm_tree(const char *path)
+{
+	if (!fs_is_dir(path))
+		return unlink(path) < 0 && errno != ENOENT ? errorf("cannot remove '%s': %s", path, strerror(errno)) : 0;
+	return nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
+}
+
+char *tree_file(const char *rel)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	char *slash;
+	while ((slash = strrchr(exe, '/')) != NULL) {
+		*slash = '\0';
+		char *p = fs_join(exe[0] ? exe : "/", rel);
+		if (fs_is_file(p))
+			return p;
+		free(p);
+	}
+	return NULL;
 }
 
 int pid_alive(const char *pidfile, int *pidp)

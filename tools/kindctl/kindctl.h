@@ -69,6 +69,16 @@ int pid_alive(const char *pidfile, int *pid);
 int pid_stop(const char *pidfile, int timeout_ms);
 /* GET url until it answers 2xx or deadline (seconds) passes; 0 or -1. */
 int wait_http_ok(const char *url, double timeout_s);
+/*
+ * Run argv (no shell) with stdout and stderr appended to log, environment env (NULL: ours),
+ * waiting at most timeout_ms. Returns its exit status, or -1 after printing why (could not
+ * start, killed after the timeout, killed by a signal).
+ */
+int run_logged(char *const argv[], char *const env[], const char *log, int timeout_ms);
+/* rm -rf, without a shell; 0 or -1 after printing why. */
+int rm_tree(const char *path);
+/* A file of the source tree found upward from the binary (bin/ or build/san/bin/); malloc'd or NULL. */
+char *tree_file(const char *rel);
 /* Substitute @KEY@ placeholders of a template; malloc'd. */
 char *template_fill(const char *text, const char *const *keys, const char *const *values, size_t n);
 

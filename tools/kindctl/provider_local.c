@@ -1,4 +1,734 @@
-/* The local provider (not built yet: every verb says so). */
+/*
+ * The local provider: a real control plane (etcd, kube-apiserver, kube-controller-manager,
+ * kube-scheduler) with kwok's simulated nodes, run by kwokctl's binary runtime on 127.0.0.1;
+ * the controller arms and Prometheus as host processes recorded by pid.
+ */
 #include "kindctl.h"
+#include "fsio.h"
+#include "jsonf.h"
+#include "kube.h"
+#include "kubeconfig.h"
+#include "msg.h"
+#include "sbuf.h"
 
-const struct provider provider_local = { .name = "local" };
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Reloader serves /metrics on a fixed port in every v1 release. */
+#define RELOADER_METRICS "http://127.0.0.1:9090/metrics"
+
+/* ---- binaries built from the Go module proxy (tools/kindctl/build-binaries.sh) ---- */
+
+/* Run build-binaries.sh with args; the paths it prints, one per line, into out. */
+static int build(const struct kopts *o, const char *what, const char *version, struct sbuf *out)
+{
+	char *script = tree_file("tools/kindctl/build-binaries.sh");
+	char *log = cluster_file(o, "build.log");
+	char *outfile = cluster_file(o, "build.out");
+	int rc;
+
+	if (script == NULL) {
+		free(log);
+		free(outfile);
+		return errorf("cannot find tools/kindctl/build-binaries.sh next to this kindctl");
+	}
+	/* Paths on stdout, messages in the log: run through bash with stdout to its own file. */
+	char *argv[] = { "bash", "-c", "exec \"$0\" \"$@\" >\"$LOADTEST_BUILD_OUT\"", script, (char *)what,
+			 (char *)version, NULL };
+	setenv("LOADTEST_BUILD_OUT", outfile, 1);
+	infof("building %s %s", what, version ? version : "");
+	rc = run_logged(argv, NULL, log, 3 * 3600 * 1000);
+	unsetenv("LOADTEST_BUILD_OUT");
+	if (rc != 0) {
+		if (rc > 0)
+			errorf("building %s%s%s failed (see %s)", what, version ? " " : "", version ? version : "", log);
+		rc = -1;
+	} else {
+		char *text = fs_read(outfile, NULL);
+		if (text == NULL || *text == '\0')
+			rc = errorf("building %s printed no path (see %s)", what, log);
+		else
+			sbuf_add(out, text);
+		free(text);
+	}
+	unlink(outfile);
+	free(script);
+	free(log);
+	free(outfile);
+	return rc;
+}
+
+/* The line of `paths` ending in /name. */
+static char *pick(const char *paths, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = paths; *p;) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len > n && p[len - n - 1] == '/' && strncmp(p + len - n, name, n) == 0)
+			return strndup(p, len);
+		p += len + (e != NULL);
+	}
+	return NULL;
+}
+
+/* stakater/reloader:vX.Y.Z -> built binary; bin:/path -> that file. malloc'd or NULL. */
+static char *reloader_binary(const struct kopts *o, const char *image)
+{
+	if (strncmp(image, "bin:", 4) == 0) {
+		const char *p = image + 4;
+		if (*p != '/' || access(p, X_OK) != 0) {
+			errorf("'%s': not an executable file (bin: needs an absolute path)", p);
+			return NULL;
+		}
+		return strdup(p);
+	}
+	const char *prefixes[] = { "stakater/reloader:", "docker.io/stakater/reloader:",
+				   "ghcr.io/stakater/reloader:", NULL };
+	for (int i = 0; prefixes[i]; i++) {
+		size_t n = strlen(prefixes[i]);
+		if (strncmp(image, prefixes[i], n) != 0)
+			continue;
+		const char *v = image + n;
+		/* A release tag only: it names a module version of the Go module proxy. */
+		if (v[0] != 'v' || strspn(v + 1, "0123456789.") != strlen(v + 1) || strlen(v) < 6) {
+			errorf("'%s': the local provider builds releases, tagged vX.Y.Z", image);
+			return NULL;
+		}
+		struct sbuf out = SBUF_INIT;
+		char *path = NULL;
+		if (build(o, "reloader", v, &out) == 0)
+			path = pick(sbuf_str(&out), "reloader");
+		sbuf_free(&out);
+		return path;
+	}
+	errorf("'%s': the local provider runs Reloader as a host process; name it "
+	       "stakater/reloader:vX.Y.Z or bin:/path/to/reloader", image);
+	return NULL;
+}
+
+/* ---- the cluster ---- */
+
+static char **env_with(const char *const *extra)
+{
+	size_t n = 0, k = 0;
+
+	while (environ[n])
+		n++;
+	for (k = 0; extra[k]; k++)
+		;
+	char **env = calloc(n + k + 1, sizeof(*env));
+	if (env == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	size_t j = 0;
+	for (size_t i = 0; i < k; i++)
+		env[j++] = (char *)extra[i];
+	for (size_t i = 0; i < n; i++) {
+		int shadowed = 0;
+		for (size_t e = 0; e < k; e++) {
+			size_t klen = strcspn(extra[e], "=") + 1;
+			shadowed |= strncmp(environ[i], extra[e], klen) == 0;
+		}
+		if (!shadowed)
+			env[j++] = environ[i];
+	}
+	return env;
+}
+
+static int kwokctl(const struct kopts *o, const char *kwokctl_bin, char **args)
+{
+	char *dir = cluster_dir(o), *work = fs_join(dir, "kwok"), *log = fs_join(dir, "kwokctl.log");
+	char *wenv = NULL;
+	int rc;
+
+	if (asprintf(&wenv, "KWOK_WORKDIR=%s", work) < 0)
+		dief(EXIT_TROUBLE, "out of memory");
+	const char *extra[] = { wenv, NULL };
+	char **env = env_with(extra);
+	size_t n = 0;
+	while (args[n])
+		n++;
+	char **argv = calloc(n + 2, sizeof(*argv));
+	if (argv == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	argv[0] = (char *)kwokctl_bin;
+	memcpy(argv + 1, args, n * sizeof(*argv));
+	rc = run_logged(argv, env, log, 300 * 1000);
+	if (rc > 0)
+		errorf("kwokctl %s failed with status %d (see %s)", args[0], rc, log);
+	free(argv);
+	free(env);
+	free(wenv);
+	free(work);
+	free(log);
+	free(dir);
+	return rc == 0 ? 0 : -1;
+}
+
+static char *kwokctl_path(const struct kopts *o)
+{
+	struct sbuf out = SBUF_INIT;
+	char *p = NULL;
+
+	if (build(o, "kwok", NULL, &out) == 0)
+		p = pick(sbuf_str(&out), "kwokctl");
+	sbuf_free(&out);
+	return p;
+}
+
+/* Count Ready nodes through the API server; -1 when it does not answer. */
+static int ready_nodes(struct kube *k)
+{
+	struct kube_result res;
+	int n = 0;
+
+	if (kube_call(k, "GET", "/api/v1/nodes", NULL, NULL, &res) < 0 || res.status != 200) {
+		kube_result_free(&res);
+		return -1;
+	}
+	jv items = json_get(res.json, "items");
+	int len = jv_get_kind(items) == JV_KIND_ARRAY ? jv_array_length(jv_copy(items)) : 0;
+	for (int i = 0; i < len; i++) {
+		jv node = jv_array_get(jv_copy(items), i), st = json_get(node, "status");
+		jv conds = json_get(st, "conditions");
+		int cl = jv_get_kind(conds) == JV_KIND_ARRAY ? jv_array_length(jv_copy(conds)) : 0;
+		for (int c = 0; c < cl; c++) {
+			jv cond = jv_array_get(jv_copy(conds), c);
+			const char *t = json_str(cond, "type"), *v = json_str(cond, "status");
+			if (t && v && strcmp(t, "Ready") == 0 && strcmp(v, "True") == 0)
+				n++;
+			jv_free(cond);
+		}
+		jv_free(conds);
+		jv_free(st);
+		jv_free(node);
+	}
+	jv_free(items);
+	kube_result_free(&res);
+	return n;
+}
+
+static int wait_nodes(const struct kopts *o, const char *kubeconfig, long want, double timeout)
+{
+	struct kubeconfig cfg;
+	double deadline = mono_now() + timeout;
+	int n = -1;
+
+	if (kubeconfig_load(&cfg, kubeconfig, NULL) < 0)
+		return -1;
+	struct kube *k = kube_new(&cfg, 4);
+	if (k == NULL) {
+		kubeconfig_free(&cfg);
+		return -1;
+	}
+	kube_set_timeouts(k, 2000, 5000);
+	while (mono_now() < deadline) {
+		n = ready_nodes(k);
+		if (n >= want)
+			break;
+		/* The condition is polled at a short interval until the deadline. */
+		struct timespec ts = { 0, 200 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	kube_free(k);
+	kubeconfig_free(&cfg);
+	if (n < want)
+		return errorf("cluster '%s': %d of %ld nodes Ready after %.0f s", o->name, n < 0 ? 0 : n, want, timeout);
+	return 0;
+}
+
+static int local_delete(const struct kopts *o);
+
+static int local_create(const struct kopts *o)
+{
+	char *dir = cluster_dir(o), *kc = fs_join(dir, "kubeconfig"), *conf = fs_join(dir, "kwokctl.yaml");
+	struct sbuf out = SBUF_INIT;
+	char *etcd = NULL, *apiserver = NULL, *kcm = NULL, *sched = NULL, *kwok = NULL, *kwokctl_bin = NULL;
+	int rc = EXIT_FAILED;
+	double t0 = mono_now();
+
+	/* An existing cluster of that name is replaced, as kind does. */
+	if (fs_is_dir(dir) && local_delete(o) != 0)
+		goto out;
+	if (fs_mkdirs(dir) < 0)
+		goto out;
+	if (build(o, "etcd", NULL, &out) < 0 || build(o, "kubernetes", NULL, &out) < 0 ||
+	    build(o, "kwok", NULL, &out) < 0)
+		goto out;
+	etcd = pick(sbuf_str(&out), "etcd");
+	apiserver = pick(sbuf_str(&out), "kube-apiserver");
+	kcm = pick(sbuf_str(&out), "kube-controller-manager");
+	sched = pick(sbuf_str(&out), "kube-scheduler");
+	kwok = pick(sbuf_str(&out), "kwok");
+	kwokctl_bin = pick(sbuf_str(&out), "kwokctl");
+	if (!etcd || !apiserver || !kcm || !sched || !kwok || !kwokctl_bin) {
+		errorf("the build did not yield every control-plane binary (see %s/build.log)", dir);
+		goto out;
+	}
+	/* Every component listens on 127.0.0.1 only. */
+	static const char config[] =
+		"kind: KwokctlConfiguration\n"
+		"apiVersion: config.kwok.x-k8s.io/v1alpha1\n"
+		"options:\n"
+		"  bindAddress: 127.0.0.1\n";
+	if (fs_write_atomic(conf, config, sizeof(config) - 1) < 0)
+		goto out;
+	char *create[] = { "create", "cluster", "--name", (char *)o->name, "--runtime", "binary",
+			   "--config", conf, "--kubeconfig", kc,
+			   "--etcd-binary", etcd, "--kube-apiserver-binary", apiserver,
+			   "--kube-controller-manager-binary", kcm, "--kube-scheduler-binary", sched,
+			   "--kwok-controller-binary", kwok, "--wait", "120s", NULL };
+	if (kwokctl(o, kwokctl_bin, create) < 0)
+		goto out;
+	char replicas[32];
+	snprintf(replicas, sizeof(replicas), "%ld", o->workers);
+	char *scale[] = { "scale", "node", "--name", (char *)o->name, "--replicas", replicas, NULL };
+	if (o->workers > 0 && kwokctl(o, kwokctl_bin, scale) < 0)
+		goto out;
+	if (wait_nodes(o, kc, o->workers, 120) < 0)
+		goto out;
+	char info[256], *envfile = fs_join(dir, "cluster.env");
+	int n = snprintf(info, sizeof(info), "provider=local\nnodes=%ld\nready_seconds=%.1f\n", o->workers,
+			 mono_now() - t0);
+	int wrc = fs_write_atomic(envfile, info, (size_t)n);
+	free(envfile);
+	if (wrc < 0)
+		goto out;
+	infof("cluster '%s' ready in %.1f s", o->name, mono_now() - t0);
+	printf("%s\n", kc);
+	rc = 0;
+out:
+	sbuf_free(&out);
+	free(etcd);
+	free(apiserver);
+	free(kcm);
+	free(sched);
+	free(kwok);
+	free(kwokctl_bin);
+	free(conf);
+	free(kc);
+	free(dir);
+	return rc;
+}
+
+/* ---- stopping: arms, Prometheus, and every control-plane process, by pid ---- */
+
+/*
+ * kwok records its components' pids in its cluster folder. Whatever kwokctl leaves running
+ * is stopped here, by those pids, after checking that each process runs from this folder.
+ */
+static int stop_kwok_leftovers(const char *kwokdir)
+{
+	char *pids = fs_join(kwokdir, "pids");
+	const char *names[] = { "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok-controller",
+				"etcd", NULL };
+	int rc = 0;
+
+	for (int i = 0; names[i]; i++) {
+		char file[512], proc[64], cmd[4096];
+		snprintf(file, sizeof(file), "%s/%s.pid", pids, names[i]);
+		char *text = fs_read(file, NULL);
+		if (text == NULL)
+			continue;
+		int pid = atoi(text);
+		free(text);
+		if (pid <= 1)
+			continue;
+		snprintf(proc, sizeof(proc), "/proc/%d/cmdline", pid);
+		FILE *f = fopen(proc, "r");
+		if (f == NULL)
+			continue;
+		size_t n = fread(cmd, 1, sizeof(cmd) - 1, f);
+		fclose(f);
+		cmd[n] = '\0';
+		if (strstr(cmd, kwokdir) == NULL)
+			continue;	/* the pid was reused by another program */
+		kill(pid, SIGTERM);
+		double deadline = mono_now() + 10;
+		while (kill(pid, 0) == 0 && mono_now() < deadline) {
+			struct timespec ts = { 0, 20 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+		if (kill(pid, 0) == 0)
+			kill(pid, SIGKILL);
+		infof("stopped %s (pid %d) that kwokctl left running", names[i], pid);
+		rc = 1;
+	}
+	free(pids);
+	return rc;
+}
+
+static int stop_pidfile(const struct kopts *o, const char *file)
+{
+	char *p = cluster_file(o, file);
+	int rc = pid_stop(p, 10000);
+
+	free(p);
+	return rc;
+}
+
+static int local_delete(const struct kopts *o)
+{
+	char *dir = cluster_dir(o), *kwokdir = NULL;
+	int rc = 0;
+
+	if (!fs_is_dir(dir)) {
+		free(dir);
+		return errorf("no local cluster named '%s'", o->name);
+	}
+	if (stop_pidfile(o, "arm-old.pid") < 0 || stop_pidfile(o, "arm-new.pid") < 0 ||
+	    stop_pidfile(o, "prometheus.pid") < 0)
+		rc = EXIT_FAILED;
+	if (asprintf(&kwokdir, "%s/kwok/clusters/%s", dir, o->name) < 0)
+		dief(EXIT_TROUBLE, "out of memory");
+	if (fs_is_dir(kwokdir)) {
+		char *bin = kwokctl_path(o);
+		char *del[] = { "delete", "cluster", "--name", (char *)o->name, NULL };
+		if (bin == NULL || kwokctl(o, bin, del) < 0)
+			warnf("kwokctl could not delete '%s': stopping its processes by their recorded pids", o->name);
+		stop_kwok_leftovers(kwokdir);
+		free(bin);
+	}
+	if (rc == 0 && rm_tree(dir) < 0)
+		rc = EXIT_FAILED;
+	free(kwokdir);
+	free(dir);
+	return rc;
+}
+
+static int local_exists(const struct kopts *o)
+{
+	char *kc = cluster_file(o, "kubeconfig");
+	struct kubeconfig cfg;
+	int rc = EXIT_FAILED;
+
+	if (fs_is_file(kc) && kubeconfig_load(&cfg, kc, NULL) == 0) {
+		struct kube *k = kube_new(&cfg, 1);
+		if (k) {
+			struct kube_result res;
+			kube_set_timeouts(k, 2000, 5000);
+			if (kube_call(k, "GET", "/version", NULL, NULL, &res) == 0 && res.status == 200)
+				rc = 0;
+			kube_result_free(&res);
+			kube_free(k);
+		}
+		kubeconfig_free(&cfg);
+	}
+	free(kc);
+	return rc;
+}
+
+static int local_kubeconfig(const struct kopts *o)
+{
+	char *kc = cluster_file(o, "kubeconfig");
+	int rc = 0;
+
+	if (fs_is_file(kc))
+		printf("%s\n", kc);
+	else
+		rc = (errorf("no local cluster named '%s' (no %s)", o->name, kc), EXIT_FAILED);
+	free(kc);
+	return rc;
+}
+
+static int local_load_image(const struct kopts *o)
+{
+	for (int i = 0; i < o->nrest; i++) {
+		char *bin = reloader_binary(o, o->rest[i]);
+		if (bin == NULL)
+			return EXIT_FAILED;
+		printf("%s\n", bin);
+		free(bin);
+	}
+	return 0;
+}
+
+/* ---- Prometheus: Debian's package, file-based discovery of the running arm ---- */
+
+/* The arm Prometheus scrapes: job reloader-ARM at 127.0.0.1:9090, or none. */
+static int set_target(const struct kopts *o, const char *arm)
+{
+	char *file = cluster_file(o, "targets.json");
+	char text[256];
+	int rc;
+
+	if (arm)
+		snprintf(text, sizeof(text), "[{\"targets\": [\"127.0.0.1:9090\"], \"labels\": {\"arm\": \"%s\"}}]\n", arm);
+	else
+		snprintf(text, sizeof(text), "[]\n");
+	rc = fs_write_atomic(file, text, strlen(text));
+	free(file);
+	return rc;
+}
+
+static int local_prometheus_start(const struct kopts *o)
+{
+	char *dir = cluster_dir(o), *conf = fs_join(dir, "prometheus.yml"), *data = fs_join(dir, "prometheus-data");
+	char *targets = fs_join(dir, "targets.json"), *log = fs_join(dir, "prometheus.log");
+	char *pidfile = fs_join(dir, "prometheus.pid"), *urlfile = fs_join(dir, "prometheus.url");
+	long port = o->port ? o->port : 9091 + o->port_offset;
+	char url[128], listen[64], cfgarg[4200], dataarg[4200], *text = NULL;
+	int rc = EXIT_FAILED;
+
+	if (!fs_is_dir(dir)) {
+		errorf("no local cluster named '%s'", o->name);
+		goto out;
+	}
+	snprintf(url, sizeof(url), "http://127.0.0.1:%ld", port);
+	if (pid_alive(pidfile, NULL)) {
+		/* Already running: say where. */
+		char *u = fs_read(urlfile, NULL);
+		printf("%s\n", u ? strtok(u, "\n") : url);
+		free(u);
+		rc = 0;
+		goto out;
+	}
+	/* Scrape every 2 s; the job is the arm's: reloader-old or reloader-new. */
+	if (asprintf(&text,
+		     "global:\n"
+		     "  scrape_interval: 2s\n"
+		     "  evaluation_interval: 2s\n"
+		     "scrape_configs:\n"
+		     "  - job_name: reloader\n"
+		     "    file_sd_configs:\n"
+		     "      - files: ['%s']\n"
+		     "        refresh_interval: 1s\n"
+		     "    relabel_configs:\n"
+		     "      - source_labels: [arm]\n"
+		     "        target_label: job\n"
+		     "        replacement: reloader-$1\n", targets) < 0)
+		dief(EXIT_TROUBLE, "out of memory");
+	if (fs_write_atomic(conf, text, strlen(text)) < 0 || (!fs_is_file(targets) && set_target(o, NULL) < 0))
+		goto out;
+	snprintf(listen, sizeof(listen), "--web.listen-address=127.0.0.1:%ld", port);
+	snprintf(cfgarg, sizeof(cfgarg), "--config.file=%s", conf);
+	snprintf(dataarg, sizeof(dataarg), "--storage.tsdb.path=%s", data);
+	char *argv[] = { "/usr/bin/prometheus", cfgarg, dataarg, listen, "--storage.tsdb.retention.time=30d",
+			 "--web.enable-lifecycle", NULL };
+	if (access(argv[0], X_OK) != 0) {
+		errorf("Prometheus is not installed (%s): apt-get install prometheus", argv[0]);
+		goto out;
+	}
+	if (bg_start(argv, NULL, log, pidfile) < 0)
+		goto out;
+	char ready[160];
+	snprintf(ready, sizeof(ready), "%s/-/ready", url);
+	if (wait_http_ok(ready, 60) < 0) {
+		errorf("Prometheus did not get ready on %s (see %s)", url, log);
+		pid_stop(pidfile, 5000);
+		goto out;
+	}
+	char line[160];
+	int n = snprintf(line, sizeof(line), "%s\n", url);
+	if (fs_write_atomic(urlfile, line, (size_t)n) < 0)
+		goto out;
+	printf("%s\n", url);
+	rc = 0;
+out:
+	free(text);
+	free(dir);
+	free(conf);
+	free(data);
+	free(targets);
+	free(log);
+	free(pidfile);
+	free(urlfile);
+	return rc;
+}
+
+static int local_prometheus_stop(const struct kopts *o)
+{
+	return stop_pidfile(o, "prometheus.pid") < 0 ? EXIT_FAILED : 0;
+}
+
+/* ---- controller arms ---- */
+
+/* What an arm was started with, for a restart: one argv element per line, then the log. */
+static int save_cmd(const struct kopts *o, char **argv, const char *log)
+{
+	char name[32], *file;
+	struct sbuf sb = SBUF_INIT;
+	int rc;
+
+	snprintf(name, sizeof(name), "arm-%s.cmd", o->arm);
+	file = cluster_file(o, name);
+	sbuf_addf(&sb, "%s\n", log);
+	for (int i = 0; argv[i]; i++)
+		sbuf_addf(&sb, "%s\n", argv[i]);
+	rc = fs_write_atomic(file, sbuf_str(&sb), sb.len);
+	sbuf_free(&sb);
+	free(file);
+	return rc;
+}
+
+static int start_arm_process(const struct kopts *o, char **argv, const char *log)
+{
+	char name[32], *pidfile, *kc = cluster_file(o, "kubeconfig"), *kcenv = NULL;
+	int pid;
+
+	snprintf(name, sizeof(name), "arm-%s.pid", o->arm);
+	pidfile = cluster_file(o, name);
+	if (asprintf(&kcenv, "KUBECONFIG=%s", kc) < 0)
+		dief(EXIT_TROUBLE, "out of memory");
+	/* The controller reads only its own kubeconfig: no namespace scoping, no HA. */
+	const char *extra[] = { kcenv, "KUBERNETES_NAMESPACE=", NULL };
+	char **env = env_with(extra);
+	pid = bg_start(argv, env, log, pidfile);
+	free(env);
+	if (pid > 0 && wait_http_ok(RELOADER_METRICS, 60) < 0) {
+		int alive = pid_alive(pidfile, NULL);
+		errorf("the controller (pid %d) %s (see %s)", pid,
+		       alive ? "does not serve " RELOADER_METRICS " after 60 s" : "exited", log);
+		pid_stop(pidfile, 5000);
+		pid = -1;
+	}
+	free(kcenv);
+	free(kc);
+	free(pidfile);
+	return pid;
+}
+
+static int other_arm_running(const struct kopts *o)
+{
+	for (int a = 0; a < 2; a++) {
+		const char *arm = a ? "new" : "old";
+		char name[32], *p;
+		snprintf(name, sizeof(name), "arm-%s.pid", arm);
+		p = cluster_file(o, name);
+		int alive = pid_alive(p, NULL);
+		free(p);
+		if (alive)
+			return errorf("arm %s is running: Reloader's metrics port (9090) is fixed, so one arm runs "
+				      "at a time on this host; stop it first", arm);
+	}
+	if (wait_http_ok(RELOADER_METRICS, 0.01) == 0)
+		return errorf("something already serves %s: stop it first", RELOADER_METRICS);
+	return 0;
+}
+
+static int local_arm_start(const struct kopts *o)
+{
+	char *dir = cluster_dir(o), *bin = NULL, *deflog = NULL;
+	int rc = EXIT_FAILED;
+
+	if (!fs_is_dir(dir)) {
+		free(dir);
+		return errorf("no local cluster named '%s'", o->name), EXIT_FAILED;
+	}
+	if (other_arm_running(o) < 0)
+		goto out;
+	bin = reloader_binary(o, o->image);
+	if (bin == NULL)
+		goto out;
+	char **argv = calloc(o->nargs + 3, sizeof(*argv));
+	if (argv == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	argv[0] = bin;
+	argv[1] = "--log-format=json";
+	for (size_t i = 0; i < o->nargs; i++)
+		argv[2 + i] = (char *)o->args[i];
+	if (asprintf(&deflog, "%s/arm-%s.log", dir, o->arm) < 0)
+		dief(EXIT_TROUBLE, "out of memory");
+	const char *log = o->log ? o->log : deflog;
+	int pid = save_cmd(o, argv, log) < 0 ? -1 : start_arm_process(o, argv, log);
+	free(argv);
+	if (pid < 0 || set_target(o, o->arm) < 0)
+		goto out;
+	printf("%d\n", pid);
+	rc = 0;
+out:
+	free(deflog);
+	free(bin);
+	free(dir);
+	return rc;
+}
+
+static int local_arm_stop(const struct kopts *o)
+{
+	char name[32], *cmdfile;
+	int rc = 0;
+
+	snprintf(name, sizeof(name), "arm-%s.pid", o->arm);
+	if (stop_pidfile(o, name) < 0)
+		rc = EXIT_FAILED;
+	snprintf(name, sizeof(name), "arm-%s.cmd", o->arm);
+	cmdfile = cluster_file(o, name);
+	/* Its log goes where asked, if it was written elsewhere. */
+	char *text = fs_read(cmdfile, NULL);
+	if (text && o->log) {
+		char *started_log = strtok(text, "\n");
+		if (started_log && strcmp(started_log, o->log) != 0) {
+			size_t len = 0;
+			char *content = fs_read(started_log, &len);
+			if (content && fs_write_atomic(o->log, content, len) < 0)
+				rc = EXIT_FAILED;
+			free(content);
+		}
+	}
+	free(text);
+	free(cmdfile);
+	if (set_target(o, NULL) < 0)
+		rc = EXIT_FAILED;
+	return rc;
+}
+
+static int local_arm_restart(const struct kopts *o)
+{
+	char name[32], *cmdfile, *pidfile;
+	int old = 0, pid = -1;
+
+	snprintf(name, sizeof(name), "arm-%s.cmd", o->arm);
+	cmdfile = cluster_file(o, name);
+	snprintf(name, sizeof(name), "arm-%s.pid", o->arm);
+	pidfile = cluster_file(o, name);
+	char *text = fs_read(cmdfile, NULL);
+	if (text == NULL || !pid_alive(pidfile, &old)) {
+		errorf("arm %s of '%s' is not running", o->arm, o->name);
+		goto out;
+	}
+	char *argv[64], *save = NULL, *log = strtok_r(text, "\n", &save);
+	int n = 0;
+	for (char *tok; n < 63 && (tok = strtok_r(NULL, "\n", &save)) != NULL;)
+		argv[n++] = tok;
+	argv[n] = NULL;
+	if (log == NULL || n == 0) {
+		errorf("'%s' is damaged", cmdfile);
+		goto out;
+	}
+	if (pid_stop(pidfile, 10000) < 0)
+		goto out;
+	pid = start_arm_process(o, argv, log);
+	if (pid > 0 && pid == old) {
+		errorf("the restarted controller has the same pid %d", pid);
+		pid = -1;
+	}
+	if (pid > 0)
+		printf("%d\n", pid);
+out:
+	free(text);
+	free(cmdfile);
+	free(pidfile);
+	return pid > 0 ? 0 : EXIT_FAILED;
+}
+
+const struct provider provider_local = {
+	.name = "local",
+	.create = local_create,
+	.delete_ = local_delete,
+	.exists = local_exists,
+	.kubeconfig = local_kubeconfig,
+	.load_image = local_load_image,
+	.prometheus_start = local_prometheus_start,
+	.prometheus_stop = local_prometheus_stop,
+	.arm_start = local_arm_start,
+	.arm_stop = local_arm_stop,
+	.arm_restart = local_arm_restart,
+};

@@ -1,0 +1,162 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2154,SC2030,SC2031 # bats sets $output, $stderr and $status
+# The local provider: a real control plane with kwok nodes, Reloader and Prometheus as host
+# processes, everything stopped by pid.
+
+setup_file() {
+	load helpers/common
+	load helpers/prometheus
+	load helpers/cluster
+	cluster_up "bats-local-$$"
+}
+
+teardown_file() {
+	load helpers/common
+	load helpers/cluster
+	cluster_down
+}
+
+setup() {
+	load helpers/common
+	load helpers/prometheus
+	load helpers/cluster
+	[ -n "${KUBECONFIG:-}" ] || fail "the cluster did not come up"
+}
+
+# A failed test leaves no arm running for the next one.
+teardown() {
+	"$BIN/kindctl" --provider local arm-stop --name "$CLUSTER" --arm old >/dev/null 2>&1 || true
+	"$BIN/kindctl" --provider local arm-stop --name "$CLUSTER" --arm new >/dev/null 2>&1 || true
+}
+
+@test "create: six simulated nodes Ready, every component on 127.0.0.1 only" {
+	run kubectl get nodes --no-headers
+	assert_success
+	[ "$(grep -c ' Ready ' <<<"$output")" -eq 6 ]
+	run "$BIN/kindctl" --provider local exists --name "$CLUSTER"
+	assert_success
+	run "$BIN/kindctl" --provider local exists --name no-such-cluster
+	assert_failure 1
+	local d="$LOADTEST_STATE/clusters/$CLUSTER/kwok/clusters/$CLUSTER/pids" f p
+	for f in "$d"/*.pid; do
+		p=$(<"$f")
+		run bash -c "ss -Htlnp | grep 'pid=$p,'"
+		assert_success
+		refute_output --regexp '(\*|0\.0\.0\.0|\[::\]):[0-9]+ '
+	done
+}
+
+@test "the project's manifests validate against this API server" {
+	# A server-side dry run creates no namespace, so the namespaces are made for real first.
+	kubectl create namespace monitoring
+	kubectl create namespace reloader-new
+	run kubectl apply --dry-run=server -f "$REPO_ROOT/manifests/prometheus.yaml"
+	assert_success
+	sed -e 's/@ARM@/new/g' -e 's#@IMAGE@#stakater/reloader:v1.4.21#' -e 's/^@ARGS@$/            - "--reload-strategy=annotations"/' \
+		"$REPO_ROOT/manifests/reloader-arm.yaml" >"$BATS_TEST_TMPDIR/arm.yaml"
+	run kubectl apply --dry-run=server -f "$BATS_TEST_TMPDIR/arm.yaml"
+	assert_success
+	assert_line --partial "deployment.apps/reloader created (server dry run)"
+	kubectl delete namespace monitoring reloader-new --wait=false
+}
+
+# roll_test IMAGE: a Deployment using a ConfigMap is rolled by the controller when the
+# ConfigMap changes, and Prometheus sees the controller's count rise.
+roll_test() {
+	local image=$1 arm=$2
+	local ns="roll-$arm"
+	kubectl create namespace "$ns"
+	kubectl -n "$ns" create configmap cfg --from-literal=key=one
+	kubectl -n "$ns" apply -f - <<-EOF
+		apiVersion: apps/v1
+		kind: Deployment
+		metadata:
+		  name: app
+		  annotations: { reloader.stakater.com/auto: "true" }
+		spec:
+		  replicas: 1
+		  selector: { matchLabels: { app: app } }
+		  template:
+		    metadata: { labels: { app: app } }
+		    spec:
+		      containers:
+		        - name: app
+		          image: gcr.io/google-containers/busybox:1.27
+		          envFrom: [ { configMapRef: { name: cfg } } ]
+	EOF
+	run kubectl -n "$ns" rollout status deployment/app --timeout=60s
+	assert_success
+	run "$BIN/kindctl" --provider local arm-start --name "$CLUSTER" --arm "$arm" --image "$image" \
+		--log "$BATS_TEST_TMPDIR/reloader.log"
+	assert_success
+	run "$BIN/promsnap" wait --url "$PROM_URL" --job "reloader-$arm" --timeout 60
+	assert_success
+	local before
+	before=$(kubectl -n "$ns" get deployment app -o jsonpath='{.spec.template}')
+	kubectl -n "$ns" create configmap cfg --from-literal=key=two --dry-run=client -o yaml | kubectl -n "$ns" apply -f -
+	# The controller changes the pod template (read from the object), within a minute.
+	wait_until 60 bash -c "[ \"\$(kubectl -n $ns get deployment app -o jsonpath='{.spec.template}')\" != '$before' ]"
+	run kubectl -n "$ns" get deployment app -o jsonpath='{.spec.template.spec.containers[0].env[*].name}'
+	assert_output --partial "STAKATER_CFG_CONFIGMAP"
+	# Prometheus, once it has a scrape newer than the change, shows the count risen.
+	local now
+	now=$(($(date +%s) + 1))
+	run "$BIN/promsnap" wait --url "$PROM_URL" --job "reloader-$arm" --fresh "$now" --timeout 60
+	assert_success
+	run curl -sf "$PROM_URL/api/v1/query" --data-urlencode "query=sum(reloader_reload_executed_total{job=\"reloader-$arm\",success=\"true\"})"
+	assert_success
+	run jq -r '.data.result[0].value[1]' <<<"$output"
+	assert_output 1
+	run curl -sf "$PROM_URL/api/v1/query" --data-urlencode "query=up{job=\"reloader-$arm\"}"
+	run jq -r '.data.result[0].value[1]' <<<"$output"
+	assert_output 1
+	run "$BIN/kindctl" --provider local arm-stop --name "$CLUSTER" --arm "$arm" --log "$BATS_TEST_TMPDIR/arm.log"
+	assert_success
+	assert_file_exists "$BATS_TEST_TMPDIR/arm.log"
+	kubectl delete namespace "$ns" --wait=false
+}
+
+@test "Reloader v1.4.21 rolls a Deployment when its ConfigMap changes; Prometheus counts it" {
+	roll_test stakater/reloader:v1.4.21 new
+}
+
+@test "Reloader v1.4.12 does the same" {
+	roll_test stakater/reloader:v1.4.12 old
+}
+
+@test "arm-restart: a new process, counters back to zero" {
+	run "$BIN/kindctl" --provider local arm-start --name "$CLUSTER" --arm new --image stakater/reloader:v1.4.21
+	assert_success
+	local first=$output
+	run "$BIN/kindctl" --provider local arm-restart --name "$CLUSTER" --arm new
+	assert_success
+	[ "$output" != "$first" ]
+	kill -0 "$output"
+	run kill -0 "$first"
+	assert_failure
+	[ "$(reloader_metric reloader_reload_executed_total)" = 0 ]
+	# A second arm cannot start while one holds the metrics port.
+	run --separate-stderr "$BIN/kindctl" --provider local arm-start --name "$CLUSTER" --arm old --image stakater/reloader:v1.4.12
+	assert_failure 1
+	assert_one_line
+	run "$BIN/kindctl" --provider local arm-stop --name "$CLUSTER" --arm new
+	assert_success
+	run curl -sf http://127.0.0.1:9090/metrics
+	assert_failure
+}
+
+@test "controller names the provider cannot run: one line, non-zero" {
+	run --separate-stderr "$BIN/kindctl" --provider local arm-start --name "$CLUSTER" --arm new --image nginx:latest
+	assert_failure 1
+	assert_one_line
+	[[ "$stderr" == *"stakater/reloader:vX.Y.Z or bin:/path"* ]]
+	run --separate-stderr "$BIN/kindctl" --provider local arm-start --name "$CLUSTER" --arm new --image bin:/nonexistent/reloader
+	assert_failure 1
+	assert_one_line
+	run --separate-stderr "$BIN/kindctl" --provider local arm-start --name no-such --arm new --image stakater/reloader:v1.4.21
+	assert_failure 1
+	assert_one_line
+	run --separate-stderr "$BIN/kindctl" --provider local create
+	assert_failure 2
+	assert_one_line
+}

@@ -1,0 +1,399 @@
+#!/usr/bin/env bash
+# Build the local control-plane binaries (etcd, kube-apiserver,
+# kube-controller-manager, kube-scheduler, kwok, kwokctl) and Stakater Reloader
+# from the Go module proxy, at the versions pinned in versions.env, through the
+# wrapper modules under modules/ (go.mod + go.sum committed: reproducible).
+#
+# Usage: build-binaries.sh [all|etcd|kubernetes|kwok|reloader [VERSION]]
+#   all (default)     everything pinned in versions.env
+#   etcd              bin/etcd-<ETCD_VERSION>/etcd
+#   kubernetes        bin/kube-<KUBE_VERSION>/kube-{apiserver,controller-manager,scheduler}
+#   kwok              bin/kwok-<KWOK_VERSION>/{kwok,kwokctl}
+#   reloader VERSION  bin/reloader-<VERSION>/reloader; a VERSION without a
+#                     pinned wrapper gets one generated in the cache
+#                     (modules/reloader-<VERSION>) from Reloader's own go.mod.
+#   reloader          every version in RELOADER_VERSIONS
+#
+# Binaries go to ${LOADTEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/reloader-loadtest}/bin/<tag>/.
+# A binary already present there is reused (a version bump changes <tag>).
+# Paths of the binaries built or found are printed on stdout, one per line;
+# messages go to stderr. Exit status: 0 ok, 1 build/check failure, 2 bad usage.
+#
+# Environment:
+#   LOADTEST_CACHE            cache root (see above)
+#   LOADTEST_GO_GIT_MIRRORS   space-separated MODULE=GIT_DIR pairs; each MODULE
+#                             is fetched from the local git repository GIT_DIR
+#                             (a clone or mirror holding the tags) instead of
+#                             the module proxy, e.g.
+#                             "github.com/stakater/Reloader=/srv/git/Reloader.git".
+#                             Needed where the proxy refuses a module; go.sum
+#                             still verifies the content of pinned versions.
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+MODULES_DIR="$SCRIPT_DIR/modules"
+VERSIONS_FILE="$SCRIPT_DIR/versions.env"
+
+CACHE_DIR="${LOADTEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/reloader-loadtest}"
+BIN_DIR="$CACHE_DIR/bin"
+GEN_MODULES_DIR="$CACHE_DIR/modules"
+
+RELOADER_MODULE=github.com/stakater/Reloader
+VERSION_RE='^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$'
+
+log() { printf 'build-binaries: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+usage_error() { log "$* (usage: build-binaries.sh [all|etcd|kubernetes|kwok|reloader [VERSION]])"; exit 2; }
+
+usage() {
+	sed -n '2,/^set -euo pipefail$/{/^set /d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
+}
+
+# Temporary directories removed on exit, so an interrupted run leaves no
+# half-written binary or wrapper module behind.
+TMP_DIRS=()
+cleanup() {
+	local d
+	for d in "${TMP_DIRS[@]+"${TMP_DIRS[@]}"}"; do
+		rm -rf -- "$d"
+	done
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------- arguments
+
+TARGET=${1:-all}
+case "$TARGET" in
+-h | --help | help)
+	usage
+	exit 0
+	;;
+all | etcd | kubernetes | kwok)
+	(($# <= 1)) || usage_error "unexpected argument after '$TARGET': '$2'"
+	;;
+reloader)
+	(($# <= 2)) || usage_error "unexpected argument after 'reloader $2': '$3'"
+	if (($# == 2)) && ! [[ $2 =~ $VERSION_RE ]]; then
+		usage_error "invalid Reloader version '$2' (expected a tag like v1.4.21)"
+	fi
+	;;
+*)
+	usage_error "unknown target '$TARGET'"
+	;;
+esac
+
+# ----------------------------------------------------------------- versions
+
+[[ -r $VERSIONS_FILE ]] || die "cannot read $VERSIONS_FILE"
+ETCD_VERSION='' KUBE_VERSION='' KWOK_VERSION='' RELOADER_VERSIONS=''
+# shellcheck source=/dev/null
+. "$VERSIONS_FILE"
+
+# gomod_require FILE MODULE: the version MODULE is required at in go.mod FILE.
+gomod_require() {
+	awk -v m="$2" '
+		/^require[ \t]*\(/ { blk = 1; next }
+		blk && /^\)/ { blk = 0; next }
+		blk && $1 == m { print $2; exit }
+		!blk && $1 == "require" && $2 == m { print $3; exit }
+	' "$1"
+}
+
+# gomod_replacements FILE: "OLD NEW NEW_VERSION" for every replace directive
+# of go.mod FILE whose left side has no version.
+gomod_replacements() {
+	awk '
+		/^replace[ \t]*\(/ { blk = 1; next }
+		blk && /^\)/ { blk = 0; next }
+		blk && $2 == "=>" { print $1, $3, $4; next }
+		!blk && $1 == "replace" && $3 == "=>" { print $2, $4, $5 }
+	' "$1"
+}
+
+VERSION_ERRORS=0
+mismatch() {
+	log "version mismatch: $*"
+	VERSION_ERRORS=$((VERSION_ERRORS + 1))
+}
+
+# check_require MODULE_DIR MODULE WANT
+check_require() {
+	local gomod="$MODULES_DIR/$1/go.mod" have
+	if [[ ! -f $gomod ]]; then
+		mismatch "$gomod is missing"
+		return 0
+	fi
+	have=$(gomod_require "$gomod" "$2")
+	[[ $have == "$3" ]] || mismatch "modules/$1/go.mod requires $2 ${have:-(nothing)}, versions.env says $3"
+}
+
+check_versions() {
+	local v re="$VERSION_RE" old new nv dir n
+	for v in ETCD_VERSION KUBE_VERSION KWOK_VERSION; do
+		[[ ${!v} =~ $re ]] || mismatch "$v='${!v}' in versions.env is not a version tag"
+	done
+
+	check_require etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION"
+	if [[ -f $MODULES_DIR/etcd/go.mod ]]; then
+		while read -r old new nv; do
+			case "$old" in go.etcd.io/etcd/*)
+				[[ $nv == "$ETCD_VERSION" ]] || mismatch "modules/etcd/go.mod replaces $old with $new $nv, versions.env says $ETCD_VERSION"
+				;;
+			esac
+		done < <(gomod_replacements "$MODULES_DIR/etcd/go.mod")
+	fi
+
+	check_require kubernetes k8s.io/kubernetes "$KUBE_VERSION"
+	if [[ -f $MODULES_DIR/kubernetes/go.mod ]]; then
+		local staging="v0.${KUBE_VERSION#v1.}" bad=''
+		n=0
+		while read -r old new nv; do
+			case "$old" in k8s.io/*)
+				n=$((n + 1))
+				[[ $nv == "$staging" ]] || bad+=" $old=>$nv"
+				;;
+			esac
+		done < <(gomod_replacements "$MODULES_DIR/kubernetes/go.mod")
+		((n > 0)) || mismatch "modules/kubernetes/go.mod has no k8s.io staging replace directives"
+		[[ -z $bad ]] || mismatch "modules/kubernetes/go.mod: staging modules not replaced with $staging (KUBE_VERSION=$KUBE_VERSION):$bad"
+	fi
+
+	check_require kwok sigs.k8s.io/kwok "$KWOK_VERSION"
+
+	[[ -n $RELOADER_VERSIONS ]] || mismatch "RELOADER_VERSIONS is empty in versions.env"
+	for v in $RELOADER_VERSIONS; do
+		[[ $v =~ $re ]] || mismatch "'$v' in RELOADER_VERSIONS is not a version tag"
+		check_require "reloader-$v" "$RELOADER_MODULE" "$v"
+	done
+	for dir in "$MODULES_DIR"/reloader-*; do
+		[[ -d $dir ]] || continue
+		v=${dir##*/reloader-}
+		[[ " $RELOADER_VERSIONS " == *" $v "* ]] || mismatch "modules/${dir##*/} exists but $v is not in RELOADER_VERSIONS"
+	done
+
+	((VERSION_ERRORS == 0)) || die "$VERSION_ERRORS mismatch(es) between $VERSIONS_FILE and the go.mod files under $MODULES_DIR"
+}
+
+# ---------------------------------------------------------------------- go
+
+setup_go() {
+	command -v go >/dev/null || die "go not found in PATH"
+	export CGO_ENABLED=0
+	# -buildvcs=false: the wrapper modules live inside this project's git work
+	# tree, whose state must not leak into (or break) the builds.
+	export GOFLAGS="-mod=readonly -buildvcs=false"
+	# Never download another toolchain: fail if go.mod needs a newer Go.
+	export GOTOOLCHAIN=local
+
+	local entry mod dir n=0
+	for entry in ${LOADTEST_GO_GIT_MIRRORS:-}; do
+		mod=${entry%%=*}
+		dir=${entry#*=}
+		[[ $entry == *=* && -n $mod && -n $dir ]] || die "LOADTEST_GO_GIT_MIRRORS: expected MODULE=GIT_DIR, got '$entry'"
+		git -C "$dir" rev-parse --git-dir >/dev/null 2>&1 || die "LOADTEST_GO_GIT_MIRRORS: $dir is not a git repository"
+		export "GIT_CONFIG_KEY_$n=url.$dir.insteadOf" "GIT_CONFIG_VALUE_$n=https://$mod"
+		GOPRIVATE="${GOPRIVATE:+$GOPRIVATE,}$mod"
+		n=$((n + 1))
+	done
+	if ((n > 0)); then
+		export GIT_CONFIG_COUNT=$n GOPRIVATE
+	fi
+	log "using $(go version | cut -d' ' -f3-)"
+}
+
+# default_exe_name PACKAGE: the file name "go build -o DIR/" gives PACKAGE's
+# binary (last import path element, skipping a /vN major-version suffix).
+default_exe_name() {
+	local p=$1
+	if [[ ${p##*/} =~ ^v[0-9]+$ ]]; then
+		p=${p%/*}
+	fi
+	printf '%s' "${p##*/}"
+}
+
+# build TAG MODULE_DIR LDFLAGS PACKAGE:NAME...
+# Builds, inside MODULE_DIR, every PACKAGE whose binary $BIN_DIR/TAG/NAME is
+# missing: one "go build" for all of them (packages compile in parallel), into
+# a temporary directory, then renamed into place.
+build() {
+	local tag=$1 moddir=$2 ldflags=$3
+	shift 3
+	local dest="$BIN_DIR/$tag" spec name tmp start out
+	local -a missing=() pkgs=() names=()
+	for spec in "$@"; do
+		if [[ ! -x $dest/${spec##*:} ]]; then
+			missing+=("$spec")
+			pkgs+=("${spec%:*}")
+			names+=("${spec##*:}")
+		fi
+	done
+
+	if ((${#missing[@]} > 0)); then
+		mkdir -p "$BIN_DIR"
+		tmp=$(mktemp -d "$BIN_DIR/.tmp-$tag.XXXXXX")
+		TMP_DIRS+=("$tmp")
+		out="$tmp/"
+		((${#pkgs[@]} > 1)) || out="$tmp/${names[0]}"
+		log "$tag: building ${names[*]} from ${pkgs[*]} (in ${moddir/#"$SCRIPT_DIR"/tools/kindctl})"
+		start=$SECONDS
+		(cd "$moddir" && go build -trimpath -ldflags="$ldflags" -o "$out" "${pkgs[@]}") ||
+			die "$tag: go build failed in $moddir"
+		log "$tag: built ${names[*]} in $((SECONDS - start))s"
+		if ((${#pkgs[@]} > 1)); then
+			for spec in "${missing[@]}"; do
+				name=$(default_exe_name "${spec%:*}")
+				[[ $name == "${spec##*:}" ]] || mv -f -- "$tmp/$name" "$tmp/${spec##*:}"
+			done
+		fi
+		mkdir -p "$dest"
+		for name in "${names[@]}"; do
+			[[ -f $tmp/$name ]] || die "$tag: go build produced no $name"
+			mv -f -- "$tmp/$name" "$dest/$name" # same file system: atomic rename
+		done
+		rm -rf -- "$tmp"
+	else
+		log "$tag: up to date"
+	fi
+
+	for spec in "$@"; do
+		printf '%s\n' "$dest/${spec##*:}"
+	done
+}
+
+build_etcd() {
+	build "etcd-$ETCD_VERSION" "$MODULES_DIR/etcd" "-s -w" \
+		go.etcd.io/etcd/server/v3:etcd
+}
+
+build_kubernetes() {
+	local v=$KUBE_VERSION minor=${KUBE_VERSION#v1.} ldflags="-s -w" pkg key val
+	minor=${minor%%.*}
+	# Same version stamping as upstream's hack/lib/version.sh (buildDate stays
+	# at its 1970 default so that builds are reproducible).
+	for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+		for key in gitVersion:"$v" gitMajor:1 gitMinor:"$minor" gitTreeState:clean; do
+			val=${key#*:}
+			ldflags+=" -X $pkg.${key%%:*}=$val"
+		done
+	done
+	build "kube-$KUBE_VERSION" "$MODULES_DIR/kubernetes" "$ldflags" \
+		k8s.io/kubernetes/cmd/kube-apiserver:kube-apiserver \
+		k8s.io/kubernetes/cmd/kube-controller-manager:kube-controller-manager \
+		k8s.io/kubernetes/cmd/kube-scheduler:kube-scheduler
+}
+
+build_kwok() {
+	build "kwok-$KWOK_VERSION" "$MODULES_DIR/kwok" "-s -w" \
+		sigs.k8s.io/kwok/cmd/kwok:kwok \
+		sigs.k8s.io/kwok/cmd/kwokctl:kwokctl
+}
+
+# generate_reloader_module VERSION: makes sure a wrapper module exists in the
+# cache for a Reloader version that has no pinned wrapper; sets GEN_MODDIR.
+GEN_MODDIR=''
+generate_reloader_module() {
+	local v=$1 final="$GEN_MODULES_DIR/reloader-$1" tmp json upstream_gomod godir
+	GEN_MODDIR=$final
+	if [[ -f $final/go.sum ]]; then
+		log "reloader-$v: reusing generated wrapper module $final"
+		return 0
+	fi
+	mkdir -p "$GEN_MODULES_DIR"
+	tmp=$(mktemp -d "$GEN_MODULES_DIR/.tmp-reloader-$v.XXXXXX")
+	TMP_DIRS+=("$tmp")
+
+	log "reloader-$v: no pinned wrapper in tools/kindctl/modules; generating one"
+	json=$(cd "$tmp" && GOFLAGS=-buildvcs=false go mod download -json "$RELOADER_MODULE@$v" 2>&1) || {
+		log "$json"
+		die "reloader-$v: go mod download $RELOADER_MODULE@$v failed (if the module proxy refuses it, set LOADTEST_GO_GIT_MIRRORS, see the header of this script)"
+	}
+	upstream_gomod=$(sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p' <<<"$json")
+	[[ -f $upstream_gomod ]] || die "reloader-$v: cannot locate the go.mod of $RELOADER_MODULE@$v"
+	godir=$(sed -n 's/^go \([0-9][0-9.]*\)[[:space:]]*$/\1/p' "$upstream_gomod")
+
+	{
+		printf '// Wrapper module generated by build-binaries.sh for %s %s.\n' "$RELOADER_MODULE" "$v"
+		printf '// Replace directives copied from its go.mod (local-path ones dropped).\n'
+		printf 'module reloader-loadtest/kindctl/reloader-%s\n\n' "$v"
+		[[ -z $godir ]] || printf 'go %s\n\n' "$godir"
+		printf 'require %s %s\n\n' "$RELOADER_MODULE" "$v"
+		# Copy replace directives, dropping those pointing at local paths
+		# (they cannot be resolved outside Reloader's own tree).
+		awk '
+			function keep(target) { return target !~ /^(\.\.?\/|\/)/ }
+			/^replace[ \t]*\(/ { blk = 1; print; next }
+			blk && /^\)/ { blk = 0; print; next }
+			blk {
+				for (i = 1; i <= NF; i++) if ($i == "=>") break
+				if (keep($(i + 1))) print
+				next
+			}
+			$1 == "replace" {
+				for (i = 1; i <= NF; i++) if ($i == "=>") break
+				if (keep($(i + 1))) print
+			}
+		' "$upstream_gomod"
+	} >"$tmp/go.mod"
+	cat >"$tmp/tools.go" <<EOF
+//go:build tools
+
+// Package tools pins the Reloader command built from this wrapper module.
+package tools
+
+import (
+	_ "$RELOADER_MODULE"
+)
+EOF
+	(cd "$tmp" && GOFLAGS=-buildvcs=false go mod tidy) ||
+		die "reloader-$v: go mod tidy failed in the generated wrapper (a dependency may be missing from the module proxy; pin a wrapper under tools/kindctl/modules with a replace, see BUILD-NOTES.md)"
+
+	if [[ -e $final ]]; then
+		rm -rf -- "$final" # stale, incomplete wrapper from an older run
+	fi
+	mv -- "$tmp" "$final"
+	log "reloader-$v: generated wrapper module $final"
+}
+
+build_reloader() {
+	local v=$1 moddir
+	if [[ " $RELOADER_VERSIONS " == *" $v "* ]]; then
+		moddir="$MODULES_DIR/reloader-$v"
+	elif [[ -x $BIN_DIR/reloader-$v/reloader ]]; then
+		moddir="$GEN_MODULES_DIR/reloader-$v" # binary cached: not used
+	else
+		generate_reloader_module "$v"
+		moddir=$GEN_MODDIR
+	fi
+	build "reloader-$v" "$moddir" "-s -w -X $RELOADER_MODULE/pkg/common.Version=$v" \
+		"$RELOADER_MODULE:reloader"
+}
+
+# --------------------------------------------------------------------- main
+
+check_versions
+setup_go
+
+case "$TARGET" in
+all)
+	build_etcd
+	build_kubernetes
+	build_kwok
+	for v in $RELOADER_VERSIONS; do
+		build_reloader "$v"
+	done
+	;;
+etcd) build_etcd ;;
+kubernetes) build_kubernetes ;;
+kwok) build_kwok ;;
+reloader)
+	if (($# == 2)); then
+		build_reloader "$2"
+	else
+		for v in $RELOADER_VERSIONS; do
+			build_reloader "$v"
+		done
+	fi
+	;;
+esac
