@@ -143,10 +143,16 @@ static void test_expected_and_observer(void)
 	CHECK(sec0 >= 0 && cm1 >= 0 && cm4 >= 0);
 	/* secret 0: secret-deploy-0 and mixed-deploy-0; cm 1: cm-deploy-1 and mixed-deploy-1; cm 4: none. */
 	CHECK(g.cfg[sec0].nusers == 2 && g.cfg[cm1].nusers == 2 && g.cfg[cm4].nusers == 0);
+	graph_update_begin(&g, (size_t)sec0, 1, 10.0);
 	graph_update_ok(&g, (size_t)sec0, 1, 10.0, 10.1);
+	graph_update_begin(&g, (size_t)cm1, 2, 11.0);
 	graph_update_ok(&g, (size_t)cm1, 1, 11.0, 11.1);
+	graph_update_begin(&g, (size_t)cm4, 3, 12.0);
 	graph_update_ok(&g, (size_t)cm4, 1, 12.0, 12.1);
 	graph_update_ok(&g, (size_t)cm4, 0, 13.0, 13.1);	/* no-op */
+	/* A write that failed leaves nothing to wait for. */
+	graph_update_begin(&g, (size_t)sec0, 4, 13.5);
+	graph_update_failed(&g, (size_t)sec0, 4);
 	graph_summary(&g, &o);
 	CHECK(o.expected == 4);
 	CHECK(g.skipped_expected == 1);

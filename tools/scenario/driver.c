@@ -578,8 +578,10 @@ static void upd_put_done(const struct kube_result *res, void *ud)
 		free(op);
 	} else if (res->status == 409 && op->attempts < 5) {
 		r->conflicts++;
+		graph_update_failed(&r->g, op->cfg, op->seq);
 		upd_get(op);
 	} else {
+		graph_update_failed(&r->g, op->cfg, op->seq);
 		upd_fail(op, res);
 	}
 }
@@ -596,6 +598,9 @@ static void upd_got(const struct kube_result *res, void *ud)
 	}
 	jv obj = manifest_change(jv_copy(res->json), c->kind, op->u, op->seq);
 	char *text = json_dump(obj, 0), *path = api_object(c->kind, c->ns, c->name);
+	/* From now on a roll of its workloads may be the controller's answer to this write. */
+	if (op->u->change != CH_NOOP)
+		graph_update_begin(&r->g, op->cfg, op->seq, op->sent);
 	kube_request(r->k, "PUT", path, text, "application/json", upd_put_done, op);
 	free(text);
 	free(path);

@@ -283,6 +283,37 @@ size_t *graph_targets(const struct graph *g, const struct update_spec *u, size_t
 	return list;
 }
 
+void graph_update_begin(struct graph *g, size_t c, unsigned long seq, double sent)
+{
+	struct cfgobj *co = &g->cfg[c];
+
+	for (size_t k = 0; k < co->nusers; k++) {
+		struct workload *w = &g->wl[co->users[k]];
+		if (!w->exists)
+			continue;
+		if (w->npend == w->cappend) {
+			w->cappend = w->cappend ? w->cappend * 2 : 8;
+			w->pend = xrealloc(w->pend, w->cappend * sizeof(*w->pend));
+		}
+		w->pend[w->npend].sent = sent;
+		w->pend[w->npend++].seq = seq;
+	}
+}
+
+void graph_update_failed(struct graph *g, size_t c, unsigned long seq)
+{
+	struct cfgobj *co = &g->cfg[c];
+
+	for (size_t k = 0; k < co->nusers; k++) {
+		struct workload *w = &g->wl[co->users[k]];
+		size_t j = 0;
+		for (size_t i = 0; i < w->npend; i++)
+			if (w->pend[i].seq != seq)
+				w->pend[j++] = w->pend[i];
+		w->npend = j;
+	}
+}
+
 void graph_update_ok(struct graph *g, size_t c, int data_changed, double sent, double done)
 {
 	struct cfgobj *co = &g->cfg[c];
@@ -299,12 +330,8 @@ void graph_update_ok(struct graph *g, size_t c, int data_changed, double sent, d
 		if (!w->exists)
 			continue;
 		w->expected++;
-		if (w->npend == w->cappend) {
-			w->cappend = w->cappend ? w->cappend * 2 : 8;
-			w->pend = xrealloc(w->pend, w->cappend * sizeof(*w->pend));
-		}
-		w->pend[w->npend++].sent = sent;
 	}
+	(void)sent;
 	/* Workloads in the namespace, whether or not they reference it. */
 	for (size_t w = 0; w < g->nwl; w++)
 		if (g->wl[w].exists && strcmp(g->wl[w].ns, co->ns) == 0)

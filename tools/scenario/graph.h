@@ -13,6 +13,7 @@
 
 struct pending {
 	double sent;		/* when the update request was sent (monotonic seconds) */
+	unsigned long seq;	/* which update */
 };
 
 struct cfgobj {
@@ -78,6 +79,13 @@ size_t graph_add_workload(struct graph *g, const struct scenario *s, const struc
 /* Config objects an update spec targets. Returns a malloc'd list of cfg indices. */
 size_t *graph_targets(const struct graph *g, const struct update_spec *u, size_t target, size_t *n);
 
+/*
+ * The write of update seq to cfg c is being sent: the workloads that reference c now wait
+ * for a roll. (A fast controller may roll before the write's answer reaches us.)
+ */
+void graph_update_begin(struct graph *g, size_t c, unsigned long seq, double sent);
+/* That write failed: nothing changed, nothing to wait for. */
+void graph_update_failed(struct graph *g, size_t c, unsigned long seq);
 /* An update of cfg c succeeded: data changed or not (no-op). */
 void graph_update_ok(struct graph *g, size_t c, int data_changed, double sent, double done);
 /*
