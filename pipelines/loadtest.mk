@@ -49,8 +49,12 @@ LT_ENV = STATE=$(LT_STATE) RESULTS_DIR=$(RESULTS_DIR) PROVIDER=$(LT_PROVIDER) DU
 
 # The tools are built first; the stages run in a second make that sees them.
 .PHONY: loadtest
+# Ctrl-C (or TERM) still takes the clusters down (unless kept) and exits non-zero; the
+# arms stop themselves and leave their partial results marked INCOMPLETE.
 loadtest: all
-	@rc=0; $(MAKE) --no-print-directory -j$(LT_N) loadtest-stages || rc=$$?; \
+	@trap '$(LT_ENV) pipelines/cluster-down.sh; echo "loadtest: interrupted; run it again to resume" >&2; exit 130' INT TERM; \
+	rc=0; $(MAKE) --no-print-directory -j$(LT_N) loadtest-stages || rc=$$?; \
+	trap - INT TERM; \
 	$(LT_ENV) pipelines/cluster-down.sh || true; \
 	[ $$rc -eq 0 ] || exit $$rc; \
 	cat $(RESULTS_DIR)/summary.txt; \
