@@ -128,6 +128,11 @@ $(RESULTS_DIR)/%/report.txt: $$(wildcard $(RESULTS_DIR)/%/*/*.json $(RESULTS_DIR
 $(RESULTS_DIR)/summary.%: $(REPORTS) $(RULES) $(BIN)/compare
 	$(COMPARE) --summary --format $(subst txt,text,$(subst md,markdown,$*)) --output $@ || [ $$? -eq 1 ]
 
+# Benchmarks (not timed tests): numbers for the closing notes, printed as tables.
+.PHONY: bench
+bench: all
+	LOADTEST_BIN=$(CURDIR)/$(BIN) tests/bench/update-rate.sh
+
 .PHONY: clean
 clean:
 	rm -rf build bin

@@ -20,7 +20,7 @@ setup() {
 	load helpers/common
 	load helpers/prometheus
 	load helpers/cluster
-	[ -n "${KUBECONFIG:-}" ] || fail "the cluster did not come up"
+	cluster_required
 }
 
 teardown() {

@@ -8,6 +8,12 @@ cluster_up() {
 	export LOADTEST_STATE="$BATS_FILE_TMPDIR/state"
 	export CLUSTER=$1
 	local log="$BATS_FILE_TMPDIR/cluster-up.log"
+	# Binaries that cannot be built here (no Go module proxy, a refused module) are a reason to
+	# skip, said out loud; a cluster that does not come up from built binaries is a failure.
+	if ! "$REPO_ROOT/tools/kindctl/build-binaries.sh" all >/dev/null 2>"$BATS_FILE_TMPDIR/build.log"; then
+		tail -n 1 "$BATS_FILE_TMPDIR/build.log" >"$BATS_FILE_TMPDIR/skip-reason"
+		return 0
+	fi
 	if ! "$BIN/kindctl" --provider local create --name "$CLUSTER" >"$BATS_FILE_TMPDIR/kubeconfig-path" 2>"$log"; then
 		echo "cluster_up: kindctl create failed: $(tail -n 3 "$log")" >&3
 		return 1
@@ -22,6 +28,15 @@ cluster_up() {
 cluster_pids() {
 	local d="$LOADTEST_STATE/clusters/$CLUSTER"
 	cat "$d"/kwok/clusters/"$CLUSTER"/pids/*.pid "$d"/*.pid 2>/dev/null | awk '{print $1}'
+}
+
+# In setup(): skip with the reason when the binaries could not be built, fail when the
+# cluster did not come up.
+cluster_required() {
+	if [ -f "$BATS_FILE_TMPDIR/skip-reason" ]; then
+		skip "SKIPPED: the local control plane cannot be built here: $(<"$BATS_FILE_TMPDIR/skip-reason")"
+	fi
+	[ -n "${KUBECONFIG:-}" ] || fail "the cluster did not come up (see $BATS_FILE_TMPDIR/cluster-up.log)"
 }
 
 cluster_down() {

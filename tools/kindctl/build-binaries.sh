@@ -306,7 +306,7 @@ generate_reloader_module() {
 
 	log "reloader-$v: no pinned wrapper in tools/kindctl/modules; generating one"
 	json=$(cd "$tmp" && GOFLAGS=-buildvcs=false go mod download -json "$RELOADER_MODULE@$v" 2>&1) || {
-		log "$json"
+		log "$(sed -n 's/^[[:space:]]*"Error": "\(.*\)",\{0,1\}$/\1/p' <<<"$json" | sed 's/\\n\\t/ /g')"
 		die "reloader-$v: go mod download $RELOADER_MODULE@$v failed (if the module proxy refuses it, set LOADTEST_GO_GIT_MIRRORS, see the header of this script)"
 	}
 	upstream_gomod=$(sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p' <<<"$json")
@@ -352,6 +352,7 @@ EOF
 	if [[ -e $final ]]; then
 		rm -rf -- "$final" # stale, incomplete wrapper from an older run
 	fi
+	chmod 0755 "$tmp"
 	mv -- "$tmp" "$final"
 	log "reloader-$v: generated wrapper module $final"
 }
