@@ -116,3 +116,10 @@ _prom_wait_ready() {
 prom_stop() {
 	bg_stop "$1/prometheus.pid"
 }
+
+# prom_has URL QUERY VALUE: Prometheus's answer to QUERY, now, is one series of VALUE.
+prom_has() {
+	local body
+	body=$(curl -fsS --get --max-time 2 "$1/api/v1/query" --data-urlencode "query=$2" 2>/dev/null) || return 1
+	jq -e --arg v "$3" '.data.result | length == 1 and .[0].value[1] == $v' >/dev/null <<<"$body"
+}

@@ -14,8 +14,8 @@
 
 static const char usage_text[] =
 	"usage: promsnap --url URL --job JOB --start T0 --end T1 --out DIR\n"
-	"                [--queries FILE] [--fresh T] [--timeout S] [--query-timeout S]\n"
-	"                [--tries N] [--verbose]\n"
+	"                [--queries FILE] [--step S] [--fresh T] [--timeout S]\n"
+	"                [--query-timeout S] [--tries N] [--verbose]\n"
 	"       promsnap wait --url URL --job JOB [--fresh T] [--timeout S]\n"
 	"                [--query-timeout S] [--verbose]\n"
 	"\n"
@@ -32,6 +32,8 @@ static const char usage_text[] =
 	"  --out DIR           folder for the snapshot files (created if missing)\n"
 	"  --queries FILE      query catalogue (default: $LOADTEST_QUERIES, else\n"
 	"                      tools/promsnap/queries.yaml above bin/)\n"
+	"  --step S            resolution at which counters are read, in seconds; at\n"
+	"                      most half the scrape interval (default 1)\n"
 	"  --fresh T           first wait until Prometheus holds a sample of JOB newer\n"
 	"                      than T (unix seconds or RFC 3339)\n"
 	"  --timeout S         give up waiting after S seconds (default 60)\n"
@@ -79,7 +81,7 @@ static double time_arg(const char *opt, const char *s)
 	return v;
 }
 
-enum { O_URL = 256, O_JOB, O_START, O_END, O_OUT, O_QUERIES, O_FRESH, O_TIMEOUT,
+enum { O_URL = 256, O_JOB, O_START, O_END, O_OUT, O_QUERIES, O_STEP, O_FRESH, O_TIMEOUT,
        O_QTIMEOUT, O_TRIES, O_VERBOSE, O_HELP };
 
 static void parse_args(int argc, char **argv, struct opts *o)
@@ -91,6 +93,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "end", required_argument, NULL, O_END },
 		{ "out", required_argument, NULL, O_OUT },
 		{ "queries", required_argument, NULL, O_QUERIES },
+		{ "step", required_argument, NULL, O_STEP },
 		{ "fresh", required_argument, NULL, O_FRESH },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "query-timeout", required_argument, NULL, O_QTIMEOUT },
@@ -107,6 +110,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	o->timeout_s = 60;
 	o->query_timeout_s = 30;
 	o->tries = 3;
+	o->step = 1;
 	if (argc > 1 && strcmp(argv[1], "wait") == 0) {
 		o->wait_verb = 1;
 		argv++;
@@ -121,6 +125,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case O_END: o->end = time_arg("--end", optarg); o->has_end = 1; break;
 		case O_OUT: o->out = optarg; break;
 		case O_QUERIES: free(o->queries); o->queries = strdup(optarg); break;
+		case O_STEP: o->step = seconds_arg("--step", optarg); o->has_step = 1; break;
 		case O_FRESH: o->fresh = time_arg("--fresh", optarg); o->has_fresh = 1; break;
 		case O_TIMEOUT: o->timeout_s = seconds_arg("--timeout", optarg); break;
 		case O_QTIMEOUT: o->query_timeout_s = seconds_arg("--query-timeout", optarg); break;
@@ -152,16 +157,18 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	if (o->job == NULL || *o->job == '\0')
 		usage("--job is required");
 	if (o->wait_verb) {
-		if (o->has_start || o->has_end || o->out || o->queries)
-			usage("'wait' takes no --start, --end, --out or --queries");
+		if (o->has_start || o->has_end || o->out || o->queries || o->has_step)
+			usage("'wait' takes no --start, --end, --out, --queries or --step");
 		return;
 	}
 	if (!o->has_start || !o->has_end)
 		usage("--start and --end are required");
 	if (o->end <= o->start)
 		usage("--end must be later than --start");
-	if (llround((o->end - o->start) * 1000) < 1)
+	if (llround(o->end * 1000) - llround(o->start * 1000) < 1)
 		usage("the window must be at least 1 ms");
+	if (llround(o->step * 1000) < 1)
+		usage("--step must be at least 1 ms (0.001)");
 	if (o->out == NULL || *o->out == '\0')
 		usage("--out is required");
 }

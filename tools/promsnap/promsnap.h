@@ -13,6 +13,8 @@ struct opts {
 	char *queries;
 	double start, end;
 	int has_start, has_end;
+	double step;		/* --step: the counters' subquery resolution, seconds */
+	int has_step;
 	int has_fresh;
 	double fresh;
 	double timeout_s;	/* how long a wait may take */

@@ -11,7 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const params[] = { "job", "window", "start", "end", NULL };
+/* Template parameters, in the order of params[]. */
+enum { P_JOB, P_WINDOW, P_START, P_END, P_STEP };
+static const char *const params[] = { "job", "window", "start", "end", "step", NULL };
 
 /*
  * The parameter named at s (just after "{{"): its index in params and, in *len, the
@@ -88,7 +90,9 @@ static int q_query(struct ydoc *d, yaml_node_t *v, void *obj)
 			return ydoc_error(d, v, "'{{' without '}}'");
 		if (i < 0)
 			return ydoc_error(d, v, "unknown parameter '%.*s' (known: {{job}} {{window}} "
-					  "{{start}} {{end}})", (int)len + 2, p);
+					  "{{start}} {{end}} {{step}})", (int)len + 2, p);
+		if (i == P_STEP)
+			x->c->uses_step = 1;
 		p += 2 + len;
 	}
 	x->q->query = arena_strdup(x->c->arena, s);
@@ -201,15 +205,33 @@ void promql_quote(struct sbuf *sb, const char *s)
 	}
 }
 
-static void add_window(struct sbuf *sb, double seconds)
+static void add_duration(struct sbuf *sb, long long ms)
 {
-	long long ms = llround(seconds * 1000);
-
 	/* PromQL 2.x durations are whole numbers of a unit. */
 	if (ms % 1000 == 0)
 		sbuf_addf(sb, "%llds", ms / 1000);
 	else
 		sbuf_addf(sb, "%lldms", ms);
+}
+
+static long long gcd(long long a, long long b)
+{
+	while (b != 0) {
+		long long r = a % b;
+		a = b;
+		b = r;
+	}
+	return a < 0 ? -a : a;
+}
+
+long long queries_grid_ms(const struct query_params *p)
+{
+	long long step = llround(p->step * 1000);
+
+	if (step < 1)
+		step = 1;
+	/* Milliseconds are Prometheus's resolution, so 1 ms always fits. */
+	return gcd(gcd(step, llround(p->start * 1000)), llround(p->end * 1000));
 }
 
 char *queries_expand(const char *tmpl, const struct query_params *p)
@@ -229,10 +251,11 @@ char *queries_expand(const char *tmpl, const struct query_params *p)
 		}
 		sbuf_addn(&sb, s, (size_t)(open - s));
 		switch (i) {
-		case 0: promql_quote(&sb, p->job); break;
-		case 1: add_window(&sb, p->end - p->start); break;
-		case 2: prom_format_time(p->start, t, sizeof(t)); sbuf_add(&sb, t); break;
-		case 3: prom_format_time(p->end, t, sizeof(t)); sbuf_add(&sb, t); break;
+		case P_JOB: promql_quote(&sb, p->job); break;
+		case P_WINDOW: add_duration(&sb, llround(p->end * 1000) - llround(p->start * 1000)); break;
+		case P_START: prom_format_time(p->start, t, sizeof(t)); sbuf_add(&sb, t); break;
+		case P_END: prom_format_time(p->end, t, sizeof(t)); sbuf_add(&sb, t); break;
+		case P_STEP: add_duration(&sb, queries_grid_ms(p)); break;
 		}
 		s = open + 2 + len;
 	}

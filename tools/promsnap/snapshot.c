@@ -7,6 +7,8 @@
 #include "jsonf.h"
 #include "msg.h"
 
+#include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,18 +79,30 @@ static int write_all(const struct opts *o, const struct query_cat *cat, struct o
 
 int snapshot(const struct opts *o, const struct query_cat *cat, const struct prom_api *api)
 {
-	struct query_params qp = { o->job, o->start, o->end };
+	struct query_params qp = { o->job, o->start, o->end, o->step };
 	struct outcome *res = calloc(cat->n, sizeof(*res));
 	struct sbuf failed = SBUF_INIT;
 	struct prom_api degraded = *api;
 	char t1[40], down[800] = "", last[700] = "";
 	size_t nfail = 0, nskip = 0;
 	int rc = EXIT_PASS, retry = 1;
+	long long grid;
 
 	if (res == NULL)
 		dief(EXIT_TROUBLE, "out of memory");
 	degraded.tries = 1;
 	prom_format_time(o->end, t1, sizeof(t1));
+	/*
+	 * Counts are read on a grid through T0 and T1 (see queries_grid_ms); its cost grows
+	 * with the number of steps, and times off whole seconds can make it very fine.
+	 */
+	grid = cat->uses_step ? queries_grid_ms(&qp) : LLONG_MAX;
+	if (grid < 100)
+		warnf("counts are read every %lld ms, the longest step both --start and --end fall "
+		      "on, which is slow; times in whole seconds avoid it", grid);
+	else if (grid < llround(o->step * 1000))
+		infof("counts are read every %lld ms, the longest step both --start and --end fall on",
+		      grid);
 	for (size_t i = 0; i < cat->n; i++) {
 		const struct query_def *q = &cat->q[i];
 		char *expr = queries_expand(q->query, &qp);
