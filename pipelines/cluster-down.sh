@@ -8,8 +8,12 @@ set -euo pipefail
 for f in "$STATE"/cluster-*.ready; do
 	[ -e "$f" ] || continue
 	name=$(kv "$f" name)
+	context=$(kv "$f" context)
+	ctx_args=()
+	[ -n "$context" ] && ctx_args=(--context "$context")
 	if [ -n "${KEEP_CLUSTER:-}" ] || [ -n "${SKIP_CLUSTER:-}" ] || [ "$PROVIDER" = existing ]; then
-		kindctl prometheus-stop --name "$name" >/dev/null 2>&1 || true
+		kindctl prometheus-stop --name "$name" "${ctx_args[@]}" >/dev/null ||
+			say "cluster $name: Prometheus did not stop cleanly"
 		say "cluster $name: kept"
 	else
 		kindctl delete --name "$name" >/dev/null || say "cluster $name: could not be deleted"

@@ -74,6 +74,8 @@ int bg_start(char *const argv[], char *const env[], const char *log, const char 
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	/* Nothing else of ours (locks, bats' pipes) is held open by a long-lived child. */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	posix_spawnattr_init(&attr);
 	/* Its own session: a Ctrl-C meant for the pipeline does not reach it; we stop it by pid. */
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
@@ -103,6 +105,7 @@ int run_logged(char *const argv[], char *const env[], const char *log, int timeo
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	e = posix_spawnp(&pid, argv[0], &fa, NULL, argv, env ? env : environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (e != 0)
@@ -262,7 +265,9 @@ char *template_fill(const char *text, const char *const *keys, const char *const
 /* Ask the engine's daemon, not whether its client is installed. */
 static int engine_answers(const char *engine)
 {
-	char *argv[] = { (char *)engine, "info", "--format", "{{.ID}}", NULL };
+	/* Fields every version of each engine has: Docker's daemon ID, Podman's host arch. */
+	char *argv[] = { (char *)engine, "info", "--format",
+			 strcmp(engine, "podman") == 0 ? "{{.Host.Arch}}" : "{{.ID}}", NULL };
 	struct sbuf out = SBUF_INIT;
 	int st = 0, rc;
 	/* The engine's complaints ("cannot connect to the daemon") are not ours to print. */

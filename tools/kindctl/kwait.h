@@ -1,0 +1,39 @@
+/*
+ * Waiting on the cluster by condition, never by sleeping: objects are listed, then watched
+ * from the list's resourceVersion, and a condition is judged on every change until it holds,
+ * fails, or the deadline passes.
+ */
+#ifndef KINDCTL_KWAIT_H
+#define KINDCTL_KWAIT_H
+
+#include <jv.h>
+#include <stddef.h>
+#include "kube.h"
+#include "sbuf.h"
+
+#define KWAIT_MAX_SOURCES 4
+
+/*
+ * The condition, given the objects of each list (arrays, borrowed, in list order).
+ * Returns 1 when it holds, 0 to go on waiting, -1 when it never will; why says what is
+ * missing (0) or what went wrong (-1), for the message.
+ */
+typedef int (*kwait_fn)(const jv *objs, void *ud, struct sbuf *why);
+
+/*
+ * Wait until cond holds over the lists at paths (list paths with their selectors, e.g.
+ * "/api/v1/namespaces/x/pods?labelSelector=app%3Dy"). Lists and watches that fail are
+ * tried again until the deadline. what names the wait in messages ("deployment 'a/b' to
+ * roll out"). 0, or -1 after printing one line: what, and why.
+ */
+int kwait(struct kube *k, const char *const *paths, size_t n, kwait_fn cond, void *ud,
+	  double timeout_s, const char *what);
+
+/* "?fieldSelector=metadata.name%3DNAME" or "?labelSelector=..." with the value escaped;
+   malloc'd. */
+char *kwait_selector(const char *base, const char *param, const char *value);
+
+/* Objects (an array, consumed) sorted oldest first by metadata.creationTimestamp, then name. */
+jv kobj_by_creation(jv arr);
+
+#endif
