@@ -194,8 +194,8 @@ static void test_arm_manifest(void)
 			free(got[i]);
 		free(got);
 	}
-	/* The placeholder named in the template's opening comment stays there. */
-	CHECK(text && strstr(text, "\n# @ARGS@ (one") != NULL);
+	/* The template's opening comment comes through untouched. */
+	CHECK(text && strstr(text, "\n# new), its image, and one JSON-quoted argument line per") != NULL);
 	if (n >= 0)
 		mobj_free_all(o, n);
 	free(text);
