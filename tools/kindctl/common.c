@@ -262,20 +262,21 @@ char *template_fill(const char *text, const char *const *keys, const char *const
 	return out;
 }
 
-/* Ask the engine's daemon, not whether its client is installed. */
-static int engine_answers(const char *engine)
+int engine_answers(const char *engine)
 {
 	/* Fields every version of each engine has: Docker's daemon ID, Podman's host arch. */
 	char *argv[] = { (char *)engine, "info", "--format",
 			 strcmp(engine, "podman") == 0 ? "{{.Host.Arch}}" : "{{.ID}}", NULL };
 	struct sbuf out = SBUF_INIT;
-	int st = 0, rc;
-	/* The engine's complaints ("cannot connect to the daemon") are not ours to print. */
-	int saved = dup(2), null = open("/dev/null", O_WRONLY);
+	int st = 0, rc, saved, null;
 
+	/* The engine's complaints ("cannot connect to the daemon") are not ours to print. */
+	fflush(stderr);
+	saved = fcntl(2, F_DUPFD_CLOEXEC, 3);
+	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (saved >= 0 && null >= 0)
 		dup2(null, 2);
-	rc = proc_run(argv, environ, 10000, 1 << 16, &out, &st);
+	rc = proc_run(argv, environ, 20000, 1 << 16, &out, &st);
 	if (saved >= 0) {
 		dup2(saved, 2);
 		close(saved);

@@ -45,6 +45,8 @@ extern const struct provider provider_local;
 extern const struct provider provider_kind;
 extern const struct provider provider_existing;
 
+/* Whether the engine's daemon answers (docker or podman), not just its client being installed. */
+int engine_answers(const char *engine);
 /* "kind" when a container engine answers (docker, or podman), else "local". */
 const char *detect_provider(void);
 

@@ -154,31 +154,6 @@ static int run(struct kctx *c, const char *what, char *const argv[], int timeout
 
 /* ---- the engine ---- */
 
-/* Ask the daemon, not whether its client is installed; its complaints are not ours to print. */
-static int engine_answers(const char *engine)
-{
-	/* podman info has no .ID: ask it for something every answer has. */
-	char *argv[] = { (char *)engine, "info", "--format",
-			 strcmp(engine, "podman") == 0 ? "{{.Host.Arch}}" : "{{.ID}}", NULL };
-	struct sbuf out = SBUF_INIT;
-	int st = 0, rc, saved, null;
-
-	fflush(stderr);
-	saved = fcntl(2, F_DUPFD_CLOEXEC, 3);
-	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	if (saved >= 0 && null >= 0)
-		dup2(null, 2);
-	rc = proc_run(argv, environ, 20000, 1 << 16, &out, &st);
-	if (saved >= 0) {
-		dup2(saved, 2);
-		close(saved);
-	}
-	if (null >= 0)
-		close(null);
-	sbuf_free(&out);
-	return rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
-}
-
 /*
  * Docker if its daemon answers, else Podman; KIND_EXPERIMENTAL_PROVIDER, when set, names the
  * one kind will use, so images must go there too. 0, or -1 after printing why.
