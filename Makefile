@@ -131,6 +131,7 @@ $(RESULTS_DIR)/summary.%: $(REPORTS) $(RULES) $(BIN)/compare
 # Benchmarks (not timed tests): numbers for the closing notes, printed as tables.
 .PHONY: bench
 bench: all
+	LOADTEST_BIN=$(CURDIR)/$(BIN) tests/bench/control-plane.sh
 	LOADTEST_BIN=$(CURDIR)/$(BIN) tests/bench/update-rate.sh
 
 .PHONY: clean
