@@ -825,7 +825,9 @@ static void settle(struct run *r)
 		struct observed ob;
 		double last = r->last_roll_seen > r->t_phase_end ? r->last_roll_seen : r->t_phase_end;
 		graph_summary(&r->g, &ob);
-		if (mono_now() - last >= r->o->quiet && ob.converged && r->restart_pid == 0)
+		/* Quiet and converged; or quiet for long enough that no roll is coming (a lost update). */
+		double quiet = mono_now() - last, give_up = r->o->quiet * 3 > 15 ? r->o->quiet * 3 : 15;
+		if (r->restart_pid == 0 && quiet >= r->o->quiet && (ob.converged || quiet >= give_up))
 			break;
 		pump(r, deadline);
 	}
