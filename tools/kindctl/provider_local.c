@@ -491,6 +491,13 @@ static int local_prometheus_start(const struct kopts *o)
 		rc = 0;
 		goto out;
 	}
+	/* Another Prometheus (another run's) on that port would answer in ours' place. */
+	char probe[160];
+	snprintf(probe, sizeof(probe), "%s/-/ready", url);
+	if (wait_http_ok(probe, 0.01) == 0) {
+		errorf("port %ld already serves something (another Prometheus?): pick another with --port", port);
+		goto out;
+	}
 	/* Scrape every 2 s; the job is the arm's: reloader-old or reloader-new. */
 	if (asprintf(&text,
 		     "global:\n"
