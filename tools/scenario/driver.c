@@ -794,8 +794,8 @@ static void update_phase(struct run *r)
 				due = start + s->restart_at;
 		}
 		if (t >= next_progress) {
-			progress(r, "%ld/%ld updates sent, %ld succeeded, %ld failed", r->sent, r->intended,
-				 r->succeeded, r->failed);
+			progress(r, "%ld/%ld updates sent, %ld succeeded, %ld failed, %.0fs of the update phase left",
+				 r->sent, r->intended, r->succeeded, r->failed, end > t ? end - t : 0);
 			next_progress += 10;
 		}
 		/* The phase ends at its time, once every tick scheduled before then has been sent. */
