@@ -16,7 +16,10 @@ for f in "$STATE"/cluster-*.ready; do
 			say "cluster $name: Prometheus did not stop cleanly"
 		say "cluster $name: kept"
 	else
-		kindctl delete --name "$name" >/dev/null || say "cluster $name: could not be deleted"
+		if ! kindctl delete --name "$name" >/dev/null; then
+			say "cluster $name: could not be deleted (kept in $f)"
+			continue
+		fi
 		say "cluster $name: deleted"
 	fi
 	rm -f "$f"

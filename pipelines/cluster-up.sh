@@ -13,8 +13,13 @@ ready="$STATE/cluster-$k.ready"
 failed="$STATE/cluster-$k.failed"
 rm -f "$failed"
 
+created=""
 fail() {
 	say "cluster $name: $*"
+	# A cluster made here but not usable is not left behind.
+	if [ -n "$created" ] && [ -z "${KEEP_CLUSTER:-}" ]; then
+		kindctl delete --name "$name" >/dev/null 2>&1 || say "cluster $name: could not be deleted"
+	fi
 	printf '%s\n' "$*" | write_atomic "$failed"
 	exit 0
 }
@@ -35,6 +40,7 @@ if [ -n "${SKIP_CLUSTER:-}" ] || [ "$PROVIDER" = existing ]; then
 else
 	say "cluster $name: creating ($PROVIDER)"
 	kindctl create --name "$name" --port-offset "$k" >/dev/null || fail "could not be created"
+	created=1
 fi
 kubeconfig=$(kindctl kubeconfig --name "$name" "${ctx_args[@]}") || fail "has no kubeconfig"
 if [ "${#images[@]}" -gt 0 ]; then

@@ -52,17 +52,18 @@ LT_ENV = STATE=$(LT_STATE) RESULTS_DIR=$(RESULTS_DIR) PROVIDER=$(LT_PROVIDER) DU
 # Ctrl-C (or TERM) still takes the clusters down (unless kept) and exits non-zero; the
 # arms stop themselves and leave their partial results marked INCOMPLETE.
 loadtest: all
-	@trap '$(LT_ENV) pipelines/cluster-down.sh; echo "loadtest: interrupted; run it again to resume" >&2; exit 130' INT TERM; \
-	rc=0; $(MAKE) --no-print-directory -j$(LT_N) loadtest-stages || rc=$$?; \
+	@lt_down() { $(LT_ENV) pipelines/cluster-down.sh; }; \
+	trap 'lt_down; echo "loadtest: interrupted; run it again to resume" >&2; exit 130' INT TERM; \
+	rc=0; $(MAKE) --no-print-directory -j$(LT_N) loadtest-stages PROVIDER=$(LT_PROVIDER) || rc=$$?; \
 	trap - INT TERM; \
-	$(LT_ENV) pipelines/cluster-down.sh || true; \
+	lt_down || true; \
 	[ $$rc -eq 0 ] || exit $$rc; \
 	cat $(RESULTS_DIR)/summary.txt; \
 	jq -e '.status == "PASS"' $(RESULTS_DIR)/summary.json >/dev/null
 
 .PHONY: loadtest-stages loadtest-check
 loadtest-stages: loadtest-check
-	@$(MAKE) --no-print-directory -j$(LT_N) loadtest-reports
+	@$(MAKE) --no-print-directory -j$(LT_N) loadtest-reports PROVIDER=$(LT_PROVIDER)
 
 .PHONY: loadtest-reports
 loadtest-reports: $$(REPORTS) $$(SUMMARIES)

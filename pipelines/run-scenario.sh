@@ -38,7 +38,11 @@ kubeconfig=$(kv "$cluster" kubeconfig)
 url=$(kv "$cluster" prometheus)
 context=$(kv "$cluster" context)
 
-mapfile -t cargs < <("$LOADTEST_BIN/scenario" --scenario "$scenario" --controller-args)
+# Both arms run with the scenario's controller arguments, or the scenario does not run.
+text=$("$LOADTEST_BIN/scenario" --scenario "$scenario" --controller-args) ||
+	die "$scenario: cannot read its controller arguments"
+cargs=()
+[ -z "$text" ] || mapfile -t cargs <<<"$text"
 arm_args=()
 for a in "${cargs[@]}"; do
 	arm_args+=(--arg "$a")

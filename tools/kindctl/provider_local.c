@@ -306,6 +306,16 @@ static int local_create(const struct kopts *o)
 	printf("%s\n", kc);
 	rc = 0;
 out:
+	/* A cluster that did not come up whole is not left running (its logs go with it: the
+	   message above already named what failed). */
+	if (rc != 0) {
+		char *kwokdir = NULL;
+		if (asprintf(&kwokdir, "%s/kwok/clusters/%s", dir, o->name) < 0)
+			dief(EXIT_TROUBLE, "out of memory");
+		if (fs_is_dir(kwokdir))
+			local_delete(o);
+		free(kwokdir);
+	}
 	sbuf_free(&out);
 	free(etcd);
 	free(apiserver);
@@ -382,10 +392,15 @@ static int local_delete(const struct kopts *o)
 
 	if (!fs_is_dir(dir)) {
 		free(dir);
-		return errorf("no local cluster named '%s'", o->name);
+		errorf("no local cluster named '%s'", o->name);
+		return EXIT_FAILED;
 	}
-	if (stop_pidfile(o, "arm-old.pid") < 0 || stop_pidfile(o, "arm-new.pid") < 0 ||
-	    stop_pidfile(o, "prometheus.pid") < 0)
+	/* Each one is stopped, whatever happened to the others. */
+	if (stop_pidfile(o, "arm-old.pid") < 0)
+		rc = EXIT_FAILED;
+	if (stop_pidfile(o, "arm-new.pid") < 0)
+		rc = EXIT_FAILED;
+	if (stop_pidfile(o, "prometheus.pid") < 0)
 		rc = EXIT_FAILED;
 	if (asprintf(&kwokdir, "%s/kwok/clusters/%s", dir, o->name) < 0)
 		dief(EXIT_TROUBLE, "out of memory");

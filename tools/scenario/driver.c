@@ -111,7 +111,11 @@ static void pump(struct run *r, double until)
 	double wait = until - mono_now();
 	int ms = wait <= 0 ? 0 : wait > 0.2 ? 200 : (int)ceil(wait * 1000);
 
-	kube_poll(r->k, ms);
+	if (kube_poll(r->k, ms) == 0 && ms > 0) {
+		/* Nothing in flight (watches lost or between phases): wait the turn out anyway. */
+		struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
 	if (r->restart_pid > 0) {
 		int st;
 		pid_t p = waitpid(r->restart_pid, &st, WNOHANG);
@@ -249,6 +253,7 @@ struct watch_ctx {
 	int failures;
 	int active;
 	int closed;		/* the stream ended: to be resumed outside the callbacks */
+	double retry_at;	/* resume no earlier than this (backoff after failures) */
 };
 
 static struct watch_ctx watches[3];
@@ -330,6 +335,7 @@ static void watch_event(const char *type, jv obj, void *ud)
 	} else {
 		if (rv)
 			snprintf(wc->rv, sizeof(wc->rv), "%s", rv);
+		wc->failures = 0;
 		if (strcmp(type, "BOOKMARK") != 0)
 			observe(wc->r, wc->kind, type, obj);
 	}
@@ -345,6 +351,11 @@ static void watch_closed(const struct kube_result *res, void *ud)
 		wc->rv[0] = '\0';
 	wc->w = NULL;
 	wc->closed = 1;
+	/* A normal end by the server resumes at once; an error waits a little. */
+	if (res->status != 200) {
+		wc->failures++;
+		wc->retry_at = mono_now() + 0.2 * wc->failures;
+	}
 }
 
 static char *selector_path(const struct run *r, enum obj_kind kind)
@@ -408,18 +419,28 @@ static int observer_start(struct run *r)
 	return 0;
 }
 
+/*
+ * Resume ended watches from the last version seen, with a growing pause between failed
+ * attempts (0.2 s doubling to 5 s); the observer is lost only after 20 failures in a row.
+ */
 static void watches_resume(struct run *r)
 {
 	for (int i = 0; i < 3; i++) {
 		struct watch_ctx *wc = &watches[i];
-		if (!wc->closed || !wc->active)
+		if (!wc->closed || !wc->active || mono_now() < wc->retry_at)
 			continue;
-		wc->closed = 0;
 		r->watch_restarts++;
-		if (++wc->failures > 20 || watch_start(r, wc) < 0) {
+		if (watch_start(r, wc) == 0) {
+			wc->closed = 0;
+			continue;
+		}
+		if (++wc->failures > 20) {
 			r->watch_lost = 1;
 			wc->active = 0;
+			continue;
 		}
+		double pause = 0.2 * (double)(1 << (wc->failures < 5 ? wc->failures : 5));
+		wc->retry_at = mono_now() + (pause > 5 ? 5 : pause);
 	}
 }
 
@@ -520,15 +541,18 @@ static int setup(struct run *r)
 	wait_idle(r, deadline);
 	progress(r, "created %zu objects and %zu workloads (%ld failed)", r->g.ncfg, r->g.nwl, r->setup_failed);
 	for (;;) {
-		size_t ready = 0;
-		for (size_t w = 0; w < r->g.nwl; w++)
-			ready += r->g.wl[w].ready;
-		if (ready == r->g.nwl) {
+		size_t ready = 0, existing = 0;
+		for (size_t w = 0; w < r->g.nwl; w++) {
+			ready += r->g.wl[w].ready && r->g.wl[w].exists;
+			existing += r->g.wl[w].exists;
+		}
+		/* A workload that could not be created never gets ready: not waited for. */
+		if (ready == existing) {
 			r->setup_ready = r->setup_failed == 0;
 			break;
 		}
 		if (mono_now() >= deadline || r->interrupted) {
-			progress(r, "only %zu of %zu workloads ready; going on", ready, r->g.nwl);
+			progress(r, "only %zu of %zu workloads ready; going on", ready, existing);
 			break;
 		}
 		pump(r, deadline);
@@ -581,7 +605,12 @@ static void upd_put_done(const struct kube_result *res, void *ud)
 		graph_update_failed(&r->g, op->cfg, op->seq);
 		upd_get(op);
 	} else {
-		graph_update_failed(&r->g, op->cfg, op->seq);
+		/*
+		 * No answer at all (a timeout after sending) may still have been applied: its
+		 * workloads keep waiting, so a roll it caused is not called spurious.
+		 */
+		if (res->status != 0)
+			graph_update_failed(&r->g, op->cfg, op->seq);
 		upd_fail(op, res);
 	}
 }
@@ -685,7 +714,14 @@ static void churn_deleted(const struct kube_result *res, void *ud)
 static void churn_tick(struct run *r, struct churn_state *cs)
 {
 	const struct scenario *s = r->s;
-	size_t w = graph_add_workload(&r->g, s, &s->churn.workload, s->namespaces[0], cs->n++);
+	long added = graph_add_workload(&r->g, s, &s->churn.workload, s->namespaces[0], cs->n++);
+	cs->next += s->churn.every;
+	if (added < 0) {
+		/* Its references name an object the scenario does not create: counted, skipped. */
+		r->churn_failed++;
+		return;
+	}
+	size_t w = (size_t)added;
 	size_t *p = realloc(cs->created, (cs->ncreated + 1) * sizeof(*p));
 
 	if (p == NULL)
@@ -706,7 +742,6 @@ static void churn_tick(struct run *r, struct churn_state *cs)
 		kube_request(r->k, "DELETE", path, NULL, NULL, churn_deleted, op);
 		free(path);
 	}
-	cs->next += s->churn.every;
 }
 
 /* ---- the controller restart ---- */
@@ -875,7 +910,9 @@ int run_scenario(struct run *r, const struct scenario *s, const struct run_opts 
 	if (r->restart_pid > 0) {
 		/* Never leave the restart command behind. */
 		kill(r->restart_pid, SIGTERM);
-		waitpid(r->restart_pid, &r->restart_status, 0);
+		while (waitpid(r->restart_pid, &r->restart_status, 0) < 0 && errno == EINTR)
+			;
+		r->restart_finished = mono_now();
 		r->restart_pid = 0;
 	}
 	return rc;

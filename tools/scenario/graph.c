@@ -230,15 +230,18 @@ int graph_build(struct graph *g, const struct scenario *s)
 	return 0;
 }
 
-size_t graph_add_workload(struct graph *g, const struct scenario *s, const struct obj_spec *spec, const char *ns,
-			  long idx)
+long graph_add_workload(struct graph *g, const struct scenario *s, const struct obj_spec *spec, const char *ns,
+			long idx)
 {
 	size_t w = new_workload(g, spec, ns, idx);
 
 	g->wl[w].churn = 1;
-	if (link_refs(g, s, w) < 0)
-		dief(EXIT_TROUBLE, "churn workload references an unknown object");
-	return w;
+	if (link_refs(g, s, w) < 0) {
+		/* Kept (deleted) so indices stay stable; it is never created. */
+		g->wl[w].exists = 0;
+		return -1;
+	}
+	return (long)w;
 }
 
 void graph_free(struct graph *g)
@@ -330,8 +333,9 @@ void graph_update_ok(struct graph *g, size_t c, int data_changed, double sent, d
 		if (!w->exists)
 			continue;
 		w->expected++;
+		if (sent > w->need_roll_since)
+			w->need_roll_since = sent;
 	}
-	(void)sent;
 	/* Workloads in the namespace, whether or not they reference it. */
 	for (size_t w = 0; w < g->nwl; w++)
 		if (g->wl[w].exists && strcmp(g->wl[w].ns, co->ns) == 0)
@@ -378,14 +382,14 @@ void graph_deleted(struct graph *g, size_t w)
 	g->wl[w].npend = 0;
 }
 
+/*
+ * Rolled after the latest change it depends on was sent. (A workload created after the
+ * last change started with the new data and owes no roll.)
+ */
 static int workload_converged(const struct graph *g, const struct workload *w)
 {
-	for (size_t k = 0; k < w->nrefs; k++) {
-		const struct cfgobj *c = &g->cfg[w->refs[k]];
-		if (c->changes > 0 && !(w->last_roll >= c->last_change_done))
-			return 0;
-	}
-	return 1;
+	(void)g;
+	return w->need_roll_since == 0 || w->last_roll >= w->need_roll_since;
 }
 
 void graph_summary(const struct graph *g, struct observed *o)

@@ -47,6 +47,7 @@ struct workload {
 	long matched;
 	long spurious;
 	double last_roll;	/* when the observer saw the last roll, < 0: never */
+	double need_roll_since;	/* send time of the latest change it must roll for, 0: none */
 	int annotation_ok;	/* the expected pod-template annotation is present after a roll */
 	struct pending *pend;	/* updates waiting for the roll they should cause (FIFO) */
 	size_t npend, cappend;
@@ -73,8 +74,8 @@ int graph_build(struct graph *g, const struct scenario *s);
 void graph_free(struct graph *g);
 long graph_find_cfg(const struct graph *g, enum obj_kind kind, const char *ns, const char *name);
 long graph_find_wl(const struct graph *g, enum obj_kind kind, const char *ns, const char *name);
-/* Add a workload created during the run (churn); returns its index. */
-size_t graph_add_workload(struct graph *g, const struct scenario *s, const struct obj_spec *spec, const char *ns,
+/* Add a workload created during the run (churn); its index, or -1 (printed) for a bad ref. */
+long graph_add_workload(struct graph *g, const struct scenario *s, const struct obj_spec *spec, const char *ns,
 			  long idx);
 /* Config objects an update spec targets. Returns a malloc'd list of cfg indices. */
 size_t *graph_targets(const struct graph *g, const struct update_spec *u, size_t target, size_t *n);

@@ -519,7 +519,12 @@ static int top_updates(struct ydoc *d, yaml_node_t *v, void *o)
 static int churn_every(struct ydoc *d, yaml_node_t *v, void *o)
 {
 	struct ctx *x = o;
-	return duration(d, v, &x->s->churn.every);
+
+	if (duration(d, v, &x->s->churn.every) < 0)
+		return -1;
+	if (x->s->churn.every < 0.001)
+		return ydoc_error(d, v, "every must be at least 1ms");
+	return 0;
 }
 
 static int churn_keep(struct ydoc *d, yaml_node_t *v, void *o)
@@ -758,15 +763,19 @@ char *scenario_path(const char *id)
 		free(dir);
 		return file;
 	}
+	/* bin/scenario or build/san/bin/scenario: look upward for the tree's scenarios. */
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
 		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash) {
+		char *slash;
+		while ((slash = strrchr(exe, '/')) != NULL) {
 			*slash = '\0';
-			if (asprintf(&p, "%s/../tools/scenario/scenarios/%s.yaml", exe, id) < 0)
-				p = NULL;
-			return p;
+			if (asprintf(&p, "%s/tools/scenario/scenarios/%s.yaml", exe, id) < 0)
+				return NULL;
+			if (fs_is_file(p))
+				return p;
+			free(p);
+			p = NULL;
 		}
 	}
 	if (asprintf(&p, "tools/scenario/scenarios/%s.yaml", id) < 0)

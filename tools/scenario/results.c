@@ -24,15 +24,30 @@ void run_count_error(struct run *r, const char *kind)
 			return;
 		}
 	}
-	/* Beyond the table, errors are still counted, under one kind. */
-	if (r->nerrs == MAX_ERR_KINDS)
-		kind = "other";
-	if (r->nerrs < MAX_ERR_KINDS) {
+	/* The last slot is kept for "other": errors beyond the table are counted there. */
+	if (r->nerrs < MAX_ERR_KINDS - 1) {
 		snprintf(r->errs[r->nerrs].kind, sizeof(r->errs[r->nerrs].kind), "%s", kind);
 		r->errs[r->nerrs++].n = 1;
-	} else {
-		r->errs[MAX_ERR_KINDS - 1].n++;
+		return;
 	}
+	if (r->nerrs == MAX_ERR_KINDS - 1) {
+		snprintf(r->errs[r->nerrs].kind, sizeof(r->errs[r->nerrs].kind), "other");
+		r->errs[r->nerrs++].n = 0;
+	}
+	r->errs[MAX_ERR_KINDS - 1].n++;
+}
+
+/* Percentiles of samples kept in order of arrival (dist_compute sorts a copy). */
+static void dist_of(const double *v, size_t n, struct dist *d)
+{
+	double *copy = malloc((n + 1) * sizeof(double));
+
+	if (copy == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	if (n)
+		memcpy(copy, v, n * sizeof(double));
+	dist_compute(copy, n, d);
+	free(copy);
 }
 
 static double intended_rate(const struct scenario *s)
@@ -81,30 +96,14 @@ int run_write_results(const struct run *r, const char *out, const char *expected
 	const struct scenario *s = r->s;
 	struct observed ob;
 	struct dist late, lat, roll;
-	double *copy;
 	jv o = jv_object(), upd = jv_object(), errs = jv_object(), obs = jv_object(), checks = jv_object();
 	jv problems = jv_array();
 	int rc;
 
 	graph_summary(&r->g, &ob);
-	copy = malloc((r->nlate + 1) * sizeof(double));
-	if (copy == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	memcpy(copy, r->lateness, r->nlate * sizeof(double));
-	dist_compute(copy, r->nlate, &late);
-	free(copy);
-	copy = malloc((r->nlat + 1) * sizeof(double));
-	if (copy == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	memcpy(copy, r->latency, r->nlat * sizeof(double));
-	dist_compute(copy, r->nlat, &lat);
-	free(copy);
-	copy = malloc((r->g.nlat + 1) * sizeof(double));
-	if (copy == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	memcpy(copy, r->g.lat, r->g.nlat * sizeof(double));
-	dist_compute(copy, r->g.nlat, &roll);
-	free(copy);
+	dist_of(r->lateness, r->nlate, &late);
+	dist_of(r->latency, r->nlat, &lat);
+	dist_of(r->g.lat, r->g.nlat, &roll);
 
 	o = jv_object_set(o, jv_string("scenario"), jv_string(s->id));
 	o = jv_object_set(o, jv_string("arm"), jv_string(r->o->arm));
@@ -218,9 +217,10 @@ int run_write_results(const struct run *r, const char *out, const char *expected
 	o = jv_object_set(o, jv_string("incomplete"), jv_bool(r->interrupted));
 	o = jv_object_set(o, jv_string("problems"), problems);
 
-	rc = json_write(expected_out, exp);
-	if (rc == 0)
-		rc = json_write(out, o);
+	/* The run's measurements first: a bad expected.json path must not lose them. */
+	rc = json_write(out, o);
+	if (json_write(expected_out, exp) < 0)
+		rc = -1;
 	jv_free(exp);
 	jv_free(o);
 	return rc;
