@@ -189,6 +189,16 @@ static void test_expected_and_observer(void)
 	CHECK(d.n == 4);
 	CHECK_NUM(d.max, 0.9);
 	CHECK_NUM(d.p50, 0.6);
+	/* A workload created after the last change started with the new data: it owes no roll. */
+	long sd1 = graph_find_wl(&g, K_DEPLOYMENT, "reloader-test", "secret-deploy-1");
+	g.wl[sd1].exists = 0;
+	long sec1 = graph_find_cfg(&g, K_SECRET, "reloader-test", "mixed-secret-1");
+	graph_update_begin(&g, (size_t)sec1, 5, 14.0);
+	graph_update_ok(&g, (size_t)sec1, 1, 14.0, 14.1);
+	g.wl[sd1].exists = 1;
+	/* Only mixed-deploy-1, which existed and references it, waits for a roll. */
+	CHECK(graph_unconverged(&g, names, 4) == 1);
+	CHECK_STR(names[0], "mixed-deploy-1");
 	/* An event with the template already seen (a status change, a pause) is not a roll. */
 	graph_observe(&g, (size_t)md1, 2, 0, 0, 12.0);
 	graph_summary(&g, &o);
