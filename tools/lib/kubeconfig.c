@@ -1,5 +1,6 @@
 /* Kubeconfig: an index of every file's entries, kubectl's merge, the chosen context resolved. */
 #include "kubeconfig.h"
+#include "rfc3339.h"
 #include "base64.h"
 #include "fsio.h"
 #include "jsonf.h"
@@ -914,65 +915,6 @@ int kube_cred_expired(const struct kube_cred *c)
 	return c->expires != 0 && wall_now() >= c->expires;
 }
 
-static int digits(const char *s, const char *pattern)
-{
-	for (; *pattern; s++, pattern++) {
-		if (*pattern == 'd' ? !isdigit((unsigned char)*s) : *s != *pattern)
-			return 0;
-	}
-	return 1;
-}
-
-static int num(const char *s, int n)
-{
-	int v = 0;
-
-	while (n-- > 0)
-		v = v * 10 + (*s++ - '0');
-	return v;
-}
-
-/* RFC 3339: 2006-01-02T15:04:05[.999]Z or with a ±hh:mm offset; seconds since the epoch. */
-static int parse_rfc3339(const char *s, double *out)
-{
-	struct tm tm;
-	double frac = 0;
-	long offset = 0;
-
-	if (!digits(s, "dddd-dd-dd") || (s[10] != 'T' && s[10] != 't') || !digits(s + 11, "dd:dd:dd"))
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = num(s, 4) - 1900;
-	tm.tm_mon = num(s + 5, 2) - 1;
-	tm.tm_mday = num(s + 8, 2);
-	tm.tm_hour = num(s + 11, 2);
-	tm.tm_min = num(s + 14, 2);
-	tm.tm_sec = num(s + 17, 2);
-	if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
-	    tm.tm_sec > 60)
-		return -1;
-	s += 19;
-	if (*s == '.') {
-		double scale = 0.1;
-		if (!isdigit((unsigned char)s[1]))
-			return -1;
-		for (s++; isdigit((unsigned char)*s); s++, scale /= 10)
-			frac += (*s - '0') * scale;
-	}
-	if (*s == 'Z' || *s == 'z') {
-		s++;
-	} else if ((*s == '+' || *s == '-') && digits(s + 1, "dd:dd")) {
-		offset = (num(s + 1, 2) * 60L + num(s + 4, 2)) * 60L * (*s == '-' ? -1 : 1);
-		s += 6;
-	} else {
-		return -1;
-	}
-	if (*s != '\0')
-		return -1;
-	*out = (double)timegm(&tm) + frac - (double)offset;
-	return 0;
-}
-
 /* KUBERNETES_EXEC_INFO: what client-go tells a plugin about the request. */
 static char *exec_info(const struct kubeconfig *cfg)
 {
@@ -1082,7 +1024,7 @@ static int exec_parse(const struct kubeconfig *cfg, const char *text, size_t len
 		exec_fail(cfg, "printed only one of status.clientCertificateData and status.clientKeyData");
 	} else if (!(s && *s) && !(cert && *cert)) {
 		exec_fail(cfg, "printed neither status.token nor status.clientCertificateData");
-	} else if (exp && parse_rfc3339(exp, &out->expires) < 0) {
+	} else if (exp && rfc3339_parse(exp, &out->expires) < 0) {
 		exec_fail(cfg, "printed an expirationTimestamp that is not RFC 3339: '%.64s'", exp);
 	} else {
 		if (s && *s)
