@@ -3,7 +3,8 @@
 # setup_file, deleted in teardown_file, every process stopped by its recorded pid.
 
 # cluster_up NAME: create the cluster and Prometheus; exports KUBECONFIG and PROM_URL.
-# Skips (saying why) when the control-plane binaries cannot be built here.
+# When the control-plane binaries cannot be built here, cluster_required says why (SKIPPED,
+# or a failure in CI).
 cluster_up() {
 	export LOADTEST_STATE="$BATS_FILE_TMPDIR/state"
 	export CLUSTER=$1
@@ -34,7 +35,7 @@ cluster_pids() {
 # cluster did not come up.
 cluster_required() {
 	if [ -f "$BATS_FILE_TMPDIR/skip-reason" ]; then
-		skip "SKIPPED: the local control plane cannot be built here: $(<"$BATS_FILE_TMPDIR/skip-reason")"
+		cannot_run "the local control plane cannot be built here: $(<"$BATS_FILE_TMPDIR/skip-reason")"
 	fi
 	[ -n "${KUBECONFIG:-}" ] || fail "the cluster did not come up (see $BATS_FILE_TMPDIR/cluster-up.log)"
 }

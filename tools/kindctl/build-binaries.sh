@@ -28,6 +28,15 @@
 #                             "github.com/stakater/Reloader=/srv/git/Reloader.git".
 #                             Needed where the proxy refuses a module; go.sum
 #                             still verifies the content of pinned versions.
+#   LOADTEST_GO_GIT_BUNDLES   space-separated MODULE=BUNDLE pairs: git bundles
+#                             (files made by `git bundle create`) used, cloned
+#                             into the cache, when and only when the module proxy
+#                             refuses MODULE at the version asked for, e.g.
+#                             "github.com/stakater/Reloader=/srv/reloader.bundle".
+#
+# Progress: one line per artefact on stderr when it starts (with the typical
+# cold-build time on 2 cores), one when it is built (elapsed), a line a minute
+# while a build runs, and a last line with the cache's location and size.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -58,13 +67,14 @@ cleanup() {
 		rm -rf -- "$d"
 	done
 }
-trap cleanup EXIT
+trap 'stop_heartbeat; cleanup' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ---------------------------------------------------------------- arguments
 
 TARGET=${1:-all}
+ARGS=("$@")
 case "$TARGET" in
 -h | --help | help)
 	usage
@@ -187,20 +197,59 @@ setup_go() {
 	# Never download another toolchain: fail if go.mod needs a newer Go.
 	export GOTOOLCHAIN=local
 
-	local entry mod dir n=0
+	local entry mod dir
 	for entry in ${LOADTEST_GO_GIT_MIRRORS:-}; do
 		mod=${entry%%=*}
 		dir=${entry#*=}
 		[[ $entry == *=* && -n $mod && -n $dir ]] || die "LOADTEST_GO_GIT_MIRRORS: expected MODULE=GIT_DIR, got '$entry'"
-		git -C "$dir" rev-parse --git-dir >/dev/null 2>&1 || die "LOADTEST_GO_GIT_MIRRORS: $dir is not a git repository"
-		export "GIT_CONFIG_KEY_$n=url.$dir.insteadOf" "GIT_CONFIG_VALUE_$n=https://$mod"
-		GOPRIVATE="${GOPRIVATE:+$GOPRIVATE,}$mod"
-		n=$((n + 1))
+		use_mirror "$mod" "$dir" LOADTEST_GO_GIT_MIRRORS
 	done
-	if ((n > 0)); then
-		export GIT_CONFIG_COUNT=$n GOPRIVATE
-	fi
+	for entry in ${LOADTEST_GO_GIT_BUNDLES:-}; do
+		[[ $entry == *=?* && ${entry%%=*} != '' ]] || die "LOADTEST_GO_GIT_BUNDLES: expected MODULE=BUNDLE, got '$entry'"
+	done
 	log "using $(go version | cut -d' ' -f3-)"
+}
+
+# use_mirror MODULE GIT_DIR WHAT: fetch MODULE from the git repository GIT_DIR instead of
+# the module proxy (git's url.insteadOf through GIT_CONFIG_* variables: neither
+# ~/.gitconfig nor the Go env file is touched; go.sum still verifies the content).
+MIRRORED=" "
+use_mirror() {
+	local mod=$1 dir=$2 n=${GIT_CONFIG_COUNT:-0}
+	git -C "$dir" rev-parse --git-dir >/dev/null 2>&1 || die "$3: $dir is not a git repository"
+	export "GIT_CONFIG_KEY_$n=url.$dir.insteadOf" "GIT_CONFIG_VALUE_$n=https://$mod"
+	export GIT_CONFIG_COUNT=$((n + 1)) GOPRIVATE="${GOPRIVATE:+$GOPRIVATE,}$mod"
+	MIRRORED+="$mod "
+}
+
+# source_or_bundle MODULE VERSION: when the module proxy refuses MODULE@VERSION (and it
+# is neither mirrored nor in the module cache already) and LOADTEST_GO_GIT_BUNDLES names
+# a bundle for MODULE, clone that bundle into the cache and fetch MODULE from it.
+source_or_bundle() {
+	local mod=$1 v=$2 json err entry bundle="" dir tmp
+	[[ $MIRRORED != *" $mod "* ]] || return 0
+	json=$(cd "$CACHE_DIR" && GOFLAGS=-buildvcs=false go mod download -json "$mod@$v" 2>&1) || true
+	err=$(sed -n 's/^[[:space:]]*"Error": "\(.*\)",\{0,1\}$/\1/p' <<<"$json")
+	[[ -n $err ]] || return 0
+	for entry in ${LOADTEST_GO_GIT_BUNDLES:-}; do
+		[[ ${entry%%=*} == "$mod" ]] && bundle=${entry#*=}
+	done
+	if [[ -z $bundle || ! -f $bundle ]] || ! grep -Eq '40[34]|410|Forbidden|not available|not found' <<<"$err"; then
+		return 0 # the build says what failed
+	fi
+	dir="$CACHE_DIR/mirrors/${mod//\//+}.git"
+	log "the module proxy refuses $mod@$v (${err%%\\n*}); using the git bundle $bundle"
+	if [[ ! -d $dir ]] || ! git -C "$dir" rev-parse -q --verify "refs/tags/$v" >/dev/null; then
+		mkdir -p "$CACHE_DIR/mirrors"
+		tmp=$(mktemp -d "$CACHE_DIR/mirrors/.tmp.XXXXXX")
+		TMP_DIRS+=("$tmp")
+		git clone -q --bare "$bundle" "$tmp/repo.git" || die "cannot clone the git bundle $bundle"
+		git -C "$tmp/repo.git" rev-parse -q --verify "refs/tags/$v" >/dev/null ||
+			die "the git bundle $bundle has no tag $v"
+		rm -rf -- "$dir"
+		mv -- "$tmp/repo.git" "$dir"
+	fi
+	use_mirror "$mod" "$dir" LOADTEST_GO_GIT_BUNDLES
 }
 
 # default_exe_name PACKAGE: the file name "go build -o DIR/" gives PACKAGE's
@@ -211,6 +260,40 @@ default_exe_name() {
 		p=${p%/*}
 	fi
 	printf '%s' "${p##*/}"
+}
+
+# Progress: STEP of STEPS artefacts; typical cold-build times measured on the project's
+# 2-core machines (BUILD-NOTES.md), empty GOCACHE, modules already downloaded.
+STEP=0 STEPS=1 HEARTBEAT=""
+typical() {
+	case "$1" in
+	etcd-*) echo "1 min" ;;
+	kube-*) echo "6 min" ;;
+	kwok-*) echo "2-4 min" ;;
+	reloader-*) echo "2-3 min" ;;
+	*) echo "a few min" ;;
+	esac
+}
+mmss() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+# heartbeat TAG (in the background): a line a minute; its sleep is stopped with it, so no
+# stray process keeps stderr open after the build.
+heartbeat() {
+	local t0=$SECONDS s
+	trap - EXIT
+	trap 'kill "$s" 2>/dev/null; exit 0' TERM
+	while :; do
+		sleep 60 &
+		s=$!
+		wait "$s"
+		log "[$STEP/$STEPS] $1: still building, $(mmss $((SECONDS - t0))) so far"
+	done
+}
+stop_heartbeat() {
+	if [[ -n $HEARTBEAT ]]; then
+		kill "$HEARTBEAT" 2>/dev/null || true
+		wait "$HEARTBEAT" 2>/dev/null || true
+		HEARTBEAT=""
+	fi
 }
 
 # build TAG MODULE_DIR LDFLAGS PACKAGE:NAME...
@@ -236,11 +319,17 @@ build() {
 		TMP_DIRS+=("$tmp")
 		out="$tmp/"
 		((${#pkgs[@]} > 1)) || out="$tmp/${names[0]}"
-		log "$tag: building ${names[*]} from ${pkgs[*]} (in ${moddir/#"$SCRIPT_DIR"/tools/kindctl})"
+		STEP=$((STEP + 1))
+		log "[$STEP/$STEPS] $tag: building ${names[*]} (typically $(typical "$tag") on 2 cores with an empty Go cache)"
 		start=$SECONDS
-		(cd "$moddir" && go build -trimpath -ldflags="$ldflags" -o "$out" "${pkgs[@]}") ||
+		heartbeat "$tag" &
+		HEARTBEAT=$!
+		(cd "$moddir" && go build -trimpath -ldflags="$ldflags" -o "$out" "${pkgs[@]}") || {
+			stop_heartbeat
 			die "$tag: go build failed in $moddir"
-		log "$tag: built ${names[*]} in $((SECONDS - start))s"
+		}
+		stop_heartbeat
+		log "[$STEP/$STEPS] $tag: built in $(mmss $((SECONDS - start)))"
 		if ((${#pkgs[@]} > 1)); then
 			for spec in "${missing[@]}"; do
 				name=$(default_exe_name "${spec%:*}")
@@ -254,7 +343,8 @@ build() {
 		done
 		rm -rf -- "$tmp"
 	else
-		log "$tag: up to date"
+		STEP=$((STEP + 1))
+		log "[$STEP/$STEPS] $tag: up to date"
 	fi
 
 	for spec in "$@"; do
@@ -359,6 +449,7 @@ EOF
 
 build_reloader() {
 	local v=$1 moddir
+	[[ -x $BIN_DIR/reloader-$v/reloader ]] || source_or_bundle "$RELOADER_MODULE" "$v"
 	if [[ " $RELOADER_VERSIONS " == *" $v "* ]]; then
 		moddir="$MODULES_DIR/reloader-$v"
 	elif [[ -x $BIN_DIR/reloader-$v/reloader ]]; then
@@ -376,6 +467,13 @@ build_reloader() {
 check_versions
 setup_go
 
+mkdir -p "$CACHE_DIR"
+set -- $RELOADER_VERSIONS
+case "$TARGET" in
+all) STEPS=$((3 + $#)) ;;
+reloader) ((${#ARGS[@]} == 2)) || STEPS=$# ;;
+esac
+set -- "${ARGS[@]}"
 case "$TARGET" in
 all)
 	build_etcd
@@ -398,3 +496,4 @@ reloader)
 	fi
 	;;
 esac
+log "cache: $BIN_DIR ($(du -sh "$BIN_DIR" 2>/dev/null | cut -f1) in all)"
