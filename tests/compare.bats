@@ -104,7 +104,8 @@ setup() {
 	run --separate-stderr "$BIN/compare" --summary --results-dir "$R/summary"
 	assert_failure 1
 	assert_golden compare/summary.txt
-	assert_line "Results:   2/4 passed (50%)"
+	assert_line "Results:   2/4 passed (50%), 2 failed, 0 invalid"
+	assert_line "Status:    FAIL"
 	# S10 sorts after S4; the folder without arms is not a scenario.
 	run bash -c "\"$BIN/compare\" --summary --results-dir \"$R/summary\" | awk '/^S[0-9]/ {print \$1}' | paste -sd,"
 	assert_output "S1,S2,S4,S10"
@@ -165,9 +166,21 @@ setup() {
 	run --separate-stderr "$BIN/compare" --summary --results-dir "$BATS_TEST_TMPDIR/nope"
 	assert_failure 2
 	assert_one_line
-	run --separate-stderr "$BIN/compare" --summary --results-dir "$BATS_TEST_TMPDIR"
-	assert_failure 2
-	[[ "$stderr" == *"no scenario results"* ]]
+}
+
+@test "a results folder without any scenario: NO RESULTS, exit 1, and the summary is written" {
+	mkdir "$BATS_TEST_TMPDIR/empty"
+	for f in text json markdown; do
+		run --separate-stderr "$BIN/compare" --summary --results-dir "$BATS_TEST_TMPDIR/empty" --format $f \
+			--output "$BATS_TEST_TMPDIR/summary.$f"
+		assert_failure 1
+		assert_one_line
+		[[ "$stderr" == *"no scenario results"* ]]
+		assert_file_exists "$BATS_TEST_TMPDIR/summary.$f"
+	done
+	grep -q '^Status:    NO RESULTS$' "$BATS_TEST_TMPDIR/summary.text"
+	grep -q 'NO RESULTS' "$BATS_TEST_TMPDIR/summary.markdown"
+	[ "$(jq -r '.status, .total_count' "$BATS_TEST_TMPDIR/summary.json" | paste -sd,)" = "NO RESULTS,0" ]
 }
 
 @test "bad flags: one line and exit 2" {
@@ -235,4 +248,131 @@ setup() {
 	run --separate-stderr "$BIN/compare" --scenario S2 --results-dir "$R/armfailed" --format json
 	run jq -r '.arm_failures.new' <<<"$output"
 	assert_output "scenario exited with status 2: the API server did not answer"
+}
+
+# invalid_copy NAME: a copy of the passing S2 fixture under $BATS_TEST_TMPDIR/NAME/S2.
+invalid_copy() {
+	mkdir -p "$BATS_TEST_TMPDIR/$1"
+	cp -r "$R/pass/S2" "$BATS_TEST_TMPDIR/$1/S2"
+	echo "$BATS_TEST_TMPDIR/$1/S2"
+}
+
+@test "a run whose driver said ok: false with every check false is INVALID, never PASS" {
+	s=$(invalid_copy bare)
+	for arm in old new; do
+		cat >"$s/$arm/run.json" <<-'JSON'
+			{"ok": false, "problems": ["workloads were not all ready within 120 s", "12 of 100 intended updates succeeded"],
+			 "checks": {"setup_ready": false, "rate_reached": false, "observer_complete": false}}
+		JSON
+	done
+	run --separate-stderr "$BIN/compare" --scenario S2 --results-dir "${s%/S2}"
+	assert_failure 1
+	assert_line "Status:       INVALID"
+	assert_line --partial "Summary:      Invalid run, proves nothing either way: old: workloads were not all ready within 120 s; 12 of 100"
+	assert_line "  ✗ new rate_reached: no (required: yes)"
+	assert_line "  ✗ old setup_ready: no (required: yes)"
+	refute_line --partial "All metrics within acceptable thresholds"
+	run "$BIN/compare" --scenario S2 --results-dir "${s%/S2}" --format json
+	assert_failure 1
+	[ "$(jq -r '.status' <<<"$output")" = INVALID ]
+	[ "$(jq '[.checks[] | select(.ok == false)] | length' <<<"$output")" = 6 ]
+	[ "$(jq -r '.arm_invalid.new' <<<"$output")" = "workloads were not all ready within 120 s; 12 of 100 intended updates succeeded" ]
+}
+
+@test "each check is a row with its value and what it required; one failed check makes the run INVALID" {
+	s=$(invalid_copy checks)
+	cat >"$s/old/run.json" <<-'JSON'
+		{"ok": true, "problems": [], "checks": {
+		  "setup_ready": {"ok": true, "value": "50 of 50 workloads ready in 2.1 s", "required": "every workload ready within 120 s"},
+		  "rate_reached": {"ok": true, "value": "9.9/s (594 of 600 updates)", "required": ">= 95% of the intended 10.0/s"}}}
+	JSON
+	cat >"$s/new/run.json" <<-'JSON'
+		{"ok": true, "problems": [], "checks": {
+		  "setup_ready": {"ok": true, "value": "50 of 50 workloads ready in 2.4 s", "required": "every workload ready within 120 s"},
+		  "rate_reached": {"ok": false, "value": "6.1/s (366 of 600 updates)", "required": ">= 95% of the intended 10.0/s"}}}
+	JSON
+	run --separate-stderr "$BIN/compare" --scenario S2 --results-dir "${s%/S2}"
+	assert_failure 1
+	assert_line "Status:       INVALID"
+	assert_line "  ✓ old setup_ready: 50 of 50 workloads ready in 2.1 s (required: every workload ready within 120 s)"
+	assert_line "  ✗ new rate_reached: 6.1/s (366 of 600 updates) (required: >= 95% of the intended 10.0/s)"
+	assert_line "Invalid: new: check rate_reached failed (6.1/s (366 of 600 updates); required >= 95% of the intended 10.0/s)"
+	run "$BIN/compare" --scenario S2 --results-dir "${s%/S2}" --format markdown
+	assert_failure 1
+	assert_line "## ⚠️ S2: INVALID"
+	assert_line "| rate_reached | new | 6.1/s (366 of 600 updates) | >= 95% of the intended 10.0/s | ⚠️ |"
+	# The same arms with every check passing: PASS.
+	sed -i 's/"ok": false/"ok": true/' "$s/new/run.json"
+	run "$BIN/compare" --scenario S2 --results-dir "${s%/S2}"
+	assert_success
+	assert_line "Status:       PASS"
+}
+
+@test "an INVALID marker from the pipeline makes the scenario INVALID; control characters never reach the report" {
+	s=$(invalid_copy marker)
+	printf 'the scenario driver exited with status 1\033[31m red\n' >"$s/new/INVALID"
+	run --separate-stderr "$BIN/compare" --scenario S2 --results-dir "${s%/S2}"
+	assert_failure 1
+	assert_line "Status:       INVALID"
+	assert_line --partial "new: the scenario driver exited with status 1?[31m red"
+	[[ "$output" != *$'\033'* ]]
+}
+
+@test "two empty arm folders are INVALID: nothing was measured" {
+	mkdir -p "$BATS_TEST_TMPDIR/empty/S1/old" "$BATS_TEST_TMPDIR/empty/S1/new"
+	run --separate-stderr "$BIN/compare" --scenario S1 --results-dir "$BATS_TEST_TMPDIR/empty"
+	assert_failure 1
+	assert_line "Status:       INVALID"
+	assert_line "Summary:      Invalid run, proves nothing either way: nothing was measured"
+	refute_line --partial "All metrics within acceptable thresholds"
+}
+
+@test "an arm that could not run fails the scenario even when its checks also failed" {
+	s=$(invalid_copy failed)
+	echo "the controller did not start" >"$s/new/FAILED"
+	echo '{"ok": false, "problems": ["interrupted"], "checks": {"setup_ready": false}}' >"$s/new/run.json"
+	run --separate-stderr "$BIN/compare" --scenario S2 --results-dir "${s%/S2}"
+	assert_failure 1
+	assert_line "Status:       FAIL"
+}
+
+@test "summary counts PASS, FAIL and INVALID apart; the overall status is the worst" {
+	d="$BATS_TEST_TMPDIR/mix"
+	mkdir -p "$d"
+	cp -r "$R/pass/S2" "$d/S1"
+	cp -r "$R/fail/S2" "$d/S2"
+	cp -r "$R/pass/S2" "$d/S3"
+	echo "the scenario driver exited with status 1" >"$d/S3/old/INVALID"
+	run --separate-stderr "$BIN/compare" --summary --results-dir "$d"
+	assert_failure 1
+	assert_line "Status:    FAIL"
+	assert_line "Results:   1/3 passed (33%), 1 failed, 1 invalid"
+	assert_line "  S3     INVALID: Invalid run, proves nothing either way: old: the scenario driver exited with status 1"
+	run "$BIN/compare" --summary --results-dir "$d" --format json
+	[ "$(jq -c '[.status, .pass_count, .fail_count, .invalid_count]' <<<"$output")" = '["FAIL",1,1,1]' ]
+	rm -rf "$d/S2"
+	run "$BIN/compare" --summary --results-dir "$d" --format json
+	assert_failure 1
+	[ "$(jq -r .status <<<"$output")" = INVALID ]
+	run "$BIN/compare" --summary --results-dir "$d" --format markdown
+	assert_line "## ⚠️ Load Test Results: 1 INVALID RUN(S)"
+}
+
+@test "a malformed check in run.json is one line and exit 2, nothing written" {
+	s=$(invalid_copy badcheck)
+	echo '{"ok": true, "checks": {"setup_ready": "yes"}}' >"$s/new/run.json"
+	run --separate-stderr "$BIN/compare" --scenario S2 --results-dir "${s%/S2}" --output "$BATS_TEST_TMPDIR/r.txt"
+	assert_failure 2
+	assert_one_line
+	[[ "$stderr" == *"check 'setup_ready' must be true, false or an object"* ]]
+	assert_file_not_exists "$BATS_TEST_TMPDIR/r.txt"
+}
+
+@test "new REST client errors fail whatever their number: 0 -> 1" {
+	s=$(invalid_copy resterr)
+	jq '.data.result[0].value[1] = "0"' "$s/old/rest_client_requests_errors.json" >"$s/x" && mv "$s/x" "$s/old/rest_client_requests_errors.json"
+	jq '.data.result[0].value[1] = "1"' "$s/new/rest_client_requests_errors.json" >"$s/x" && mv "$s/x" "$s/new/rest_client_requests_errors.json"
+	run "$BIN/compare" --scenario S2 --results-dir "${s%/S2}" --format json
+	assert_failure 1
+	[ "$(jq -r '.rows[] | select(.name == "rest_client_requests_errors") | [.old.value, .new.value, .status] | join(",")' <<<"$output")" = "0,1,fail" ]
 }

@@ -57,5 +57,5 @@ mk() {
 	cp -r "$FIXTURES/results/pass/S2" "$RES/S7"
 	run --separate-stderr mk report
 	assert_success
-	assert_line "Results:   13/13 passed (100%)"
+	assert_line "Results:   13/13 passed (100%), 0 failed, 0 invalid"
 }

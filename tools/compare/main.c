@@ -30,8 +30,12 @@ static const char usage_text[] =
 	"                      tools/compare/rules.yaml next to bin/)\n"
 	"  --help              print this help\n"
 	"\n"
-	"Exit status: 0 every judged metric passed, 1 at least one failed (or a query\n"
-	"failed), 2 trouble: bad usage, unreadable or malformed input.\n"
+	"Status of a scenario: PASS; FAIL (a row failed, a query failed, an arm could\n"
+	"not run); INVALID (a run did not do what its scenario says, or nothing was\n"
+	"measured: it proves nothing either way). A summary of no scenario is NO RESULTS.\n"
+	"\n"
+	"Exit status: 0 PASS, 1 FAIL, INVALID or NO RESULTS, 2 trouble: bad usage,\n"
+	"unreadable or malformed input.\n"
 	"SOURCE_DATE_EPOCH, when set, fixes the report's time stamp.\n";
 
 /* A usage error is one line on stderr and exit status 2. */
@@ -178,12 +182,12 @@ static int summary(const struct opts *o, const struct catalogue *cat, struct sbu
 			rc = EXIT_FAILED;
 		}
 	}
+	/* No scenario at all is a summary that says so, and not a pass. */
 	if (n == 0) {
-		errorf("no scenario results in '%s' (expected DIR/<scenario>/old or new)", o->dir);
-		rc = EXIT_TROUBLE;
-	} else {
-		render_summary(out, o->fmt, items, n, report_time());
+		warnf("no scenario results in '%s' (expected DIR/<scenario>/old or new)", o->dir);
+		rc = EXIT_FAILED;
 	}
+	render_summary(out, o->fmt, items, n, report_time());
 	for (size_t i = 0; i < n; i++)
 		if (!items[i].trouble)
 			report_free(&items[i].rep);

@@ -30,6 +30,8 @@ void fmt_value(const struct row *row, int arm, char *buf, size_t size);
 /* The expectation shown for a row: "-", "50", or "48/50" when the arms differ. */
 void fmt_expected(const struct report *rep, const struct row *row, char *buf, size_t size);
 const char *meets_mark(int meets);
+/* ✅ PASS, ❌ FAIL, ⚠️ INVALID. */
+const char *verdict_icon(enum verdict v);
 /* Summary line of a report, as the reference words it. */
 void report_summary_line(const struct report *rep, struct sbuf *out);
 /* Value of a named row for the judged arm (new, or the only arm); 0 when not measured. */

@@ -78,6 +78,10 @@ void report_summary_line(const struct report *rep, struct sbuf *out)
 {
 	int single = report_single_arm(rep);
 
+	if (rep->verdict == V_INVALID) {
+		sbuf_addf(out, "Invalid run, proves nothing either way: %s", rep->invalid_reason);
+		return;
+	}
 	if (rep->nfail == 0) {
 		if (single >= 0)
 			sbuf_addf(out, "Single-version test (%s) completed successfully", arm_name(single));
@@ -128,4 +132,9 @@ int report_value(const struct report *rep, const char *name, double *value, int 
 	if (has_exp)
 		*has_exp = 0;
 	return 0;
+}
+
+const char *verdict_icon(enum verdict v)
+{
+	return v == V_PASS ? "✅" : v == V_FAIL ? "❌" : "⚠️";
 }

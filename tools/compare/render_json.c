@@ -60,7 +60,9 @@ jv report_to_json(const struct report *rep, time_t when)
 	o = jv_object_set(o, jv_string("mode"), jv_string(single >= 0 ? "single" : "ab"));
 	if (single >= 0)
 		o = jv_object_set(o, jv_string("arm"), jv_string(arm_name(single)));
-	o = jv_object_set(o, jv_string("status"), jv_string(rep->nfail ? "FAIL" : "PASS"));
+	o = jv_object_set(o, jv_string("status"), jv_string(verdict_name(rep->verdict)));
+	if (rep->verdict == V_INVALID)
+		o = jv_object_set(o, jv_string("invalid_reason"), jv_string(rep->invalid_reason));
 	o = jv_object_set(o, jv_string("summary"), jv_string(sbuf_str(&line)));
 	if (rep->description)
 		o = jv_object_set(o, jv_string("description"), jv_string(rep->description));
@@ -103,6 +105,25 @@ jv report_to_json(const struct report *rep, time_t when)
 		}
 	}
 	o = jv_object_set(o, jv_string("arm_failures"), arms);
+	jv inv = jv_object();
+	for (int a = 0; a < 2; a++)
+		if (rep->arm_invalid[a])
+			inv = jv_object_set(inv, jv_string(arm_name(a)), jv_string(rep->arm_invalid[a]));
+	o = jv_object_set(o, jv_string("arm_invalid"), inv);
+	jv checks = jv_array();
+	for (size_t i = 0; i < rep->nchecks; i++) {
+		const struct check *ck = &rep->checks[i];
+		jv c = jv_object();
+		c = jv_object_set(c, jv_string("arm"), jv_string(arm_name(ck->arm)));
+		c = jv_object_set(c, jv_string("name"), jv_string(ck->name));
+		c = jv_object_set(c, jv_string("ok"), jv_bool(ck->ok));
+		if (ck->value[0])
+			c = jv_object_set(c, jv_string("value"), jv_string(ck->value));
+		if (ck->required[0])
+			c = jv_object_set(c, jv_string("required"), jv_string(ck->required));
+		checks = jv_array_append(checks, c);
+	}
+	o = jv_object_set(o, jv_string("checks"), checks);
 	o = jv_object_set(o, jv_string("rows"), rows);
 	o = jv_object_set(o, jv_string("passed"), passed);
 	o = jv_object_set(o, jv_string("failed"), failed);

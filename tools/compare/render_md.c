@@ -9,7 +9,7 @@ void render_markdown(struct sbuf *out, const struct report *rep, time_t when)
 	char ts[64];
 
 	fmt_time(ts, sizeof(ts), when);
-	sbuf_addf(out, "## %s %s: %s\n\n", rep->nfail ? "❌" : "✅", rep->scenario, rep->nfail ? "FAIL" : "PASS");
+	sbuf_addf(out, "## %s %s: %s\n\n", verdict_icon(rep->verdict), rep->scenario, verdict_name(rep->verdict));
 	if (rep->description)
 		sbuf_addf(out, "> %s\n\n", rep->description);
 	if (single >= 0)
@@ -49,6 +49,18 @@ void render_markdown(struct sbuf *out, const struct report *rep, time_t when)
 			sbuf_addf(out, "| %s | %s | %s | %s | %s |\n", name, v0, v1, exp, icon);
 		}
 	}
+	if (rep->nchecks) {
+		sbuf_add(out, "\n**Run checks** (a failed check makes the scenario INVALID):\n\n");
+		sbuf_add(out, "| Check | Arm | Value | Required | |\n|-------|:---:|-------|----------|:-:|\n");
+		for (size_t i = 0; i < rep->nchecks; i++) {
+			const struct check *ck = &rep->checks[i];
+			sbuf_addf(out, "| %s | %s | %s | %s | %s |\n", ck->name, arm_name(ck->arm),
+				  ck->value[0] ? ck->value : ck->ok ? "yes" : "no",
+				  ck->required[0] ? ck->required : "-", ck->ok ? "✅" : "⚠️");
+		}
+	}
+	if (rep->verdict == V_INVALID)
+		sbuf_addf(out, "\n**Invalid:** %s\n", rep->invalid_reason);
 	if (rep->nfail) {
 		sbuf_add(out, "\n**Failed:**\n\n");
 		for (int a = 0; a < 2; a++)

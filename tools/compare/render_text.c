@@ -191,6 +191,8 @@ static void criteria(struct sbuf *out, const struct report *rep)
 	for (size_t i = 0; i < rep->n; i++)
 		if (rep->rows[i].status == ST_PASS)
 			sbuf_addf(out, "  ✓ %s\n", rep->rows[i].m->name);
+	if (rep->verdict == V_INVALID)
+		sbuf_addf(out, "\nInvalid: %s\n", rep->invalid_reason);
 	if (rep->nfail > 0) {
 		sbuf_addf(out, "\nFailed (%zu):\n", rep->nfail);
 		for (int a = 0; a < 2; a++)
@@ -201,6 +203,23 @@ static void criteria(struct sbuf *out, const struct report *rep)
 			if (row->status == ST_FAIL || row->status == ST_ERROR)
 				sbuf_addf(out, "  ✗ %s: %s\n", row->m->name, row->reason);
 		}
+	}
+}
+
+/* Every self-check of the arms' runs, with what it measured and what it required. */
+static void run_checks(struct sbuf *out, const struct report *rep)
+{
+	if (rep->nchecks == 0)
+		return;
+	section(out, "RUN CHECKS");
+	sbuf_add(out, "(a failed check makes the scenario INVALID: the run proves nothing)\n\n");
+	for (size_t i = 0; i < rep->nchecks; i++) {
+		const struct check *ck = &rep->checks[i];
+		sbuf_addf(out, "  %s %-3s %s: %s", ck->ok ? "✓" : "✗", arm_name(ck->arm), ck->name,
+			  ck->value[0] ? ck->value : ck->ok ? "yes" : "no");
+		if (ck->required[0])
+			sbuf_addf(out, " (required: %s)", ck->required);
+		sbuf_add(out, "\n");
 	}
 }
 
@@ -256,7 +275,7 @@ void render_text(struct sbuf *out, const struct report *rep, time_t when)
 	if (single >= 0)
 		sbuf_addf(out, "Arm:          %s (single version)\n", arm_name(single));
 	sbuf_addf(out, "Generated:    %s\n", ts);
-	sbuf_addf(out, "Status:       %s\n", rep->nfail ? "FAIL" : "PASS");
+	sbuf_addf(out, "Status:       %s\n", verdict_name(rep->verdict));
 	sbuf_add(out, "Summary:      ");
 	report_summary_line(rep, out);
 	sbuf_add(out, "\n");
@@ -266,6 +285,7 @@ void render_text(struct sbuf *out, const struct report *rep, time_t when)
 	section(out, single >= 0 ? "METRICS" : "METRIC COMPARISONS");
 	table(out, rep);
 	notes(out, rep);
+	run_checks(out, rep);
 	criteria(out, rep);
 	thresholds(out, rep);
 	sbuf_add(out, "\n" RULE_EQ);

@@ -8,20 +8,50 @@
 
 static const char *item_status(const struct summary_item *it)
 {
-	return it->trouble ? "ERROR" : it->rep.nfail ? "FAIL" : "PASS";
+	return it->trouble ? "ERROR" : verdict_name(it->rep.verdict);
 }
 
-static void counts(const struct summary_item *items, size_t n, size_t *pass, size_t *fail, size_t *err)
+struct counts {
+	size_t pass, fail, invalid, err;
+};
+
+static struct counts count(const struct summary_item *items, size_t n)
 {
-	*pass = *fail = *err = 0;
+	struct counts c = { 0 };
+
 	for (size_t i = 0; i < n; i++) {
 		if (items[i].trouble)
-			(*err)++;
-		else if (items[i].rep.nfail)
-			(*fail)++;
+			c.err++;
+		else if (items[i].rep.verdict == V_FAIL)
+			c.fail++;
+		else if (items[i].rep.verdict == V_INVALID)
+			c.invalid++;
 		else
-			(*pass)++;
+			c.pass++;
 	}
+	return c;
+}
+
+/* The run's overall status: the worst of its scenarios; no scenario is no result. */
+static const char *overall(const struct counts *c, size_t n)
+{
+	return n == 0 ? "NO RESULTS" : c->err ? "ERROR" : c->fail ? "FAIL" : c->invalid ? "INVALID" : "PASS";
+}
+
+static void counts_line(struct sbuf *out, const struct counts *c, size_t n)
+{
+	sbuf_addf(out, "%zu/%zu passed (%zu%%), %zu failed, %zu invalid", c->pass, n, n ? c->pass * 100 / n : 0,
+		  c->fail, c->invalid);
+	if (c->err)
+		sbuf_addf(out, ", %zu could not be judged", c->err);
+}
+
+/* Why a scenario did not pass, in a line: its reason, or the failed rows. */
+static void item_reason(const struct summary_item *it, struct sbuf *out)
+{
+	if (it->trouble || it->rep.verdict == V_PASS)
+		return;
+	report_summary_line(&it->rep, out);
 }
 
 /* "actions": value of action_total for the judged arm, "/expected" when there is one. */
@@ -78,18 +108,22 @@ static void short_desc(const struct summary_item *it, char *buf, size_t size)
 
 static void summary_text(struct sbuf *out, const struct summary_item *items, size_t n, time_t when)
 {
-	size_t pass, fail, err;
+	struct counts c = count(items, n);
 	char ts[64];
 
-	counts(items, n, &pass, &fail, &err);
 	fmt_time(ts, sizeof(ts), when);
 	sbuf_add(out, "================================================================================\n");
 	sbuf_add(out, "                       LOAD TEST SUMMARY\n");
 	sbuf_add(out, "================================================================================\n\n");
 	sbuf_addf(out, "Generated: %s\n", ts);
-	sbuf_addf(out, "Results:   %zu/%zu passed (%zu%%)", pass, n, n ? pass * 100 / n : 0);
-	if (err)
-		sbuf_addf(out, ", %zu could not be judged", err);
+	sbuf_addf(out, "Status:    %s\n", overall(&c, n));
+	if (n == 0) {
+		sbuf_add(out, "Results:   NO RESULTS: no scenario has an old/ or new/ arm in the results folder\n");
+		sbuf_add(out, "\n================================================================================\n");
+		return;
+	}
+	sbuf_add(out, "Results:   ");
+	counts_line(out, &c, n);
 	sbuf_add(out, "\n\n");
 	sbuf_addf(out, "%-6s %-8s %-45s %10s %8s\n", "ID", "Status", "Description", "Actions", "Errors");
 	sbuf_addf(out, "%-6s %-8s %-45s %10s %8s\n", "------", "--------",
@@ -104,21 +138,38 @@ static void summary_text(struct sbuf *out, const struct summary_item *items, siz
 		sbuf_pad(out, desc, 45, 0);
 		sbuf_addf(out, " %10s %8s\n", act, errs);
 	}
+	int first = 1;
+	for (size_t i = 0; i < n; i++) {
+		struct sbuf why = SBUF_INIT;
+		item_reason(&items[i], &why);
+		if (why.len) {
+			sbuf_addf(out, "%s  %-6s %s: %s\n", first ? "\nNot passed:\n" : "", items[i].id,
+				  item_status(&items[i]), sbuf_str(&why));
+			first = 0;
+		}
+		sbuf_free(&why);
+	}
 	sbuf_add(out, "\n================================================================================\n");
 }
 
 static void summary_markdown(struct sbuf *out, const struct summary_item *items, size_t n)
 {
-	size_t pass, fail, err;
+	struct counts c = count(items, n);
 
-	counts(items, n, &pass, &fail, &err);
-	if (n == 0)
-		sbuf_add(out, "## ⚠️ Load Test Results: NO RESULTS\n\n");
-	else if (fail + err)
-		sbuf_addf(out, "## ❌ Load Test Results: %zu TEST(S) FAILED\n\n", fail + err);
+	if (n == 0) {
+		sbuf_add(out, "## ⚠️ Load Test Results: NO RESULTS\n\n"
+			      "No scenario has an old/ or new/ arm in the results folder.\n");
+		return;
+	}
+	if (c.fail + c.err)
+		sbuf_addf(out, "## ❌ Load Test Results: %zu TEST(S) FAILED\n\n", c.fail + c.err);
+	else if (c.invalid)
+		sbuf_addf(out, "## ⚠️ Load Test Results: %zu INVALID RUN(S)\n\n", c.invalid);
 	else
 		sbuf_add(out, "## ✅ Load Test Results: ALL TESTS PASSED\n\n");
-	sbuf_addf(out, "**%zu/%zu passed** (%zu%%)\n\n", pass, n, n ? pass * 100 / n : 0);
+	sbuf_add(out, "**");
+	counts_line(out, &c, n);
+	sbuf_add(out, "**\n\n");
 	sbuf_add(out, "| | Scenario | Description | Actions | Errors |\n");
 	sbuf_add(out, "|:-:|:--------:|-------------|:-------:|:------:|\n");
 	for (size_t i = 0; i < n; i++) {
@@ -128,26 +179,37 @@ static void summary_markdown(struct sbuf *out, const struct summary_item *items,
 		fmt_actions(&items[i], act, sizeof(act));
 		fmt_errors(&items[i], errs, sizeof(errs), &nz);
 		sbuf_addf(out, "| %s | **%s** | %s | %s | %s%s |\n",
-			  items[i].trouble ? "⚠️" : items[i].rep.nfail ? "❌" : "✅", items[i].id, desc, act,
+			  items[i].trouble ? "⚠️" : verdict_icon(items[i].rep.verdict), items[i].id, desc, act,
 			  nz ? "⚠️ " : "", errs);
+	}
+	int first = 1;
+	for (size_t i = 0; i < n; i++) {
+		struct sbuf why = SBUF_INIT;
+		item_reason(&items[i], &why);
+		if (why.len) {
+			sbuf_addf(out, "%s- **%s** %s: %s\n", first ? "\n" : "", items[i].id, item_status(&items[i]),
+				  sbuf_str(&why));
+			first = 0;
+		}
+		sbuf_free(&why);
 	}
 }
 
 static void summary_json(struct sbuf *out, const struct summary_item *items, size_t n, time_t when)
 {
-	size_t pass, fail, err;
+	struct counts c = count(items, n);
 	char ts[64];
 	struct tm tm;
 	jv o = jv_object(), list = jv_array();
 
-	counts(items, n, &pass, &fail, &err);
 	gmtime_r(&when, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	o = jv_object_set(o, jv_string("generated"), jv_string(ts));
-	o = jv_object_set(o, jv_string("status"), jv_string(err ? "ERROR" : fail ? "FAIL" : n ? "PASS" : "EMPTY"));
-	o = jv_object_set(o, jv_string("pass_count"), jv_number((double)pass));
-	o = jv_object_set(o, jv_string("fail_count"), jv_number((double)fail));
-	o = jv_object_set(o, jv_string("error_count"), jv_number((double)err));
+	o = jv_object_set(o, jv_string("status"), jv_string(overall(&c, n)));
+	o = jv_object_set(o, jv_string("pass_count"), jv_number((double)c.pass));
+	o = jv_object_set(o, jv_string("fail_count"), jv_number((double)c.fail));
+	o = jv_object_set(o, jv_string("invalid_count"), jv_number((double)c.invalid));
+	o = jv_object_set(o, jv_string("error_count"), jv_number((double)c.err));
 	o = jv_object_set(o, jv_string("total_count"), jv_number((double)n));
 	for (size_t i = 0; i < n; i++) {
 		const struct summary_item *it = &items[i];
@@ -172,6 +234,11 @@ static void summary_json(struct sbuf *out, const struct summary_item *items, siz
 					failed = jv_array_append(failed, jv_string(row->m->name));
 			}
 			s = jv_object_set(s, jv_string("failed"), failed);
+			struct sbuf why = SBUF_INIT;
+			item_reason(it, &why);
+			if (why.len)
+				s = jv_object_set(s, jv_string("reason"), jv_string(sbuf_str(&why)));
+			sbuf_free(&why);
 		}
 		list = jv_array_append(list, s);
 	}

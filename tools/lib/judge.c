@@ -3,6 +3,7 @@
 #include "fsio.h"
 #include "jsonf.h"
 #include "msg.h"
+#include "sbuf.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -27,6 +28,16 @@ const char *row_status_name(enum row_status s)
 	return "?";
 }
 
+const char *verdict_name(enum verdict v)
+{
+	switch (v) {
+	case V_PASS: return "PASS";
+	case V_FAIL: return "FAIL";
+	case V_INVALID: return "INVALID";
+	}
+	return "?";
+}
+
 int report_single_arm(const struct report *rep)
 {
 	if (rep->has_arm[ARM_OLD] && rep->has_arm[ARM_NEW])
@@ -36,8 +47,10 @@ int report_single_arm(const struct report *rep)
 
 int report_passed(const struct report *rep)
 {
-	return rep->nfail == 0;
+	return rep->verdict == V_PASS;
 }
+
+static void report_verdict(struct report *rep);
 
 static int measured(const struct mvalue *v)
 {
@@ -112,6 +125,141 @@ static int read_value(const char *adir, const struct metric_def *m, struct mvalu
 	return rc;
 }
 
+/* The first line of a marker file the pipeline leaves in an arm's folder, or NULL. */
+static char *read_marker(const char *adir, const char *name)
+{
+	char *path = fs_join(adir, name);
+	char *why = fs_read(path, NULL);
+
+	free(path);
+	if (why == NULL)
+		return NULL;
+	why[strcspn(why, "\n")] = '\0';
+	if (strlen(why) > 300)
+		why[300] = '\0';
+	for (char *p = why; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';	/* no control character reaches a terminal or a report */
+	if (*why == '\0') {
+		free(why);
+		why = strdup("(no reason given)");
+		if (why == NULL)
+			dief(EXIT_TROUBLE, "out of memory");
+	}
+	return why;
+}
+
+static int is_bool_field(jv obj, const char *key)
+{
+	jv v = json_get(obj, key);
+	jv_kind k = jv_get_kind(v);
+
+	jv_free(v);
+	return k == JV_KIND_TRUE || k == JV_KIND_FALSE;
+}
+
+static int json_true(jv obj, const char *key)
+{
+	jv v = json_get(obj, key);
+	int yes = jv_get_kind(v) == JV_KIND_TRUE;
+
+	jv_free(v);
+	return yes;
+}
+
+/* Copies a string field (consumed) for a report, control characters replaced. */
+static void copy_field(char *dst, size_t size, jv v)
+{
+	if (jv_get_kind(v) == JV_KIND_STRING)
+		snprintf(dst, size, "%s", jv_string_value(v));
+	else
+		dst[0] = '\0';
+	for (char *p = dst; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	jv_free(v);
+}
+
+int report_add_checks(struct report *rep, int arm, const char *path, jv run)
+{
+	if (jv_get_kind(run) != JV_KIND_OBJECT)
+		return errorf("'%s': a run must be a JSON object", path);
+	jv checks = json_get(run, "checks");
+	int rc = 0;
+
+	if (jv_get_kind(checks) == JV_KIND_OBJECT) {
+		jv_object_foreach(checks, k, v) {
+			struct check ck = { .arm = arm };
+			snprintf(ck.name, sizeof(ck.name), "%s", jv_string_value(k));
+			if (jv_get_kind(v) == JV_KIND_TRUE || jv_get_kind(v) == JV_KIND_FALSE) {
+				/* The older form: a bare boolean. */
+				ck.ok = jv_get_kind(v) == JV_KIND_TRUE;
+				snprintf(ck.value, sizeof(ck.value), "%s", ck.ok ? "yes" : "no");
+				snprintf(ck.required, sizeof(ck.required), "yes");
+			} else if (jv_get_kind(v) == JV_KIND_OBJECT && is_bool_field(v, "ok")) {
+				ck.ok = json_true(v, "ok");
+				copy_field(ck.value, sizeof(ck.value), json_get(v, "value"));
+				copy_field(ck.required, sizeof(ck.required), json_get(v, "required"));
+			} else {
+				rc = errorf("'%s': check '%s' must be true, false or an object with a boolean \"ok\"",
+					    path, ck.name);
+			}
+			jv_free(k);
+			jv_free(v);
+			if (rc < 0)
+				break;
+			struct check *grown = realloc(rep->checks, (rep->nchecks + 1) * sizeof(*grown));
+			if (grown == NULL)
+				dief(EXIT_TROUBLE, "out of memory");
+			rep->checks = grown;
+			rep->checks[rep->nchecks++] = ck;
+		}
+	} else if (jv_get_kind(checks) != JV_KIND_INVALID && jv_get_kind(checks) != JV_KIND_NULL) {
+		rc = errorf("'%s': \"checks\" must be an object", path);
+	}
+	jv_free(checks);
+	if (rc < 0)
+		return rc;
+
+	/* ok: false is the driver's own verdict on its run; problems say why. */
+	jv ok = json_get(run, "ok");
+	if (jv_get_kind(ok) == JV_KIND_FALSE && rep->arm_invalid[arm] == NULL) {
+		struct sbuf why = SBUF_INIT;
+		jv problems = json_get(run, "problems");
+		if (jv_get_kind(problems) == JV_KIND_ARRAY) {
+			jv_array_foreach(problems, i, p) {
+				if (jv_get_kind(p) == JV_KIND_STRING && why.len < 300)
+					sbuf_addf(&why, "%s%s", why.len ? "; " : "", jv_string_value(p));
+				jv_free(p);
+			}
+		}
+		jv_free(problems);
+		rep->arm_invalid[arm] = strdup(why.len ? sbuf_str(&why) : "the scenario driver found its run not valid");
+		sbuf_free(&why);
+		if (rep->arm_invalid[arm] == NULL)
+			dief(EXIT_TROUBLE, "out of memory");
+	}
+	jv_free(ok);
+	return 0;
+}
+
+/* DIR/S/ARM/run.json, when the arm has one: its self-checks. */
+static int load_checks(struct report *rep, int arm, const char *adir)
+{
+	char *path = fs_join(adir, "run.json");
+	jv run;
+	int rc = json_load(path, &run);
+
+	if (rc == 0) {
+		rc = report_add_checks(rep, arm, path, run);
+		jv_free(run);
+	} else if (rc == 1) {
+		rc = 0;
+	}
+	free(path);
+	return rc;
+}
+
 int report_build(const struct catalogue *c, const char *dir, const char *scenario, struct report *rep)
 {
 	char *sdir = fs_join(dir, scenario);
@@ -127,16 +275,12 @@ int report_build(const struct catalogue *c, const char *dir, const char *scenari
 		dief(EXIT_TROUBLE, "out of memory");
 	for (int a = 0; a < 2; a++) {
 		rep->has_arm[a] = fs_is_dir(adir[a]);
-		/* The pipeline marks an arm whose run failed; the scenario then fails with that reason. */
-		char *marker = fs_join(adir[a], "FAILED");
-		char *why = rep->has_arm[a] ? fs_read(marker, NULL) : NULL;
-		if (why) {
-			why[strcspn(why, "\n")] = '\0';
-			if (strlen(why) > 300)
-				why[300] = '\0';
-			rep->arm_failed[a] = why;
-		}
-		free(marker);
+		if (!rep->has_arm[a])
+			continue;
+		/* The pipeline marks an arm whose controller could not run (the scenario fails) and
+		 * one whose run proved nothing (the scenario is invalid), with the reason. */
+		rep->arm_failed[a] = read_marker(adir[a], "FAILED");
+		rep->arm_invalid[a] = read_marker(adir[a], "INVALID");
 	}
 	if (!rep->has_arm[0] && !rep->has_arm[1]) {
 		rc = errorf("no results for scenario %s: neither '%s' nor '%s' exists", scenario, adir[0], adir[1]);
@@ -152,6 +296,9 @@ int report_build(const struct catalogue *c, const char *dir, const char *scenari
 			rep->expected[a] = e;
 		}
 	}
+	for (int a = 0; a < 2 && rc == 0; a++)
+		if (rep->has_arm[a])
+			rc = load_checks(rep, a, adir[a]);
 	if (rc < 0)
 		goto out;
 	rep->expected_shared = shared[0] || shared[1];
@@ -415,17 +562,59 @@ count:
 		else if (row->status == ST_FAIL || row->status == ST_ERROR)
 			rep->nfail++;
 	}
+	rep->njudged = rep->npass + rep->nfail;
 	for (int a = 0; a < 2; a++)
 		if (rep->arm_failed[a])
 			rep->nfail++;
+	report_verdict(rep);
+}
+
+/*
+ * An arm that could not run fails the scenario (a controller that does not start is a
+ * regression). Otherwise a run that did not do what its scenario says proves nothing, so
+ * the scenario is INVALID whatever its rows say; then failed rows; then nothing measured.
+ */
+static void report_verdict(struct report *rep)
+{
+	struct sbuf why = SBUF_INIT;
+
+	rep->invalid_reason[0] = '\0';
+	for (int a = 0; a < 2; a++) {
+		if (rep->has_arm[a] && rep->arm_invalid[a])
+			sbuf_addf(&why, "%s%s: %s", why.len ? "; " : "", arm_name(a), rep->arm_invalid[a]);
+	}
+	for (size_t i = 0; i < rep->nchecks; i++) {
+		const struct check *ck = &rep->checks[i];
+		if (!ck->ok && rep->arm_invalid[ck->arm] == NULL)
+			sbuf_addf(&why, "%s%s: check %s failed (%s; required %s)", why.len ? "; " : "",
+				  arm_name(ck->arm), ck->name, ck->value[0] ? ck->value : "no value",
+				  ck->required[0] ? ck->required : "true");
+	}
+	if (rep->arm_failed[0] || rep->arm_failed[1])
+		rep->verdict = V_FAIL;
+	else if (why.len)
+		rep->verdict = V_INVALID;
+	else if (rep->nfail)
+		rep->verdict = V_FAIL;
+	else if (rep->njudged == 0) {
+		rep->verdict = V_INVALID;
+		sbuf_add(&why, "nothing was measured");
+	} else
+		rep->verdict = V_PASS;
+	if (rep->verdict == V_INVALID)
+		snprintf(rep->invalid_reason, sizeof(rep->invalid_reason), "%s", sbuf_str(&why));
+	sbuf_free(&why);
 }
 
 void report_free(struct report *rep)
 {
 	free(rep->scenario);
 	free(rep->description);
-	free(rep->arm_failed[0]);
-	free(rep->arm_failed[1]);
+	for (int a = 0; a < 2; a++) {
+		free(rep->arm_failed[a]);
+		free(rep->arm_invalid[a]);
+	}
+	free(rep->checks);
 	free(rep->rows);
 	jv_free(rep->expected[0]);
 	jv_free(rep->expected[1]);

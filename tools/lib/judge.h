@@ -26,6 +26,22 @@ struct row {
 
 enum { ARM_OLD = 0, ARM_NEW = 1 };
 
+/*
+ * A scenario's verdict. FAIL: the new build regressed (a row failed, an arm could not run).
+ * INVALID: a run did not do what its scenario says (a self-check failed), or nothing was
+ * measured; such a run proves nothing either way and is never a PASS.
+ */
+enum verdict { V_PASS, V_FAIL, V_INVALID };
+
+/* One self-check of an arm's run (run.json "checks"): what it measured, what it required. */
+struct check {
+	int arm;
+	int ok;
+	char name[64];
+	char value[160];
+	char required[160];
+};
+
 struct report {
 	char *scenario;
 	int has_arm[2];
@@ -33,9 +49,15 @@ struct report {
 	int expected_shared;	/* both came from the reference's single expected.json */
 	char *description;
 	char *arm_failed[2];	/* DIR/S/ARM/FAILED: why the arm's run failed, or NULL */
+	char *arm_invalid[2];	/* why the arm's run proves nothing (INVALID marker, run.json), or NULL */
+	struct check *checks;	/* every arm's self-checks, old first */
+	size_t nchecks;
 	struct row *rows;
 	size_t n;
 	size_t npass, nfail;
+	size_t njudged;		/* rows that passed, failed or errored: 0 means nothing was measured */
+	enum verdict verdict;
+	char invalid_reason[400];	/* why the verdict is INVALID */
 	const struct catalogue *cat;
 };
 
@@ -48,7 +70,11 @@ void report_free(struct report *rep);
 /* Judge rows whose values are already filled in (used by report_build and the unit tests). */
 void report_judge(struct report *rep);
 const char *row_status_name(enum row_status s);
+/* "PASS", "FAIL" or "INVALID". */
+const char *verdict_name(enum verdict v);
 int report_passed(const struct report *rep);
+/* Read an arm's self-checks from its run.json (borrowed) into rep; -1 after printing why. */
+int report_add_checks(struct report *rep, int arm, const char *path, jv run);
 /* The arm of a single-arm report (ARM_OLD or ARM_NEW), or -1 for an A/B report. */
 int report_single_arm(const struct report *rep);
 const char *arm_name(int arm);
