@@ -68,6 +68,18 @@ $(BUILD)/unit/%: $(BUILD)/unit/%.o $$(call tool_objs,$$(call unit_tool,$$*)) $(L
 	$(CC) $(LDFLAGS) -o $@+ $^ $(LDLIBS)
 	mv $@+ $@
 
+# Negative controls (tests/controls): stand-ins for a controller that the pipeline runs as
+# an arm (bin:PATH), one binary under two names.
+CONTROLS := $(BUILD)/controls/control-idle $(BUILD)/controls/control-double
+$(BUILD)/controls/%.o: tests/controls/%.c | $$(@D)/
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
+$(BUILD)/controls/control-idle: $(BUILD)/controls/control.o $(LIBA)
+	$(CC) $(LDFLAGS) -o $@+ $^ $(LDLIBS)
+	mv $@+ $@
+$(BUILD)/controls/control-double: $(BUILD)/controls/control-idle
+	ln -f $< $@+
+	mv $@+ $@
+
 .PRECIOUS: %/
 %/:
 	mkdir -p $@
@@ -82,13 +94,15 @@ BATS_FILES ?= $(sort $(wildcard tests/*.bats))
 unit: $(UNIT_BIN)
 	@for t in $^; do echo "# $$t"; $$t; done
 
-bats: all $(UNIT_BIN)
-	LOADTEST_BIN=$(CURDIR)/$(BIN) LOADTEST_SAN=$(SAN) $(BATS) --print-output-on-failure $(BATS_FILES)
+bats: all $(UNIT_BIN) $(CONTROLS)
+	LOADTEST_BIN=$(CURDIR)/$(BIN) LOADTEST_CONTROLS=$(CURDIR)/$(BUILD)/controls LOADTEST_SAN=$(SAN) $(BATS) --print-output-on-failure $(BATS_FILES)
 
-SHELL_FILES := $(wildcard .ci/run $(filter-out %.mk,$(wildcard pipelines/*)) tests/*.bats tests/helpers/*.bash tests/fixtures/*.sh tools/*/*.sh)
+SHELL_FILES := $(wildcard .ci/run $(filter-out %.mk,$(wildcard pipelines/*)) tests/*.bats tests/*.sh tests/helpers/*.bash tests/fixtures/*.sh tests/bench/*.sh tools/*/*.sh)
 
+# shellcheck on every shell file; the GitHub example against the Actions schemas.
 lint:
 	shellcheck -x $(SHELL_FILES)
+	tests/lint-actions.sh
 
 check: unit bats
 
@@ -132,9 +146,15 @@ report: $(REPORTS) $(SUMMARIES)
 # compare exits 1 for a failed verdict: that is a result, not a failed recipe.
 $(RESULTS_DIR)/%/report.txt: $$(wildcard $(RESULTS_DIR)/%/*/*.json $(RESULTS_DIR)/%/expected.json) $(RULES) $(BIN)/compare
 	$(COMPARE) --scenario $* --format text --output $@ || [ $$? -eq 1 ]
+	$(call LT_PROGRESS,$*)
 
-$(RESULTS_DIR)/summary.%: $(REPORTS) $(RULES) $(BIN)/compare
+# With no scenario folder, the summary (NO RESULTS) is always written again: nothing
+# else would tell make that the folder was emptied.
+$(RESULTS_DIR)/summary.%: $(REPORTS) $(RULES) $(BIN)/compare $(if $(REPORTS),,FORCE)
 	$(COMPARE) --summary --format $(subst txt,text,$(subst md,markdown,$*)) --output $@ || [ $$? -eq 1 ]
+
+.PHONY: FORCE
+FORCE:
 
 # Benchmarks (not timed tests): numbers for the closing notes, printed as tables.
 .PHONY: bench

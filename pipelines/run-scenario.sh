@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # run-scenario.sh SCENARIO INDEX COUNT: run each arm of one scenario on a free cluster of the
-# pool, one arm after the other, into $RESULTS_DIR/SCENARIO/{old,new}. An arm already there
-# (an earlier, interrupted run) is kept. A failed arm leaves ARM/FAILED with the reason.
+# pool, one arm after the other, into $RESULTS_DIR/SCENARIO/{old,new}. An arm is built in
+# SCENARIO/.ARM.partial and renamed into place when it ends, so an interrupted arm leaves no
+# ARM folder and is redone by the next run. An arm whose controller could not run leaves
+# ARM/FAILED with the reason (the scenario fails); one whose run did not do what the scenario
+# says (the driver's exit status 1, or the driver failing) leaves ARM/INVALID with the reason
+# (the scenario is INVALID, and the next run redoes that arm). Other arms already there are kept.
 set -euo pipefail
 # shellcheck source=pipelines/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -16,7 +20,10 @@ mkdir -p "$sdir"
 # A cluster of the pool: the first free one, else wait (on its lock) for one of them.
 mapfile -t pool < <(find "$STATE" -maxdepth 1 -name "cluster-*.ready" | sort -V)
 [ "${#pool[@]}" -gt 0 ] || die "$scenario: no cluster came up (see $STATE/*.failed)"
+# The pool lock makes looking for a free cluster one step: two scenarios starting at once
+# cannot both see the same cluster free. It is released before waiting for a busy one.
 exec {lock}>>"$STATE/pool.lock"
+flock "$lock"
 cluster=""
 for c in "${pool[@]}"; do
 	exec {fd}>>"${c%.ready}.lock"
@@ -26,20 +33,20 @@ for c in "${pool[@]}"; do
 	fi
 	exec {fd}>&-
 done
+exec {lock}>&-
 if [ -z "$cluster" ]; then
 	cluster=${pool[$(((index - 1) % ${#pool[@]}))]}
 	exec {fd}>>"${cluster%.ready}.lock"
 	say "[$index/$count] $scenario: waiting for cluster $(kv "$cluster" name)"
 	flock "$fd"
 fi
-exec {lock}>&-
 name=$(kv "$cluster" name)
 kubeconfig=$(kv "$cluster" kubeconfig)
 url=$(kv "$cluster" prometheus)
 context=$(kv "$cluster" context)
 
 # Both arms run with the scenario's controller arguments, or the scenario does not run.
-text=$("$LOADTEST_BIN/scenario" --scenario "$scenario" --controller-args) ||
+text=$("$LOADTEST_BIN/scenario" --scenario "${SCENARIO_FILE:-$scenario}" --controller-args) ||
 	die "$scenario: cannot read its controller arguments"
 cargs=()
 [ -z "$text" ] || mapfile -t cargs <<<"$text"
@@ -52,14 +59,12 @@ ctx_args=()
 
 current_tmp=""
 current_arm=""
+# An interrupted arm stops its controller; its .partial folder is never renamed into place.
 cleanup() {
 	local rc=$?
 	if [ -n "$current_arm" ]; then
 		kindctl arm-stop --name "$name" "${ctx_args[@]}" --arm "$current_arm" \
 			--log "$current_tmp/reloader.log" >/dev/null 2>&1 || true
-		if [ -d "$current_tmp" ]; then
-			echo "interrupted" >"$current_tmp/INCOMPLETE"
-		fi
 	fi
 	exit "$rc"
 }
@@ -67,7 +72,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 run_arm() {
-	local arm=$1 image=$2 tmp="$sdir/.$1.partial" job="reloader-$1" rc=0 why=""
+	local arm=$1 image=$2 tmp="$sdir/.$1.partial" job="reloader-$1" rc=0 why="" invalid=""
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
 	current_tmp=$tmp
@@ -81,13 +86,17 @@ run_arm() {
 		why="Prometheus did not scrape the controller"
 	else
 		say "[$index/$count] $scenario $arm: running for ${DURATION}s"
-		"$LOADTEST_BIN/scenario" --scenario "$scenario" --duration "$DURATION" --arm "$arm" \
+		"$LOADTEST_BIN/scenario" --scenario "${SCENARIO_FILE:-$scenario}" --duration "$DURATION" --arm "$arm" \
 			--kubeconfig "$kubeconfig" "${ctx_args[@]}" --out "$tmp/run.json" --seed "${SEED:-1}" \
 			-- "$LOADTEST_BIN/kindctl" --provider "$PROVIDER" arm-restart --name "$name" \
 			"${ctx_args[@]}" --arm "$arm" || rc=$?
-		if [ "$rc" -ge 2 ] || [ ! -f "$tmp/run.json" ]; then
-			why="the scenario driver failed (exit status $rc)"
-		else
+		if [ "$rc" -ne 0 ] || [ ! -f "$tmp/run.json" ]; then
+			invalid="the scenario driver exited with status $rc"
+			if [ "$rc" -eq 1 ] && [ -f "$tmp/run.json" ]; then
+				invalid+=": $(jq -r '[.problems[]? | strings] | join("; ")' "$tmp/run.json" 2>/dev/null | head -c 300)"
+			fi
+		fi
+		if [ -f "$tmp/run.json" ]; then
 			local start end
 			start=$(jq -r .start "$tmp/run.json")
 			end=$(jq -r .end "$tmp/run.json")
@@ -104,6 +113,11 @@ run_arm() {
 	elif [ -n "$why" ]; then
 		say "$scenario $arm: $why"
 	fi
+	if [ -n "$invalid" ]; then
+		printf '%s\n' "$invalid" >"$tmp/INVALID"
+		say "$scenario $arm: INVALID: $invalid"
+		why=${why:-INVALID}
+	fi
 	printf 'arm_seconds=%s\n' "$((SECONDS - t0))" >"$tmp/timing.txt"
 	rm -rf "${sdir:?}/${arm:?}"
 	mv "$tmp" "$sdir/$arm"
@@ -113,10 +127,11 @@ run_arm() {
 for arm in old new; do
 	if [ "$arm" = old ]; then image=${OLD_IMAGE:-}; else image=${NEW_IMAGE:-}; fi
 	[ -n "$image" ] || continue
-	if [ -d "$sdir/$arm" ] && [ ! -f "$sdir/$arm/INCOMPLETE" ]; then
+	if [ -d "$sdir/$arm" ] && [ ! -f "$sdir/$arm/INVALID" ]; then
 		say "[$index/$count] $scenario $arm: already done, kept"
 		continue
 	fi
+	[ ! -f "$sdir/$arm/INVALID" ] || say "[$index/$count] $scenario $arm: redoing an INVALID run ($(head -c 200 "$sdir/$arm/INVALID"))"
 	run_arm "$arm" "$image"
 done
 date +%s | write_atomic "$sdir/arms.done"

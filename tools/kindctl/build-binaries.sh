@@ -468,12 +468,11 @@ check_versions
 setup_go
 
 mkdir -p "$CACHE_DIR"
-set -- $RELOADER_VERSIONS
+read -r -a pinned <<<"$RELOADER_VERSIONS"
 case "$TARGET" in
-all) STEPS=$((3 + $#)) ;;
-reloader) ((${#ARGS[@]} == 2)) || STEPS=$# ;;
+all) STEPS=$((3 + ${#pinned[@]})) ;;
+reloader) ((${#ARGS[@]} == 2)) || STEPS=${#pinned[@]} ;;
 esac
-set -- "${ARGS[@]}"
 case "$TARGET" in
 all)
 	build_etcd
