@@ -58,6 +58,40 @@ usage() {
 	sed -n '2,/^set -euo pipefail$/{/^set /d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
 }
 
+# Progress: STEP of STEPS artefacts; typical cold-build times measured on the project's
+# 2-core machines (BUILD-NOTES.md), empty GOCACHE, modules already downloaded.
+STEP=0 STEPS=1 HEARTBEAT=""
+typical() {
+	case "$1" in
+	etcd-*) echo "1 min" ;;
+	kube-*) echo "6 min" ;;
+	kwok-*) echo "2-4 min" ;;
+	reloader-*) echo "2-3 min" ;;
+	*) echo "a few min" ;;
+	esac
+}
+mmss() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+# heartbeat TAG (in the background): a line a minute; its sleep is stopped with it, so no
+# stray process keeps stderr open after the build.
+heartbeat() {
+	local t0=$SECONDS s
+	trap - EXIT
+	trap 'kill "$s" 2>/dev/null; exit 0' TERM
+	while :; do
+		sleep 60 &
+		s=$!
+		wait "$s"
+		log "[$STEP/$STEPS] $1: still building, $(mmss $((SECONDS - t0))) so far"
+	done
+}
+stop_heartbeat() {
+	if [[ -n $HEARTBEAT ]]; then
+		kill "$HEARTBEAT" 2>/dev/null || true
+		wait "$HEARTBEAT" 2>/dev/null || true
+		HEARTBEAT=""
+	fi
+}
+
 # Temporary directories removed on exit, so an interrupted run leaves no
 # half-written binary or wrapper module behind.
 TMP_DIRS=()
@@ -260,40 +294,6 @@ default_exe_name() {
 		p=${p%/*}
 	fi
 	printf '%s' "${p##*/}"
-}
-
-# Progress: STEP of STEPS artefacts; typical cold-build times measured on the project's
-# 2-core machines (BUILD-NOTES.md), empty GOCACHE, modules already downloaded.
-STEP=0 STEPS=1 HEARTBEAT=""
-typical() {
-	case "$1" in
-	etcd-*) echo "1 min" ;;
-	kube-*) echo "6 min" ;;
-	kwok-*) echo "2-4 min" ;;
-	reloader-*) echo "2-3 min" ;;
-	*) echo "a few min" ;;
-	esac
-}
-mmss() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
-# heartbeat TAG (in the background): a line a minute; its sleep is stopped with it, so no
-# stray process keeps stderr open after the build.
-heartbeat() {
-	local t0=$SECONDS s
-	trap - EXIT
-	trap 'kill "$s" 2>/dev/null; exit 0' TERM
-	while :; do
-		sleep 60 &
-		s=$!
-		wait "$s"
-		log "[$STEP/$STEPS] $1: still building, $(mmss $((SECONDS - t0))) so far"
-	done
-}
-stop_heartbeat() {
-	if [[ -n $HEARTBEAT ]]; then
-		kill "$HEARTBEAT" 2>/dev/null || true
-		wait "$HEARTBEAT" 2>/dev/null || true
-		HEARTBEAT=""
-	fi
 }
 
 # build TAG MODULE_DIR LDFLAGS PACKAGE:NAME...
