@@ -8,6 +8,7 @@
 #include "jsonf.h"
 #include "kube.h"
 #include "kubeconfig.h"
+#include "netport.h"
 #include "msg.h"
 #include "sbuf.h"
 
@@ -23,6 +24,7 @@ extern char **environ;
 
 /* Reloader serves /metrics on a fixed port in every v1 release. */
 #define RELOADER_METRICS "http://127.0.0.1:9090/metrics"
+#define RELOADER_METRICS_PORT 9090
 
 /* ---- binaries built from the Go module proxy (tools/kindctl/build-binaries.sh) ---- */
 
@@ -631,8 +633,18 @@ static int other_arm_running(const struct kopts *o)
 			return errorf("arm %s is running: Reloader's metrics port (9090) is fixed, so one arm runs "
 				      "at a time on this host; stop it first", arm);
 	}
-	if (wait_http_ok(RELOADER_METRICS, 0.01) == 0)
-		return errorf("something already serves %s: stop it first", RELOADER_METRICS);
+	/* Reloader's metrics listener is fixed to :9090: a port taken there (the prometheus
+	 * system service that Debian's package starts, say) would only show as a controller
+	 * that "does not serve metrics" a minute later. */
+	if (!port_free(RELOADER_METRICS_PORT)) {
+		char who[128];
+		if (port_holder(RELOADER_METRICS_PORT, who, sizeof(who)) == 0)
+			return errorf("port %d, where Reloader serves its metrics, is held by %s: stop it first%s",
+				      RELOADER_METRICS_PORT, who, strstr(who, "(prometheus)") ?
+				      " (the prometheus system service: sudo systemctl disable --now prometheus)" : "");
+		return errorf("port %d, where Reloader serves its metrics, is already in use: stop what listens there",
+			      RELOADER_METRICS_PORT);
+	}
 	return 0;
 }
 
