@@ -80,7 +80,12 @@ done
 # A freshly installed prometheus package starts a system service on :9090, the port every
 # Reloader release serves its metrics on: stop it, or no local arm could start.
 quiet_prometheus_service() {
-	[ -d /run/systemd/system ] && command -v systemctl >/dev/null || return 0
+	command -v systemctl >/dev/null || return 0
+	if [ ! -d /run/systemd/system ]; then
+		# No systemd running (a container): only make sure it will not start at the next boot.
+		"${sudo[@]}" systemctl disable prometheus >/dev/null 2>&1 || true
+		return 0
+	fi
 	systemctl is-active --quiet prometheus 2>/dev/null || return 0
 	"${sudo[@]}" systemctl disable --now prometheus >/dev/null 2>&1 || {
 		say "the prometheus system service holds :9090, which Reloader's metrics need; stop it: sudo systemctl disable --now prometheus"
@@ -106,13 +111,26 @@ if ((${#missing[@]} > 0)); then
 	fi
 	say "installing ${missing[*]} (apt-get)"
 	start=$SECONDS
-	"${sudo[@]}" apt-get update -qq >&2
-	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
-		{ say "apt-get install failed; run: sudo sh -c '$cmd'"; exit 1; }
+	aptlog=$(mktemp)
+	trap 'rm -f "$aptlog"' EXIT
+	if ! { "${sudo[@]}" apt-get update -qq &&
+		DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"; } \
+		>"$aptlog" 2>&1; then
+		tail -n 5 "$aptlog" >&2
+		say "apt-get failed (its last lines above); run: sudo sh -c '$cmd'"
+		exit 1
+	fi
 	say "installed ${#missing[@]} package(s) in $((SECONDS - start))s"
 	if [[ " ${missing[*]} " == *" prometheus "* ]]; then
 		quiet_prometheus_service || exit 1
 	fi
+fi
+
+# A prometheus service someone left running on :9090 (installed before us) is theirs to
+# stop: say so once here; arm-start refuses to start an arm and names it too.
+if [ -n "${have[prometheus]:-}" ] && [ -d /run/systemd/system ] &&
+	systemctl is-active --quiet prometheus 2>/dev/null; then
+	say "warning: the prometheus system service is running and holds :9090, where Reloader serves its metrics: local arms cannot start until it is stopped (sudo systemctl disable --now prometheus)"
 fi
 
 # ---- Go, at least the newest version a pinned module asks for ----
