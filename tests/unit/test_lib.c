@@ -90,20 +90,42 @@ static void test_prom_extract(void)
 	struct extract first = { EX_FIRST, NULL, 0, NULL, 0 };
 	struct extract max = { EX_MAX, NULL, 0, NULL, 0 };
 	struct extract only_ok = { EX_SUM, ok, 1, NULL, 0 };
+	struct extract max_ok = { EX_MAX, ok, 1, NULL, 0 };
 	struct mvalue mv;
+	/*
+	 * Worked by hand so that every way of taking the value gives a different number, and
+	 * none equals another way's: a NaN first (nothing observed: skipped), then 5, 30
+	 * (the largest, not first and not last), 12. first = 5, sum = 47, max = 30; with
+	 * success="true" only: sum = 17, max = 12.
+	 */
 	jv d = parse("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
-		     "{\"metric\":{\"success\":\"true\"},\"value\":[1,\"40\"]},"
-		     "{\"metric\":{\"success\":\"false\"},\"value\":[1,\"2\"]},"
-		     "{\"metric\":{\"success\":\"true\"},\"value\":[1,\"NaN\"]}]}}");
+		     "{\"metric\":{\"success\":\"true\"},\"value\":[1,\"NaN\"]},"
+		     "{\"metric\":{\"success\":\"true\"},\"value\":[1,\"5\"]},"
+		     "{\"metric\":{\"success\":\"false\"},\"value\":[1,\"30\"]},"
+		     "{\"metric\":{\"success\":\"true\"},\"value\":[1,\"12\"]}]}}");
 
 	CHECK(prom_extract("t", d, &sum, &mv) == 0 && mv.state == MV_VALUE);
-	CHECK_NUM(mv.value, 42);
-	CHECK(prom_extract("t", d, &first, &mv) == 0);
-	CHECK_NUM(mv.value, 40);
-	CHECK(prom_extract("t", d, &max, &mv) == 0);
-	CHECK_NUM(mv.value, 40);
-	CHECK(prom_extract("t", d, &only_ok, &mv) == 0);
-	CHECK_NUM(mv.value, 40);
+	CHECK_NUM(mv.value, 47);
+	CHECK(prom_extract("t", d, &first, &mv) == 0 && mv.state == MV_VALUE);
+	CHECK_NUM(mv.value, 5);
+	CHECK(prom_extract("t", d, &max, &mv) == 0 && mv.state == MV_VALUE);
+	CHECK_NUM(mv.value, 30);
+	CHECK(prom_extract("t", d, &only_ok, &mv) == 0 && mv.state == MV_VALUE);
+	CHECK_NUM(mv.value, 17);
+	CHECK(prom_extract("t", d, &max_ok, &mv) == 0 && mv.state == MV_VALUE);
+	CHECK_NUM(mv.value, 12);
+	jv_free(d);
+	/* Negative values: a max that starts from 0 instead of the first value would say 0. */
+	d = parse("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+		  "{\"metric\":{},\"value\":[1,\"-7\"]},"
+		  "{\"metric\":{},\"value\":[1,\"-3\"]},"
+		  "{\"metric\":{},\"value\":[1,\"-9\"]}]}}");
+	CHECK(prom_extract("t", d, &max, &mv) == 0 && mv.state == MV_VALUE);
+	CHECK_NUM(mv.value, -3);
+	CHECK(prom_extract("t", d, &first, &mv) == 0 && mv.state == MV_VALUE);
+	CHECK_NUM(mv.value, -7);
+	CHECK(prom_extract("t", d, &sum, &mv) == 0 && mv.state == MV_VALUE);
+	CHECK_NUM(mv.value, -19);
 	jv_free(d);
 
 	/* No series is "absent", not zero. */
