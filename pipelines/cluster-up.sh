@@ -8,9 +8,17 @@ set -euo pipefail
 
 k=${1:?usage: cluster-up.sh INDEX}
 : "${STATE:?}" "${PROVIDER:?}"
-name="${CLUSTER_PREFIX:-reloader-loadtest}-$k"
+# CLUSTER_NAME names the cluster when the pool has one (as the reference's --cluster-name
+# does), else it is the prefix of NAME-0, NAME-1 ...; CLUSTERS is the size of the pool.
+if [ -n "${CLUSTER_NAME:-}" ] && [ "${CLUSTERS:-1}" -le 1 ]; then
+	name=$CLUSTER_NAME
+else
+	name="${CLUSTER_NAME:-reloader-loadtest}-$k"
+fi
 ready="$STATE/cluster-$k.ready"
 failed="$STATE/cluster-$k.failed"
+# What this pipeline made and has not deleted yet: `make loadtest-clean` deletes it.
+made="$STATE/cluster-$k.created"
 rm -f "$failed"
 
 created=""
@@ -18,7 +26,11 @@ fail() {
 	say "cluster $name: $*"
 	# A cluster made here but not usable is not left behind.
 	if [ -n "$created" ] && [ -z "${KEEP_CLUSTER:-}" ]; then
-		kindctl delete --name "$name" >/dev/null 2>&1 || say "cluster $name: could not be deleted"
+		if kindctl delete --name "$name" >/dev/null 2>&1; then
+			rm -f "$made"
+		else
+			say "cluster $name: could not be deleted"
+		fi
 	fi
 	printf '%s\n' "$*" | write_atomic "$failed"
 	exit 0
@@ -41,9 +53,12 @@ else
 	say "cluster $name: creating ($PROVIDER)"
 	kindctl create --name "$name" --port-offset "$k" >/dev/null || fail "could not be created"
 	created=1
+	printf 'name=%s\nprovider=%s\n' "$name" "$PROVIDER" | write_atomic "$made"
 fi
 kubeconfig=$(kindctl kubeconfig --name "$name" "${ctx_args[@]}") || fail "has no kubeconfig"
-if [ "${#images[@]}" -gt 0 ]; then
+if [ -n "${SKIP_IMAGE_LOAD:-}" ]; then
+	say "cluster $name: not loading images (SKIP_IMAGE_LOAD is set)"
+elif [ "${#images[@]}" -gt 0 ]; then
 	say "cluster $name: loading ${images[*]}"
 	kindctl load-image --name "$name" "${ctx_args[@]}" "${images[@]}" >/dev/null ||
 		fail "could not load ${images[*]}"

@@ -1,5 +1,6 @@
 # The load-test pipeline, included by the Makefile. Stages are files under RESULTS_DIR:
 #   .state/cluster-K.ready   cluster K of the pool is up (kubeconfig, Prometheus URL)
+#   .state/cluster-K.created cluster K was made by this pipeline and not deleted yet
 #   S/old, S/new             one arm's results (run.json, expected.json, snapshots, log)
 #   S/arms.done              every arm of S has run
 #   S/report.txt, summary.*  the verdict
@@ -7,23 +8,37 @@
 
 comma := ,
 ALL_SCENARIOS := S1 S2 S3 S4 S5 S6 S7 S8 S9 S10 S11 S12 S13
-SCENARIOS ?= all
-DURATION ?= 60
+# The reference's CI runs these for a quick check (its `make loadtest-quick`).
+QUICK_SCENARIOS := S1,S4,S6
+# The reference's make variables (LOADTEST_OLD_IMAGE ...) are accepted as aliases of ours.
+SCENARIOS ?= $(or $(LOADTEST_SCENARIOS),all)
+DURATION ?= $(or $(LOADTEST_DURATION),60)
+OLD_IMAGE ?= $(LOADTEST_OLD_IMAGE)
+NEW_IMAGE ?= $(LOADTEST_NEW_IMAGE)
 PARALLELISM ?= 1
 PROVIDER ?= auto
-OLD_IMAGE ?=
-NEW_IMAGE ?=
 SKIP_CLUSTER ?=
+SKIP_IMAGE_LOAD ?=
 KEEP_CLUSTER ?=
+CLUSTER_NAME ?=
 CONTEXTS ?=
 PROMETHEUS_URL ?=
 SEED ?= 1
 
-LT_SCENARIOS := $(if $(filter all,$(SCENARIOS)),$(ALL_SCENARIOS),$(subst $(comma), ,$(SCENARIOS)))
+# SCENARIOS: IDs (S2), `all`, and scenario files (a path, or a name ending in .yaml): a
+# file's results folder is its base name without .yaml.
+lt_is_file = $(if $(findstring /,$(1))$(filter %.yaml %.yml,$(1)),1)
+lt_name = $(if $(call lt_is_file,$(1)),$(basename $(notdir $(1))),$(1))
+lt_uniq = $(if $(1),$(firstword $(1)) $(call lt_uniq,$(filter-out $(firstword $(1)),$(1))))
+LT_ENTRIES := $(strip $(call lt_uniq,$(foreach s,$(subst $(comma), ,$(SCENARIOS)),$(if $(filter all,$(s)),$(ALL_SCENARIOS),$(s)))))
+LT_SCENARIOS := $(foreach s,$(LT_ENTRIES),$(call lt_name,$(s)))
+# lt_file NAME: the scenario file named NAME in SCENARIOS (absolute), or nothing for an ID.
+lt_file = $(abspath $(firstword $(foreach s,$(LT_ENTRIES),$(if $(call lt_is_file,$(s)),$(if $(filter $(1),$(call lt_name,$(s))),$(s))))))
 LT_STATE := $(RESULTS_DIR)/.state
 
 # auto: kind where a container engine answers, else the local control plane.
-# (Computed once, when first used: plain builds and tests never ask.)
+# (Computed once, when first used: plain builds and tests never ask. It runs bin/kindctl,
+# so only recipes that run after loadtest-deps may use it.)
 LT_PROVIDER = $(eval LT_PROVIDER := $(if $(filter auto,$(PROVIDER)),$(shell $(BIN)/kindctl detect-provider 2>/dev/null || echo local),$(PROVIDER)))$(LT_PROVIDER)
 # With no image named, the default comparison: the last release without the newer
 # controller metrics against the newest.
@@ -41,46 +56,94 @@ LT_WANT = $(if $(filter local,$(LT_PROVIDER)),1,$(if $(filter existing,$(LT_PROV
 LT_N = $(eval LT_N := $(shell n=$(LT_WANT); m=$(LT_MAX); [ "$$n" -gt "$$m" ] 2>/dev/null && n=$$m; [ "$$n" -ge 1 ] 2>/dev/null || n=1; echo $$n))$(LT_N)
 LT_CLUSTERS = $(shell seq 0 $$(( $(LT_N) - 1 )))
 
+# The tools the stages run (the tests point this at stubs).
+LT_BIN ?= $(CURDIR)/$(BIN)
 LT_ENV = STATE=$(LT_STATE) RESULTS_DIR=$(RESULTS_DIR) PROVIDER=$(LT_PROVIDER) DURATION=$(DURATION) \
 	OLD_IMAGE='$(LT_OLD_IMAGE)' NEW_IMAGE='$(LT_NEW_IMAGE)' SKIP_CLUSTER=$(SKIP_CLUSTER) \
-	KEEP_CLUSTER=$(KEEP_CLUSTER) CONTEXTS='$(CONTEXTS)' PROMETHEUS_URL='$(PROMETHEUS_URL)' \
-	SEED=$(SEED) LOADTEST_BIN=$(CURDIR)/$(BIN)
+	SKIP_IMAGE_LOAD=$(SKIP_IMAGE_LOAD) KEEP_CLUSTER=$(KEEP_CLUSTER) CLUSTER_NAME='$(CLUSTER_NAME)' \
+	CONTEXTS='$(CONTEXTS)' PROMETHEUS_URL='$(PROMETHEUS_URL)' SEED=$(SEED) LOADTEST_BIN=$(LT_BIN)
 
+.PHONY: loadtest loadtest-quick loadtest-full loadtest-clean
+.PHONY: loadtest-deps loadtest-check loadtest-reports loadtest-summaries
 
-# The tools are built first; the stages run in a second make that sees them.
-.PHONY: loadtest
+# First what the tools need (packages, then bin/): the recipes below run bin/kindctl when
+# make expands them, so the tools exist before any of them starts.
+loadtest-deps:
+	@$(DEPS) build
+	@$(MAKE) --no-print-directory -s all
+
+# make -n runs the loadtest recipe for its sub-make: then that recipe only prints what it
+# would do. (The first word of MAKEFLAGS holds the one-letter flags, unless it is a long
+# option.)
+LT_FLAGS := $(firstword -$(MAKEFLAGS))
+LT_DRY := $(if $(filter ---%,$(LT_FLAGS)),,$(if $(findstring n,$(LT_FLAGS)),echo))
+
+# Set-up (setup.sh: packages, Go, the local provider's binaries), then the stages.
 # Ctrl-C (or TERM) still takes the clusters down (unless kept) and exits non-zero; the
-# arms stop themselves and leave their partial results marked INCOMPLETE.
-loadtest: all
-	@lt_down() { $(LT_ENV) pipelines/cluster-down.sh; }; \
+# arms stop themselves, and the next run resumes. Whatever happened, the summary covers
+# what the results folder holds (NO RESULTS when nothing).
+loadtest: loadtest-check
+	@$(LT_ENV) pipelines/setup.sh
+	@lt_down() { $(LT_DRY) $(LT_ENV) pipelines/cluster-down.sh; }; \
 	trap 'lt_down; echo "loadtest: interrupted; run it again to resume" >&2; exit 130' INT TERM; \
-	rc=0; $(MAKE) --no-print-directory -j$(LT_N) loadtest-stages PROVIDER=$(LT_PROVIDER) || rc=$$?; \
+	rc=0; $(MAKE) --no-print-directory -j$(LT_N) loadtest-reports PROVIDER=$(LT_PROVIDER) || rc=$$?; \
 	trap - INT TERM; \
 	lt_down || true; \
+	$(if $(LT_DRY),exit $$rc; )if [ $$rc -ne 0 ]; then $(MAKE) --no-print-directory -s loadtest-summaries || true; fi; \
+	if [ -f $(RESULTS_DIR)/summary.txt ]; then cat $(RESULTS_DIR)/summary.txt; fi; \
 	[ $$rc -eq 0 ] || exit $$rc; \
-	cat $(RESULTS_DIR)/summary.txt; \
 	jq -e '.status == "PASS"' $(RESULTS_DIR)/summary.json >/dev/null
 
-.PHONY: loadtest-stages loadtest-check
-loadtest-stages: loadtest-check
-	@$(MAKE) --no-print-directory -j$(LT_N) loadtest-reports PROVIDER=$(LT_PROVIDER)
+# The reference's targets: S1, S4 and S6; every scenario.
+loadtest-quick:
+	@$(MAKE) --no-print-directory loadtest SCENARIOS=$(QUICK_SCENARIOS) LOADTEST_SCENARIOS=
+loadtest-full:
+	@$(MAKE) --no-print-directory loadtest SCENARIOS=all LOADTEST_SCENARIOS=
 
-.PHONY: loadtest-reports
-loadtest-reports: $$(REPORTS) $$(SUMMARIES)
+# The results folder, and every cluster this pipeline made and left (KEEP_CLUSTER, or a
+# delete that failed): deleted by name through kindctl, as recorded in .state.
+loadtest-clean: loadtest-deps
+	@$(LT_ENV) pipelines/cluster-down.sh --all
+	@case "$(abspath $(RESULTS_DIR))" in ""|/|$(abspath .)|$(abspath ..)|$(HOME)) \
+		echo "loadtest: not deleting RESULTS_DIR='$(RESULTS_DIR)': not a results folder" >&2; exit 2;; esac
+	rm -rf -- $(RESULTS_DIR)
 
-loadtest-check:
+loadtest-check: loadtest-deps
+	@for v in OLD_IMAGE NEW_IMAGE SCENARIOS DURATION; do \
+		case $$v in OLD_IMAGE) a='$(OLD_IMAGE)' b='$(LOADTEST_OLD_IMAGE)';; NEW_IMAGE) a='$(NEW_IMAGE)' b='$(LOADTEST_NEW_IMAGE)';; \
+		SCENARIOS) a='$(SCENARIOS)' b='$(LOADTEST_SCENARIOS)';; DURATION) a='$(DURATION)' b='$(LOADTEST_DURATION)';; esac; \
+		if [ -n "$$b" ] && [ "$$a" != "$$b" ]; then \
+			echo "loadtest: $$v='$$a' and LOADTEST_$$v='$$b' differ: give one of them" >&2; exit 2; fi; done
 	@[ -n "$(LT_SCENARIOS)" ] || { echo "loadtest: no scenario in SCENARIOS='$(SCENARIOS)'" >&2; exit 2; }
-	@for s in $(LT_SCENARIOS); do [ -f tools/scenario/scenarios/$$s.yaml ] || \
-		{ echo "loadtest: unknown scenario '$$s' (S1..S13)" >&2; exit 2; }; done
+	@[[ "$(DURATION)" =~ ^[1-9][0-9]*$$ ]] || { echo "loadtest: DURATION must be a positive whole number of seconds, not '$(DURATION)'" >&2; exit 2; }
+	@[[ "$(CLUSTER_NAME)" =~ ^([a-z0-9][a-z0-9-]{0,46})?$$ ]] || \
+		{ echo "loadtest: CLUSTER_NAME '$(CLUSTER_NAME)' must be lowercase letters, digits and '-', at most 47" >&2; exit 2; }
+	@dir='$(LOADTEST_SCENARIO_DIR)'; for s in $(LT_ENTRIES); do \
+		case $$s in */*|*.yaml|*.yml) f=$$s;; *) f=$${dir:-tools/scenario/scenarios}/$$s.yaml;; esac; \
+		[ -f "$$f" ] || { echo "loadtest: unknown scenario '$$s' (no $$f; S1..S13, or a scenario file)" >&2; exit 2; }; done
+	@[ $(words $(LT_SCENARIOS)) -eq $(words $(sort $(LT_SCENARIOS))) ] || \
+		{ echo "loadtest: two scenarios in SCENARIOS='$(SCENARIOS)' have the same name ($(LT_SCENARIOS)): each needs its own results folder" >&2; exit 2; }
+	@for s in $(LT_SCENARIOS); do [[ $$s =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$$ ]] || \
+		{ echo "loadtest: scenario name '$$s' must be letters, digits, '.', '_' and '-' (it names a results folder)" >&2; exit 2; }; done
 	@if [ "$(LT_PROVIDER)" = local ] && [ "$(PARALLELISM)" -gt 1 ]; then \
 		echo "loadtest: PARALLELISM=$(PARALLELISM) reduced to 1 on the local provider: Reloader's metrics port (:9090) is fixed, so two arms cannot run at once on one host" >&2; fi
-	@echo "loadtest: $(words $(LT_SCENARIOS)) scenario(s), $(LT_N) cluster(s), provider $(LT_PROVIDER), old '$(LT_OLD_IMAGE)', new '$(LT_NEW_IMAGE)', $(DURATION)s each" >&2
+	@echo "loadtest: $(words $(LT_SCENARIOS)) scenario(s) ($(LT_SCENARIOS)), $(LT_N) cluster(s), provider $(LT_PROVIDER), old '$(LT_OLD_IMAGE)', new '$(LT_NEW_IMAGE)', $(DURATION)s each" >&2
+
+loadtest-reports: $$(REPORTS) $$(SUMMARIES)
+# After a failed stage: the summary of whatever the results folder holds.
+loadtest-summaries: $$(SUMMARIES)
 
 # A cluster that cannot come up leaves cluster-K.failed instead, and its scenarios go to the others.
 $(LT_STATE)/cluster-%.ready: | $(LT_STATE)/
-	$(LT_ENV) pipelines/cluster-up.sh $*
+	$(LT_ENV) CLUSTERS=$(LT_N) pipelines/cluster-up.sh $*
 
 # Every scenario waits for the pool (every cluster tried), then takes whichever is free.
+# SCENARIO_FILE is the scenario's file when SCENARIOS named one (run-scenario.sh gives it
+# to bin/scenario in place of the name).
 $(RESULTS_DIR)/%/arms.done: $$(addprefix $(LT_STATE)/cluster-,$$(addsuffix .ready,$$(LT_CLUSTERS)))
 	@i=1; for s in $(LT_SCENARIOS); do [ $$s = $* ] && break; i=$$((i + 1)); done; \
-	$(LT_ENV) pipelines/run-scenario.sh $* $$i $(words $(LT_SCENARIOS))
+	$(LT_ENV) SCENARIO_FILE='$(call lt_file,$*)' pipelines/run-scenario.sh $* $$i $(words $(LT_SCENARIOS))
+
+# Progress while `make loadtest` runs: each scenario's verdict when its report exists, and
+# how many are left (called from the report rule; never fails it).
+LT_PROGRESS = $(if $(filter loadtest-reports,$(MAKECMDGOALS)),@$(LT_ENV) LT_SCENARIOS='$(LT_SCENARIOS)' LT_N=$(LT_N) pipelines/progress.sh $(1) || true)

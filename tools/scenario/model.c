@@ -750,7 +750,7 @@ double scenario_phase(const struct scenario *s, double duration)
 char *scenario_path(const char *id)
 {
 	char exe[PATH_MAX], *p = NULL;
-	const char *env = getenv("LOADTEST_SCENARIOS");
+	const char *env = getenv("LOADTEST_SCENARIO_DIR");
 	ssize_t n;
 
 	if (strchr(id, '/') || strstr(id, ".yaml") || strstr(id, ".yml"))
