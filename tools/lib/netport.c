@@ -14,10 +14,13 @@
 int port_free(int port)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), ok;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), ok, one = 1;
 
 	if (fd < 0)
 		return 1;	/* cannot tell: let the caller's own attempt say what is wrong */
+	/* As servers do (Go's net package among them): connections of a listener that just
+	 * stopped, still in TIME_WAIT, do not make the port taken; another listener does. */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 || errno != EADDRINUSE;
 	close(fd);
