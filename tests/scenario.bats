@@ -10,9 +10,9 @@ setup() {
 	mkdir -p "$OUT"
 }
 
-@test "every shipped scenario S1..S13 loads and expands" {
+@test "every shipped scenario S1..S14 loads and expands" {
 	local id
-	for id in S1 S2 S3 S4 S5 S6 S7 S8 S9 S10 S11 S12 S13; do
+	for id in S1 S2 S3 S4 S5 S6 S7 S8 S9 S10 S11 S12 S13 S14; do
 		run --separate-stderr "$BIN/scenario" --scenario "$id" --check
 		assert_success
 		assert_output --partial "$id: "
@@ -21,6 +21,8 @@ setup() {
 	assert_output "S3: 11 namespaces, 220 configmaps/secrets, 220 workloads, 220 references, 1 update streams"
 	run "$BIN/scenario" --scenario S13 --check
 	assert_output "S13: 1 namespaces, 5 configmaps/secrets, 5 workloads, 10 references, 1 update streams"
+	run "$BIN/scenario" --scenario S14 --check
+	assert_output "S14: 1 namespaces, 25 configmaps/secrets, 25 workloads, 25 references, 2 update streams"
 }
 
 @test "a user adds a scenario by writing a file" {
@@ -59,6 +61,34 @@ setup() {
 	assert_failure 2
 	assert_one_line
 	[[ "$stderr" == *"S99.yaml"* ]]
+}
+
+@test "S14 restarts the controller with --sync-after-restart and demands catch-up; S6 does not" {
+	run --separate-stderr "$BIN/scenario" --scenario S14 --controller-args
+	assert_success
+	assert_output "--reload-on-create=true
+--sync-after-restart=true"
+	run --separate-stderr "$BIN/scenario" --scenario S6 --controller-args
+	assert_success
+	assert_output ""
+}
+
+@test "the keys a scenario file may add: during: restart needs a restart; min_rate is a share" {
+	local f="$BATS_TEST_TMPDIR/s.yaml"
+	printf '%s\n' 'id: x' 'objects: [ { kind: ConfigMap, name: c } ]' \
+		'updates: [ { every: 1s, targets: [ { kind: ConfigMap, name: c } ], during: restart } ]' >"$f"
+	run --separate-stderr "$BIN/scenario" --scenario "$f" --check
+	assert_failure 2
+	assert_one_line
+	[[ "$stderr" == *"s.yaml: an update stream sent during the restart needs restart: { at: ... }"* ]]
+	printf '%s\n' 'restart: { at: 2s, catch_up: true }' 'expect: { min_rate: 90% }' >>"$f"
+	run --separate-stderr "$BIN/scenario" --scenario "$f" --check
+	assert_success
+	printf '%s\n' 'id: x' 'objects: []' 'expect: { min_rate: 120% }' >"$f"
+	run --separate-stderr "$BIN/scenario" --scenario "$f" --check
+	assert_failure 2
+	assert_one_line
+	[[ "$stderr" == *"s.yaml:3:21: min_rate must be above 0 and at most 100%"* ]]
 }
 
 @test "bad flags: one line and exit 2" {

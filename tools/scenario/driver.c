@@ -3,6 +3,7 @@
  * observer's watches), the open-loop update phase, and the settle phase.
  */
 #include "driver.h"
+#include "fingerprint.h"
 #include "jsonf.h"
 #include "kube.h"
 #include "kubeconfig.h"
@@ -60,14 +61,12 @@ static void push(double **v, size_t *n, size_t *cap, double x)
 	(*v)[(*n)++] = x;
 }
 
-static uint64_t hash_jv(jv v)
+static uint64_t hash_text(const char *s)
 {
-	jv s = jv_dump_string(jv_copy(v), JV_PRINT_SORTED);
 	uint64_t h = 1469598103934665603ULL;
 
-	for (const char *p = jv_string_value(s); *p; p++)
+	for (const char *p = s; *p; p++)
 		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	jv_free(s);
 	return h;
 }
 
@@ -123,6 +122,7 @@ static void pump(struct run *r, double until)
 			r->restart_status = st;
 			r->restart_finished = mono_now();
 			r->restart_pid = 0;
+			graph_restart_end(&r->g, r->restart_finished);
 		}
 	}
 	if (stop_requested)
@@ -303,6 +303,7 @@ static void observe(struct run *r, enum obj_kind kind, const char *type, jv obj)
 		} else {
 			jv spec = json_get(obj, "spec");
 			jv tmpl = json_get(spec, "template");
+			jv paused = json_get(spec, "paused");
 			int has_annotation = 0;
 			if (r->s->expect_annotation) {
 				jv tm = json_get(tmpl, "metadata");
@@ -312,10 +313,16 @@ static void observe(struct run *r, enum obj_kind kind, const char *type, jv obj)
 				jv_free(tm);
 			}
 			long before = r->g.wl[w].rolls;
-			graph_observe(&r->g, (size_t)w, hash_jv(tmpl), workload_ready(kind, obj), has_annotation,
+			size_t out_before = r->g.wl[w].nout;
+			/* Sorted keys: the same template always gives the same text. */
+			jv text = jv_dump_string(jv_copy(tmpl), JV_PRINT_SORTED);
+			graph_observe(&r->g, (size_t)w, hash_text(jv_string_value(text)), jv_string_value(text),
+				      jv_get_kind(paused) == JV_KIND_TRUE, workload_ready(kind, obj), has_annotation,
 				      mono_now());
-			if (r->g.wl[w].rolls != before)
+			if (r->g.wl[w].rolls != before || r->g.wl[w].nout != out_before)
 				r->last_roll_seen = mono_now();
+			jv_free(text);
+			jv_free(paused);
 			jv_free(tmpl);
 			jv_free(spec);
 		}
@@ -460,6 +467,7 @@ struct create_op {
 	struct run *r;
 	long wl;		/* workload index, or -1 */
 	int churn;
+	double sent;
 	char what[300];
 };
 
@@ -471,7 +479,7 @@ static void created(const struct kube_result *res, void *ud)
 	r->outstanding--;
 	if (res->status == 201 || res->status == 200) {
 		if (op->wl >= 0)
-			r->g.wl[op->wl].exists = 1;
+			graph_workload_created(&r->g, (size_t)op->wl, op->sent, mono_now());
 		if (op->churn)
 			r->churn_created++;
 	} else {
@@ -500,6 +508,7 @@ static void create_async(struct run *r, enum obj_kind kind, const char *ns, cons
 	op->r = r;
 	op->wl = wl;
 	op->churn = churn;
+	op->sent = mono_now();
 	snprintf(op->what, sizeof(op->what), "%s %s/%s", kind_name(kind), ns, name);
 	r->outstanding++;
 	kube_request(r->k, "POST", path, text, "application/json", created, op);
@@ -530,9 +539,13 @@ static int setup(struct run *r)
 	}
 	if (observer_start(r) < 0)
 		return -1;
-	for (size_t c = 0; c < r->g.ncfg; c++)
-		create_async(r, r->g.cfg[c].kind, r->g.cfg[c].ns, r->g.cfg[c].name, manifest_cfg(&r->g.cfg[c], s->id),
-			     -1, 0);
+	for (size_t c = 0; c < r->g.ncfg; c++) {
+		jv obj = manifest_cfg(&r->g.cfg[c], s->id);
+		unsigned char fp[20];
+		int have = fingerprint_object(obj, r->g.cfg[c].kind, fp) == 0;
+		graph_cfg_created(&r->g, c, have ? fp : NULL, mono_now());
+		create_async(r, r->g.cfg[c].kind, r->g.cfg[c].ns, r->g.cfg[c].name, obj, -1, 0);
+	}
 	/* Workloads after the objects they reference, so none starts without its ConfigMap. */
 	wait_idle(r, deadline);
 	for (size_t w = 0; w < r->g.nwl; w++)
@@ -546,6 +559,8 @@ static int setup(struct run *r)
 			ready += r->g.wl[w].ready && r->g.wl[w].exists;
 			existing += r->g.wl[w].exists;
 		}
+		r->setup_workloads = (long)r->g.nwl;
+		r->setup_ready_workloads = (long)ready;
 		/* A workload that could not be created never gets ready: not waited for. */
 		if (ready == existing) {
 			r->setup_ready = r->setup_failed == 0;
@@ -597,7 +612,7 @@ static void upd_put_done(const struct kube_result *res, void *ud)
 		if (op->u->change == CH_NOOP)
 			r->noop_ok++;
 		push(&r->latency, &r->nlat, &r->caplat, done - op->sched);
-		graph_update_ok(&r->g, op->cfg, op->u->change != CH_NOOP, op->sent, done);
+		graph_update_ok(&r->g, op->cfg, op->u->change != CH_NOOP, op->seq, op->sent, done);
 		r->outstanding--;
 		free(op);
 	} else if (res->status == 409 && op->attempts < 5) {
@@ -628,8 +643,19 @@ static void upd_got(const struct kube_result *res, void *ud)
 	jv obj = manifest_change(jv_copy(res->json), c->kind, op->u, op->seq);
 	char *text = json_dump(obj, 0), *path = api_object(c->kind, c->ns, c->name);
 	/* From now on a roll of its workloads may be the controller's answer to this write. */
-	if (op->u->change != CH_NOOP)
-		graph_update_begin(&r->g, op->cfg, op->seq, op->sent);
+	if (op->u->change != CH_NOOP) {
+		unsigned char fp[20];
+		int have = fingerprint_object(obj, c->kind, fp) == 0;
+		/* The version it was based on: successful writes of one object follow each other. */
+		jv meta = json_get(res->json, "metadata");
+		const char *rv = json_str(meta, "resourceVersion");
+		char *end = NULL;
+		double order = rv ? strtod(rv, &end) : 0;
+		if (rv == NULL || end == rv || *end != '\0')
+			order = (double)op->seq;
+		jv_free(meta);
+		graph_update_begin(&r->g, op->cfg, op->seq, op->sent, have ? fp : NULL, order);
+	}
 	kube_request(r->k, "PUT", path, text, "application/json", upd_put_done, op);
 	free(text);
 	free(path);
@@ -753,6 +779,7 @@ static void restart(struct run *r)
 
 	r->restart_done = 1;
 	r->restart_at = mono_now();
+	graph_restart_begin(&r->g, r->restart_at);
 	progress(r, "restarting the controller");
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -763,6 +790,7 @@ static void restart(struct run *r)
 		r->restart_spawn_error = 1;
 		r->restart_pid = 0;
 		r->restart_finished = mono_now();
+		graph_restart_end(&r->g, r->restart_finished);
 	}
 }
 
@@ -796,8 +824,8 @@ static void update_phase(struct run *r)
 				w->targets[t] = graph_targets(&r->g, u, t, &w->ntargets[t]);
 			/* Writers of one spec are spread evenly over its interval. */
 			w->next = start + u->every * (double)k / (double)u->writers;
-			/* Every scheduled tick inside the phase is intended, sent or not. */
-			for (double t = w->next; t < end; t += u->every)
+			/* Every scheduled tick inside the phase is intended, sent or not (during a restart: counted then). */
+			for (double t = w->next; t < end && !u->during_restart; t += u->every)
 				r->intended++;
 		}
 	}
@@ -810,6 +838,15 @@ static void update_phase(struct run *r)
 		for (size_t i = 0; i < nw; i++) {
 			/* Open loop: every tick that is due is sent now, however the server keeps up. */
 			while (ws[i].next <= t && ws[i].next < end) {
+				if (r->restart_pid > 0)
+					r->sent_while_down++;
+				if (ws[i].u->during_restart && r->restart_pid <= 0) {
+					/* Only while the controller is down. */
+					ws[i].next += ws[i].u->every;
+					continue;
+				}
+				if (ws[i].u->during_restart)
+					r->intended++;
 				fire(r, &ws[i]);
 				ws[i].next += ws[i].u->every;
 			}
@@ -860,12 +897,19 @@ static void settle(struct run *r)
 		struct observed ob;
 		double last = r->last_roll_seen > r->t_phase_end ? r->last_roll_seen : r->t_phase_end;
 		graph_summary(&r->g, &ob);
-		/* Quiet and converged; or quiet for long enough that no roll is coming (a lost update). */
+		/*
+		 * Quiet and converged; or quiet for long enough that no roll is coming (a lost
+		 * update), unless a paused deployment still has to roll out its new template.
+		 */
 		double quiet = mono_now() - last, give_up = r->o->quiet * 3 > 15 ? r->o->quiet * 3 : 15;
-		if (r->restart_pid == 0 && quiet >= r->o->quiet && (ob.converged || quiet >= give_up))
+		if (r->restart_pid == 0 && quiet >= r->o->quiet &&
+		    (ob.converged || (quiet >= give_up && ob.waiting_resume == 0)))
 			break;
 		pump(r, deadline);
 	}
+	/* Still rolling when the observer stops: what is not answered yet may still be. */
+	double last = r->last_roll_seen > r->t_phase_end ? r->last_roll_seen : r->t_phase_end;
+	r->g.unsettled = mono_now() - last < r->o->quiet;
 	/* A restart command still running is waited for, within the bound. */
 	while (r->restart_pid > 0 && mono_now() < deadline + 30 && !r->interrupted)
 		pump(r, deadline + 30);
@@ -914,6 +958,7 @@ int run_scenario(struct run *r, const struct scenario *s, const struct run_opts 
 			;
 		r->restart_finished = mono_now();
 		r->restart_pid = 0;
+		graph_restart_end(&r->g, r->restart_finished);
 	}
 	return rc;
 }

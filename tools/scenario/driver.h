@@ -46,6 +46,7 @@ struct run {
 
 	/* updates */
 	long intended, sent, succeeded, failed, conflicts, noop_ok;
+	long sent_while_down;		/* sent while the restart command ran */
 	struct err_count errs[MAX_ERR_KINDS];
 	size_t nerrs;
 	double *lateness;		/* actual send - scheduled */
@@ -56,6 +57,7 @@ struct run {
 
 	/* setup */
 	long setup_failed;
+	long setup_workloads, setup_ready_workloads;	/* when setup ended */
 
 	/* churn */
 	long churn_created, churn_deleted, churn_failed;

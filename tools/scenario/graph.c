@@ -1,7 +1,9 @@
 /* The reference graph and the observer's bookkeeping on it. */
 #include "graph.h"
+#include "fingerprint.h"
 #include "msg.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +99,71 @@ long graph_find_wl(const struct graph *g, enum obj_kind kind, const char *ns, co
 	return index_get(g, kind, ns, name, 0);
 }
 
+/* ---- fingerprints: which version of which object a template records ---- */
+
+static uint64_t fp_hash(const unsigned char fp[20])
+{
+	uint64_t h = 0;
+
+	memcpy(&h, fp, sizeof(h));
+	return h;
+}
+
+static void fp_put(struct graph *g, size_t c, size_t v)
+{
+	size_t mask = g->nfpslots - 1;
+
+	for (size_t s = fp_hash(g->cfg[c].ver[v].fp) & mask;; s = (s + 1) & mask) {
+		if (g->fps[s].cfg1 == 0) {
+			g->fps[s].cfg1 = (uint32_t)c + 1;
+			g->fps[s].ver = (uint32_t)v;
+			return;
+		}
+	}
+}
+
+static void fp_add(struct graph *g, size_t c, size_t v)
+{
+	if ((g->nfps + 1) * 2 >= g->nfpslots) {
+		size_t n = g->nfpslots ? g->nfpslots * 2 : 1024;
+		free(g->fps);
+		g->fps = calloc(n, sizeof(*g->fps));
+		if (g->fps == NULL)
+			dief(EXIT_TROUBLE, "out of memory");
+		g->nfpslots = n;
+		for (size_t i = 0; i < g->ncfg; i++)
+			for (size_t k = 0; k < g->cfg[i].nver; k++)
+				if (g->cfg[i].ver[k].has_fp && !(i == c && k == v))
+					fp_put(g, i, k);
+	}
+	fp_put(g, c, v);
+	g->nfps++;
+}
+
+/* The version with fingerprint fp, or 0; *c, *v set. The same data written twice: the latest. */
+static int fp_find(const struct graph *g, const unsigned char fp[20], size_t *c, size_t *v)
+{
+	size_t mask = g->nfpslots - 1;
+	int found = 0;
+
+	if (g->nfpslots == 0)
+		return 0;
+	for (size_t s = fp_hash(fp) & mask; g->fps[s].cfg1 != 0; s = (s + 1) & mask) {
+		const struct fpslot *f = &g->fps[s];
+		const struct version *ver = &g->cfg[f->cfg1 - 1].ver[f->ver];
+		if (memcmp(ver->fp, fp, 20) != 0 || ver->state == V_FAILED)
+			continue;
+		if (!found || ver->order > g->cfg[*c].ver[*v].order) {
+			*c = f->cfg1 - 1;
+			*v = f->ver;
+			found = 1;
+		}
+	}
+	return found;
+}
+
+/* ---- building the graph ---- */
+
 static char *expand(const char *pat, long i)
 {
 	const char *err = NULL;
@@ -129,6 +196,8 @@ static int link_refs(struct graph *g, const struct scenario *s, size_t w)
 		if (dup)
 			continue;
 		wl->refs = xrealloc(wl->refs, (wl->nrefs + 1) * sizeof(*wl->refs));
+		wl->rs = xrealloc(wl->rs, (wl->nrefs + 1) * sizeof(*wl->rs));
+		memset(&wl->rs[wl->nrefs], 0, sizeof(*wl->rs));
 		wl->refs[wl->nrefs++] = (size_t)c;
 		struct cfgobj *co = &g->cfg[c];
 		co->users = xrealloc(co->users, (co->nusers + 1) * sizeof(*co->users));
@@ -137,7 +206,16 @@ static int link_refs(struct graph *g, const struct scenario *s, size_t w)
 	return 0;
 }
 
-static size_t new_workload(struct graph *g, const struct obj_spec *spec, const char *ns, long idx)
+static size_t ns_index(const struct scenario *s, const char *ns)
+{
+	for (size_t i = 0; i < s->nns; i++)
+		if (s->namespaces[i] == ns || strcmp(s->namespaces[i], ns) == 0)
+			return i;
+	return 0;
+}
+
+static size_t new_workload(struct graph *g, const struct scenario *s, const struct obj_spec *spec, const char *ns,
+			   long idx)
 {
 	if (g->nwl == g->capwl) {
 		g->capwl = g->capwl ? g->capwl * 2 : 64;
@@ -147,10 +225,13 @@ static size_t new_workload(struct graph *g, const struct obj_spec *spec, const c
 	memset(w, 0, sizeof(*w));
 	w->kind = spec->kind;
 	w->ns = ns;
+	w->nsi = ns_index(s, ns);
 	w->name = expand(spec->name, idx);
 	w->spec = spec;
 	w->idx = idx;
 	w->last_roll = -1;
+	w->created_sent = -1;
+	w->created_ack = -1;
 	g->nwl++;
 	index_add(g, w->kind, w->ns, w->name, -(long)g->nwl);
 	return g->nwl - 1;
@@ -160,6 +241,11 @@ int graph_build(struct graph *g, const struct scenario *s)
 {
 	memset(g, 0, sizeof(*g));
 	rehash(g);
+	g->nns = s->nns;
+	g->ns_existing = calloc(s->nns ? s->nns : 1, sizeof(*g->ns_existing));
+	if (g->ns_existing == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	g->catch_up = s->restart_catch_up;
 	for (size_t ns = 0; ns < s->nns; ns++) {
 		for (size_t o = 0; o < s->nobjs; o++) {
 			const struct obj_spec *spec = &s->objs[o];
@@ -177,6 +263,7 @@ int graph_build(struct graph *g, const struct scenario *s)
 				memset(c, 0, sizeof(*c));
 				c->kind = spec->kind;
 				c->ns = s->namespaces[ns];
+				c->nsi = ns;
 				c->name = name;
 				c->spec = spec;
 				c->idx = i;
@@ -198,7 +285,7 @@ int graph_build(struct graph *g, const struct scenario *s)
 					       g->wl[dup].name);
 					return -1;
 				}
-				size_t w = new_workload(g, spec, s->namespaces[ns], i);
+				size_t w = new_workload(g, s, spec, s->namespaces[ns], i);
 				if (link_refs(g, s, w) < 0)
 					return -1;
 			}
@@ -220,24 +307,26 @@ int graph_build(struct graph *g, const struct scenario *s)
 	}
 	/* workloads_scanned equals matched only when every workload of a namespace references the target. */
 	g->scanned_exact = !s->churn.set;
-	for (size_t c = 0; c < g->ncfg; c++) {
-		size_t in_ns = 0;
-		for (size_t w = 0; w < g->nwl; w++)
-			in_ns += strcmp(g->wl[w].ns, g->cfg[c].ns) == 0;
-		if (g->cfg[c].nusers != in_ns)
+	size_t *in_ns = calloc(s->nns ? s->nns : 1, sizeof(*in_ns));
+	if (in_ns == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	for (size_t w = 0; w < g->nwl; w++)
+		in_ns[g->wl[w].nsi]++;
+	for (size_t c = 0; c < g->ncfg; c++)
+		if (g->cfg[c].nusers != in_ns[g->cfg[c].nsi])
 			g->scanned_exact = 0;
-	}
+	free(in_ns);
 	return 0;
 }
 
 long graph_add_workload(struct graph *g, const struct scenario *s, const struct obj_spec *spec, const char *ns,
 			long idx)
 {
-	size_t w = new_workload(g, spec, ns, idx);
+	size_t w = new_workload(g, s, spec, ns, idx);
 
 	g->wl[w].churn = 1;
 	if (link_refs(g, s, w) < 0) {
-		/* Kept (deleted) so indices stay stable; it is never created. */
+		/* Kept (never created) so indices stay stable. */
 		g->wl[w].exists = 0;
 		return -1;
 	}
@@ -249,16 +338,22 @@ void graph_free(struct graph *g)
 	for (size_t i = 0; i < g->ncfg; i++) {
 		free(g->cfg[i].name);
 		free(g->cfg[i].users);
+		free(g->cfg[i].ver);
 	}
 	for (size_t i = 0; i < g->nwl; i++) {
 		free(g->wl[i].name);
 		free(g->wl[i].refs);
+		free(g->wl[i].rs);
 		free(g->wl[i].pend);
+		free(g->wl[i].out_at);
+		free(g->wl[i].odd);
 	}
 	free(g->cfg);
 	free(g->wl);
 	free(g->lat);
 	free(g->slots);
+	free(g->fps);
+	free(g->ns_existing);
 	memset(g, 0, sizeof(*g));
 }
 
@@ -286,9 +381,70 @@ size_t *graph_targets(const struct graph *g, const struct update_spec *u, size_t
 	return list;
 }
 
-void graph_update_begin(struct graph *g, size_t c, unsigned long seq, double sent)
+/* ---- what the driver did ---- */
+
+static size_t add_version(struct graph *g, size_t c, unsigned long seq, double sent, const unsigned char *fp,
+			  double order)
 {
 	struct cfgobj *co = &g->cfg[c];
+	size_t v;
+
+	/* A write retried after a conflict keeps its update's number and data: same version. */
+	for (v = co->nver; v-- > 0;)
+		if (co->ver[v].seq == seq && seq != 0)
+			break;
+	if (v == (size_t)-1) {
+		if (co->nver == co->capver) {
+			co->capver = co->capver ? co->capver * 2 : 16;
+			co->ver = xrealloc(co->ver, co->capver * sizeof(*co->ver));
+		}
+		v = co->nver++;
+		memset(&co->ver[v], 0, sizeof(co->ver[v]));
+		co->ver[v].seq = seq;
+		if (fp) {
+			memcpy(co->ver[v].fp, fp, 20);
+			co->ver[v].has_fp = 1;
+			fp_add(g, c, v);
+		}
+	}
+	co->ver[v].sent = sent;
+	co->ver[v].order = order;
+	co->ver[v].state = seq == 0 ? V_OK : V_INFLIGHT;
+	return v;
+}
+
+void graph_cfg_created(struct graph *g, size_t c, const unsigned char *fp, double sent)
+{
+	add_version(g, c, 0, sent, fp, -1);
+}
+
+void graph_workload_created(struct graph *g, size_t w, double sent, double ack)
+{
+	struct workload *wl = &g->wl[w];
+
+	if (!wl->exists)
+		g->ns_existing[wl->nsi]++;
+	wl->exists = 1;
+	wl->created_sent = sent;
+	wl->created_ack = ack;
+}
+
+void graph_deleted(struct graph *g, size_t w)
+{
+	struct workload *wl = &g->wl[w];
+
+	if (wl->exists)
+		g->ns_existing[wl->nsi]--;
+	wl->exists = 0;
+	/* What it waited for stays: a roll the controller made before the deletion still answers it. */
+	wl->deleted = 1;
+}
+
+void graph_update_begin(struct graph *g, size_t c, unsigned long seq, double sent, const unsigned char *fp,
+			double order)
+{
+	struct cfgobj *co = &g->cfg[c];
+	size_t v = add_version(g, c, seq, sent, fp, order);
 
 	for (size_t k = 0; k < co->nusers; k++) {
 		struct workload *w = &g->wl[co->users[k]];
@@ -298,8 +454,13 @@ void graph_update_begin(struct graph *g, size_t c, unsigned long seq, double sen
 			w->cappend = w->cappend ? w->cappend * 2 : 8;
 			w->pend = xrealloc(w->pend, w->cappend * sizeof(*w->pend));
 		}
-		w->pend[w->npend].sent = sent;
-		w->pend[w->npend++].seq = seq;
+		/* Kept in the order sent: a retried write goes back to its place. */
+		size_t i = w->npend++;
+		while (i > 0 && w->pend[i - 1].sent > sent) {
+			w->pend[i] = w->pend[i - 1];
+			i--;
+		}
+		w->pend[i] = (struct pending){ seq, c, v, sent, w->nout, 0 };
 	}
 }
 
@@ -307,6 +468,11 @@ void graph_update_failed(struct graph *g, size_t c, unsigned long seq)
 {
 	struct cfgobj *co = &g->cfg[c];
 
+	for (size_t v = co->nver; v-- > 0;)
+		if (co->ver[v].seq == seq) {
+			co->ver[v].state = V_FAILED;
+			break;
+		}
 	for (size_t k = 0; k < co->nusers; k++) {
 		struct workload *w = &g->wl[co->users[k]];
 		size_t j = 0;
@@ -317,10 +483,11 @@ void graph_update_failed(struct graph *g, size_t c, unsigned long seq)
 	}
 }
 
-void graph_update_ok(struct graph *g, size_t c, int data_changed, double sent, double done)
+void graph_update_ok(struct graph *g, size_t c, int data_changed, unsigned long seq, double sent, double done)
 {
 	struct cfgobj *co = &g->cfg[c];
 
+	(void)sent;
 	g->updates_ok++;
 	if (!data_changed) {
 		g->skipped_expected++;
@@ -328,101 +495,389 @@ void graph_update_ok(struct graph *g, size_t c, int data_changed, double sent, d
 	}
 	co->changes++;
 	co->last_change_done = done;
+	for (size_t v = co->nver; v-- > 0;)
+		if (co->ver[v].seq == seq) {
+			co->ver[v].state = V_OK;
+			break;
+		}
 	for (size_t k = 0; k < co->nusers; k++) {
 		struct workload *w = &g->wl[co->users[k]];
-		if (!w->exists)
-			continue;
-		w->expected++;
-		if (sent > w->need_roll_since)
-			w->need_roll_since = sent;
+		/* Its entry is recent: search from the end. */
+		for (size_t i = w->npend; i-- > 0;)
+			if (w->pend[i].seq == seq) {
+				w->pend[i].acked = 1;
+				break;
+			}
+		if (w->exists)
+			w->expected++;
 	}
 	/* Workloads in the namespace, whether or not they reference it. */
-	for (size_t w = 0; w < g->nwl; w++)
-		if (g->wl[w].exists && strcmp(g->wl[w].ns, co->ns) == 0)
-			g->scanned_expected++;
+	g->scanned_expected += g->ns_existing[co->nsi];
 }
 
-void graph_observe(struct graph *g, size_t wi, uint64_t tmpl, int ready, int has_annotation, double now)
+void graph_restart_begin(struct graph *g, double at)
+{
+	g->restarted = 1;
+	g->restart_at = at;
+	/* An update the old controller had not answered yet when it was stopped is lost too. */
+	g->down_from = at - g->lat_max;
+	g->down_to = 0;
+}
+
+void graph_restart_end(struct graph *g, double done)
+{
+	g->down_to = done;
+}
+
+/* ---- what the observer saw ---- */
+
+static void push_lat(struct graph *g, double v)
+{
+	if (g->nlat == g->caplat) {
+		g->caplat = g->caplat ? g->caplat * 2 : 256;
+		g->lat = xrealloc(g->lat, g->caplat * sizeof(*g->lat));
+	}
+	g->lat[g->nlat++] = v;
+}
+
+/* The roll answers entry i of w: its own roll. */
+static void claim(struct graph *g, struct workload *w, size_t i, double now)
+{
+	double lat = now - w->pend[i].sent;
+
+	w->own++;
+	push_lat(g, lat);
+	if (lat > g->lat_max)
+		g->lat_max = lat;
+	memmove(w->pend + i, w->pend + i + 1, (w->npend - i - 1) * sizeof(*w->pend));
+	w->npend--;
+}
+
+static void add_odd(struct workload *w, double at, long c, long v, int kind)
+{
+	if (w->nodd == w->capodd) {
+		w->capodd = w->capodd ? w->capodd * 2 : 4;
+		w->odd = xrealloc(w->odd, w->capodd * sizeof(*w->odd));
+	}
+	w->odd[w->nodd++] = (struct odd_roll){ at, c, v, kind };
+}
+
+/*
+ * A roll of w. Which update did the controller roll it for? When the template records a
+ * version the driver wrote (Reloader's fingerprint), exactly that one; otherwise the
+ * oldest one waiting (a controller that falls behind works through its updates in order).
+ * A roll that answers none is kept for the end, when it is judged allowed or spurious.
+ */
+static void roll(struct graph *g, struct workload *w, const char *text, double now)
+{
+	unsigned char fps[16][20];
+	size_t n = text ? fingerprint_scan(text, fps, 16) : 0;
+	int recognised = 0, advanced = 0, claimed = 0;
+	long any_c = -1, any_v = -1, new_c = -1, new_v = -1;
+
+	w->rolls++;
+	w->last_roll = now;
+	for (size_t f = 0; f < n; f++) {
+		size_t c = 0, v = 0, k;
+		if (!fp_find(g, fps[f], &c, &v))
+			continue;
+		for (k = 0; k < w->nrefs && w->refs[k] != c; k++)
+			;
+		if (k == w->nrefs)
+			continue;
+		const struct version *ver = &g->cfg[c].ver[v];
+		struct refstate *rs = &w->rs[k];
+		recognised = 1;
+		any_c = (long)c;
+		any_v = (long)v;
+		if (!rs->seen || ver->order > rs->best) {
+			advanced = 1;
+			rs->best = ver->order;
+			size_t i;
+			for (i = 0; i < w->npend && !(w->pend[i].cfg == c && w->pend[i].ver == v); i++)
+				;
+			if (i < w->npend) {
+				claim(g, w, i, now);
+				claimed = 1;
+			} else {
+				new_c = (long)c;
+				new_v = (long)v;
+			}
+		}
+		rs->now = ver->order;
+		rs->seen = 1;
+	}
+	if (recognised)
+		w->recognised++;
+	if (claimed)
+		return;
+	if (!recognised) {
+		if (w->npend > 0)
+			claim(g, w, 0, now);
+		else
+			add_odd(w, now, -1, -1, ODD_UNKNOWN);
+	} else if (advanced) {
+		add_odd(w, now, new_c, new_v, ODD_NOT_OWED);
+	} else {
+		add_odd(w, now, any_c, any_v, ODD_NOTHING_NEW);
+	}
+}
+
+void graph_observe(struct graph *g, size_t wi, uint64_t tmpl, const char *tmpl_text, int paused, int ready,
+		   int has_annotation, double now)
 {
 	struct workload *w = &g->wl[wi];
 
 	w->seen = 1;
 	w->ready = ready;
+	w->paused = paused;
 	/* The first sight is the template as created; only the controller changes it later. */
-	if (!w->have_tmpl || w->tmpl == tmpl) {
+	if (!w->have_tmpl) {
 		w->have_tmpl = 1;
 		w->tmpl = tmpl;
-		if (w->rolls > 0)
-			w->annotation_ok = has_annotation;
+		w->have_shown = 1;
+		w->shown = tmpl;
 		return;
 	}
-	w->tmpl = tmpl;
-	w->rolls++;
-	w->last_roll = now;
-	w->annotation_ok = has_annotation;
-	if (w->npend == 0) {
-		/* Nothing it references changed since its last roll. */
-		w->spurious++;
-		return;
+	if (w->tmpl != tmpl) {
+		w->tmpl = tmpl;
+		roll(g, w, tmpl_text, now);
 	}
-	/* One roll per update, oldest first. */
-	w->matched++;
-	if (g->nlat == g->caplat) {
-		g->caplat = g->caplat ? g->caplat * 2 : 256;
-		g->lat = xrealloc(g->lat, g->caplat * sizeof(*g->lat));
+	/* A paused deployment keeps its pods: its new template is rolled out when it resumes. */
+	if (!paused && w->shown != tmpl) {
+		w->shown = tmpl;
+		if (w->nout == w->capout) {
+			w->capout = w->capout ? w->capout * 2 : 8;
+			w->out_at = xrealloc(w->out_at, w->capout * sizeof(*w->out_at));
+		}
+		w->out_at[w->nout++] = now;
 	}
-	g->lat[g->nlat++] = now - w->pend[0].sent;
-	memmove(w->pend, w->pend + 1, (w->npend - 1) * sizeof(*w->pend));
-	w->npend--;
+	if (w->rolls > 0)
+		w->annotation_ok = has_annotation;
 }
 
-void graph_deleted(struct graph *g, size_t w)
+/* ---- the verdict, once the observer stopped ---- */
+
+static int in_down(const struct graph *g, double sent)
 {
-	g->wl[w].exists = 0;
-	g->wl[w].npend = 0;
+	return g->restarted && sent >= g->down_from && (g->down_to <= 0 || sent <= g->down_to);
 }
 
 /*
- * Rolled after the latest change it depends on was sent. (A workload created after the
- * last change started with the new data and owes no roll.)
+ * May the controller roll w, which owed nothing, to version v of cfg c? Yes when v's write
+ * was sent before w's creation was acknowledged but so recently that the controller (as
+ * slow as its slowest roll in this run) may have listed the workloads after w was created;
+ * and, when the controller re-examines everything (catch-up), to the object as created.
  */
-static int workload_converged(const struct graph *g, const struct workload *w)
+static int not_owed_ok(const struct graph *g, const struct workload *w, const struct version *v)
 {
-	(void)g;
-	return w->need_roll_since == 0 || w->last_roll >= w->need_roll_since;
+	if (v->seq == 0)
+		return g->catch_up;
+	double upto = w->created_ack >= 0 ? w->created_ack : INFINITY;
+	return w->created_sent >= 0 && v->sent >= w->created_sent - g->lat_max && v->sent < upto;
+}
+
+/* Changes w did not owe that the controller may still have been answering when w was created. */
+static long creation_budget(const struct graph *g, const struct workload *w)
+{
+	long n = 0;
+
+	if (w->created_sent < 0)
+		return 0;
+	for (size_t k = 0; k < w->nrefs; k++) {
+		const struct cfgobj *c = &g->cfg[w->refs[k]];
+		for (size_t v = 0; v < c->nver; v++)
+			if (c->ver[v].seq != 0 && c->ver[v].state != V_FAILED && not_owed_ok(g, w, &c->ver[v]))
+				n++;
+	}
+	return n;
+}
+
+/*
+ * Judge w's rolls that answered no update, in order: allowed[i] set for each. A roll that
+ * recorded nothing new is spurious. After a restart the controller must catch up on, one
+ * roll per workload is allowed; otherwise a roll is allowed within the creation rule.
+ */
+static void judge_odd(const struct graph *g, const struct workload *w, unsigned char *allowed)
+{
+	int restart_left = g->catch_up && g->restarted;
+	long budget = -1;
+
+	for (size_t i = 0; i < w->nodd; i++) {
+		const struct odd_roll *o = &w->odd[i];
+		allowed[i] = 0;
+		if (o->kind == ODD_NOTHING_NEW)
+			continue;
+		if (restart_left && o->at >= g->restart_at) {
+			allowed[i] = 1;
+			restart_left = 0;
+		} else if (o->kind == ODD_NOT_OWED) {
+			allowed[i] = (unsigned char)not_owed_ok(g, w, &g->cfg[o->cfg].ver[o->ver]);
+		} else {
+			if (budget < 0)
+				budget = creation_budget(g, w);
+			if (budget > 0) {
+				allowed[i] = 1;
+				budget--;
+			}
+		}
+	}
+}
+
+enum { ST_CONVERGED, ST_LOST, ST_BEHIND, ST_UNCONVERGED };
+
+/* Sort w's updates still without their own roll into folded, lost, behind and missed. */
+static int leftovers(const struct graph *g, const struct workload *w, struct observed *o)
+{
+	long missed = 0, lost = 0, behind = 0;
+
+	for (size_t i = 0; i < w->npend; i++) {
+		const struct pending *e = &w->pend[i];
+		if (!e->acked)
+			continue;
+		/* A later rollout restarted the pods, which read the data as it then was. */
+		if (e->out_before < w->nout) {
+			o->folded++;
+			continue;
+		}
+		if (!w->exists)
+			continue;	/* deleted before any roll: no longer owed */
+		if (in_down(g, e->sent)) {
+			o->lost_while_down++;
+			if (!g->catch_up) {
+				lost++;
+				continue;
+			}
+		}
+		if (g->unsettled)
+			behind++;
+		else
+			missed++;
+	}
+	o->missed += missed;
+	o->behind += behind;
+	return missed ? ST_UNCONVERGED : behind ? ST_BEHIND : lost ? ST_LOST : ST_CONVERGED;
+}
+
+/*
+ * Does w's template record an older version of an object than the latest written? Then
+ * the controller has not finished with it (Reloader will roll it again).
+ */
+static int stale_template(const struct workload *w, const double *latest)
+{
+	for (size_t k = 0; k < w->nrefs; k++)
+		if (w->rs[k].seen && w->rs[k].now < latest[w->refs[k]])
+			return 1;
+	return 0;
 }
 
 void graph_summary(const struct graph *g, struct observed *o)
 {
+	double *latest = xrealloc(NULL, (g->ncfg + 1) * sizeof(*latest));
+
 	memset(o, 0, sizeof(*o));
 	o->converged = 1;
+	for (size_t c = 0; c < g->ncfg; c++) {
+		latest[c] = -1;
+		for (size_t v = 0; v < g->cfg[c].nver; v++)
+			if (g->cfg[c].ver[v].state == V_OK && g->cfg[c].ver[v].order > latest[c])
+				latest[c] = g->cfg[c].ver[v].order;
+	}
 	for (size_t i = 0; i < g->nwl; i++) {
 		const struct workload *w = &g->wl[i];
+		long allowed = 0;
 		o->rolls += w->rolls;
+		o->rollouts += (long)w->nout;
 		o->expected += w->expected;
-		o->spurious += w->spurious;
-		if (w->rolls < w->expected)
-			o->missed += w->expected - w->rolls;
-		if (w->expected > 0 && w->rolls > w->expected)
-			o->duplicate += w->rolls - w->expected;
+		o->own += w->own;
+		o->recognised += w->recognised;
+		if (w->nodd) {
+			unsigned char *ok = xrealloc(NULL, w->nodd);
+			judge_odd(g, w, ok);
+			for (size_t k = 0; k < w->nodd; k++)
+				allowed += ok[k];
+			free(ok);
+		}
+		o->allowed += allowed;
+		o->spurious += (long)w->nodd - allowed;
+		if (w->expected > 0 && w->rolls - allowed > w->expected)
+			o->duplicate += w->rolls - allowed - w->expected;
 		if (w->rolls > 0 && !w->annotation_ok)
 			o->annotation_missing++;
+		int st = leftovers(g, w, o);
 		if (!w->exists)
 			continue;
 		o->workloads++;
-		if (workload_converged(g, w))
-			o->converged_workloads++;
-		else
-			o->converged = 0;
+		if (w->paused && w->shown != w->tmpl)
+			o->waiting_resume++;
+		o->stale_templates += stale_template(w, latest);
+		switch (st) {
+		case ST_CONVERGED: o->converged_workloads++; break;
+		case ST_LOST: o->lost_workloads++; break;
+		case ST_BEHIND: o->behind_workloads++; o->converged = 0; break;
+		default: o->converged = 0; break;
+		}
 	}
+	free(latest);
 }
 
 size_t graph_unconverged(const struct graph *g, const char **names, size_t max)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < g->nwl && n < max; i++)
-		if (g->wl[i].exists && !workload_converged(g, &g->wl[i]))
+	for (size_t i = 0; i < g->nwl && n < max; i++) {
+		struct observed o;
+		memset(&o, 0, sizeof(o));
+		if (g->wl[i].exists && leftovers(g, &g->wl[i], &o) == ST_UNCONVERGED)
 			names[n++] = g->wl[i].name;
+	}
+	return n;
+}
+
+/*
+ * Latency of an update: to its own roll, measured when the roll was seen; for an update
+ * folded into a later roll, to the first rollout after it was sent (the pods it restarted
+ * read its data). Missed, lost and pending updates have none.
+ */
+double *graph_latencies(const struct graph *g, size_t *n)
+{
+	double *v = xrealloc(NULL, (g->nlat + 1) * sizeof(*v));
+	size_t cap = g->nlat + 1;
+
+	if (g->nlat)
+		memcpy(v, g->lat, g->nlat * sizeof(*v));
+	*n = g->nlat;
+	for (size_t i = 0; i < g->nwl; i++) {
+		const struct workload *w = &g->wl[i];
+		for (size_t k = 0; k < w->npend; k++) {
+			const struct pending *e = &w->pend[k];
+			if (!e->acked || e->out_before >= w->nout)
+				continue;
+			if (*n == cap) {
+				cap *= 2;
+				v = xrealloc(v, cap * sizeof(*v));
+			}
+			v[(*n)++] = w->out_at[e->out_before] - e->sent;
+		}
+	}
+	return v;
+}
+
+size_t graph_roll_notes(const struct graph *g, int allowed, struct roll_note *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < g->nwl && n < max; i++) {
+		const struct workload *w = &g->wl[i];
+		if (w->nodd == 0)
+			continue;
+		unsigned char *ok = xrealloc(NULL, w->nodd);
+		judge_odd(g, w, ok);
+		for (size_t k = 0; k < w->nodd && n < max; k++)
+			if (!!ok[k] == !!allowed)
+				out[n++] = (struct roll_note){ i, w->odd[k].at, ok[k], w->odd[k].cfg, w->odd[k].ver,
+							       w->odd[k].kind };
+		free(ok);
+	}
 	return n;
 }

@@ -2,6 +2,7 @@
 #include "model.h"
 #include "arena.h"
 #include "fsio.h"
+#include "msg.h"
 #include "ydoc.h"
 
 #include <ctype.h>
@@ -486,8 +487,22 @@ static int upd_keys(struct ydoc *d, yaml_node_t *v, void *o)
 	return 0;
 }
 
+static int upd_during(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	const char *s = ydoc_str(d, v);
+
+	if (s == NULL)
+		return -1;
+	if (strcmp(s, "restart") != 0)
+		return ydoc_error(d, v, "during must be restart, not '%s'", s);
+	x->upd->during_restart = 1;
+	return 0;
+}
+
 static const struct ykey upd_table[] = {
 	{ "every", upd_every, 1 },
+	{ "during", upd_during, 0 },
 	{ "writers", upd_writers, 0 },
 	{ "targets", upd_targets, 1 },
 	{ "pick", upd_pick, 0 },
@@ -565,8 +580,15 @@ static int restart_at(struct ydoc *d, yaml_node_t *v, void *o)
 	return duration(d, v, &x->s->restart_at);
 }
 
+static int restart_catch_up(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	return ydoc_bool(d, v, &x->s->restart_catch_up);
+}
+
 static const struct ykey restart_table[] = {
 	{ "at", restart_at, 1 },
+	{ "catch_up", restart_catch_up, 0 },
 	{ NULL, NULL, 0 },
 };
 
@@ -621,8 +643,30 @@ static int exp_annotation(struct ydoc *d, yaml_node_t *v, void *o)
 	return 0;
 }
 
+/* "95%" or 0.95: the share of the intended updates that must succeed. */
+static int exp_min_rate(struct ydoc *d, yaml_node_t *v, void *o)
+{
+	struct ctx *x = o;
+	const char *s = ydoc_str(d, v);
+	char *end;
+	double f;
+
+	if (s == NULL)
+		return -1;
+	f = strtod(s, &end);
+	if (end != s && strcmp(end, "%") == 0)
+		f /= 100;
+	else if (end == s || *end != '\0')
+		return ydoc_error(d, v, "'%s' is not a share of the intended rate (e.g. 95%% or 0.95)", s);
+	if (!(f > 0 && f <= 1))
+		return ydoc_error(d, v, "min_rate must be above 0 and at most 100%%");
+	x->s->min_rate = f;
+	return 0;
+}
+
 static const struct ykey expect_table[] = {
 	{ "exact", exp_exact, 0 },
+	{ "min_rate", exp_min_rate, 0 },
 	{ "fewer_rolls_than_updates", exp_fewer, 0 },
 	{ "annotation", exp_annotation, 0 },
 	{ NULL, NULL, 0 },
@@ -712,6 +756,7 @@ int scenario_load(const char *path, struct scenario *s)
 	s->arena = arena_new();
 	s->file = arena_strdup(s->arena, path);
 	s->restart_at = -1;
+	s->min_rate = 0.95;
 	s->phase_minus = 5;
 	s->exact = 1;
 	rc = ydoc_load(&d, path);
@@ -724,6 +769,9 @@ int scenario_load(const char *path, struct scenario *s)
 	}
 	if (rc == 0 && s->description == NULL)
 		s->description = s->name ? s->name : s->id;
+	for (size_t i = 0; rc == 0 && i < s->nupdates; i++)
+		if (s->updates[i].during_restart && s->restart_at < 0)
+			rc = errorf("%s: an update stream sent during the restart needs restart: { at: ... }", path);
 	ydoc_free(&d);
 	if (rc < 0) {
 		scenario_free(s);

@@ -62,6 +62,7 @@ struct update_spec {
 	enum change_kind change;
 	const char *keys[8];	/* keys changed (default: every key for data, the first for tail) */
 	size_t nkeys;
+	int during_restart;	/* sent only while the controller restart runs (the controller is down) */
 };
 
 struct churn_spec {
@@ -87,10 +88,12 @@ struct scenario {
 	size_t nupdates;
 	struct churn_spec churn;
 	double restart_at;	/* < 0: no controller restart */
+	int restart_catch_up;	/* the restarted controller must catch up on what it missed while down */
 	double phase_minus;	/* update phase = duration - phase_minus ... */
 	double phase_min;	/* ... but at least phase_min */
 	int exact;		/* expected counts follow exactly from the updates */
-	int expect_fewer;	/* rolls must be fewer than updates (pause period) */
+	int expect_fewer;	/* rollouts must be fewer than updates (pause period) */
+	double min_rate;	/* fraction of the intended updates that must succeed (default 0.95) */
 	const char *expect_annotation;	/* pod-template annotation every rolled workload carries */
 };
 

@@ -59,17 +59,139 @@ static double intended_rate(const struct scenario *s)
 	return rate;
 }
 
-static jv problem(jv list, const char *fmt, ...) LT_PRINTF(2, 3);
+/*
+ * The run's self-checks: did it do what its scenario says? Each check says what was
+ * measured (value) and what the scenario demands (required), both short; a failing one
+ * is also a problem, a sentence, and makes the run not ok (exit status 1).
+ */
+struct checks {
+	jv obj;
+	jv problems;
+};
 
-static jv problem(jv list, const char *fmt, ...)
+static void check(struct checks *c, const char *name, int ok, const char *what_failed, const char *required,
+		  const char *fmt, ...) LT_PRINTF(6, 7);
+
+static void check(struct checks *c, const char *name, int ok, const char *what_failed, const char *required,
+		  const char *fmt, ...)
 {
-	char buf[512];
+	char value[160], sentence[400];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	vsnprintf(value, sizeof(value), fmt, ap);
 	va_end(ap);
-	return jv_array_append(list, jv_string(buf));
+	jv one = jv_object_set(jv_object(), jv_string("ok"), jv_bool(ok));
+	one = jv_object_set(one, jv_string("value"), jv_string(value));
+	one = jv_object_set(one, jv_string("required"), jv_string(required));
+	c->obj = jv_object_set(c->obj, jv_string(name), one);
+	if (!ok) {
+		snprintf(sentence, sizeof(sentence), "%s: %s (required: %s)", what_failed, value, required);
+		c->problems = jv_array_append(c->problems, jv_string(sentence));
+	}
+}
+
+/* Unix seconds, to the millisecond, of a monotonic time; null when it never happened. */
+static jv when(const struct run *r, double mono)
+{
+	if (mono < 0)
+		return jv_null();
+	return jv_number(round(run_unix(r, mono) * 1000) / 1000);
+}
+
+struct near {
+	size_t cfg, ver;
+	double dist;
+};
+
+static int by_dist(const void *a, const void *b)
+{
+	const struct near *x = a, *y = b;
+	return x->dist < y->dist ? -1 : x->dist > y->dist;
+}
+
+static int by_sent(const void *a, const void *b, void *g_)
+{
+	const struct graph *g = g_;
+	const struct near *x = a, *y = b;
+	double sx = g->cfg[x->cfg].ver[x->ver].sent, sy = g->cfg[y->cfg].ver[y->ver].sent;
+	return sx < sy ? -1 : sx > sy;
+}
+
+/*
+ * A roll that answered no update, with what explains it or not: the workload's creation,
+ * the version the template recorded, and the changes of the objects it references sent
+ * around then (the 8 nearest to the roll, from 5 s before its creation or the roll).
+ */
+static jv roll_example(const struct run *r, const struct roll_note *n)
+{
+	const struct graph *g = &r->g;
+	const struct workload *w = &g->wl[n->w];
+	static const char *const kinds[] = { "no version recognised", "a version it did not owe",
+					     "nothing new" };
+	jv e = jv_object_set(jv_object(), jv_string("workload"), jv_string(w->name));
+	char buf[200];
+
+	e = jv_object_set(e, jv_string("created"), when(r, w->created_sent));
+	e = jv_object_set(e, jv_string("creation_acknowledged"), when(r, w->created_ack));
+	e = jv_object_set(e, jv_string("deleted"), jv_bool(w->deleted));
+	e = jv_object_set(e, jv_string("roll"), when(r, n->at));
+	e = jv_object_set(e, jv_string("recorded"), jv_string(kinds[n->kind]));
+	if (n->cfg >= 0) {
+		const struct version *v = &g->cfg[n->cfg].ver[n->ver];
+		if (v->seq)
+			snprintf(buf, sizeof(buf), "%s as written by update %lu", g->cfg[n->cfg].name, v->seq);
+		else
+			snprintf(buf, sizeof(buf), "%s as created", g->cfg[n->cfg].name);
+		e = jv_object_set(e, jv_string("version"), jv_string(buf));
+	}
+	double from = (w->created_sent >= 0 && w->created_sent < n->at ? w->created_sent : n->at) - 5;
+	struct near *list = NULL;
+	size_t cnt = 0;
+	for (size_t k = 0; k < w->nrefs; k++) {
+		const struct cfgobj *c = &g->cfg[w->refs[k]];
+		for (size_t v = 0; v < c->nver; v++) {
+			if (c->ver[v].seq == 0 || c->ver[v].sent < from || c->ver[v].sent > n->at + 1)
+				continue;
+			struct near *p = realloc(list, (cnt + 1) * sizeof(*p));
+			if (p == NULL)
+				dief(EXIT_TROUBLE, "out of memory");
+			list = p;
+			list[cnt++] = (struct near){ w->refs[k], v, fabs(c->ver[v].sent - n->at) };
+		}
+	}
+	if (cnt > 1)
+		qsort(list, cnt, sizeof(*list), by_dist);
+	if (cnt > 8)
+		cnt = 8;
+	if (cnt > 1)
+		qsort_r(list, cnt, sizeof(*list), by_sent, (void *)g);
+	jv changes = jv_array();
+	for (size_t i = 0; i < cnt; i++) {
+		const struct version *v = &g->cfg[list[i].cfg].ver[list[i].ver];
+		static const char *const states[] = { "unanswered", "ok", "failed" };
+		jv ch = jv_object_set(jv_object(), jv_string("object"), jv_string(g->cfg[list[i].cfg].name));
+		ch = jv_object_set(ch, jv_string("update"), jv_number((double)v->seq));
+		ch = jv_object_set(ch, jv_string("sent"), when(r, v->sent));
+		ch = jv_object_set(ch, jv_string("write"), jv_string(states[v->state]));
+		changes = jv_array_append(changes, ch);
+	}
+	free(list);
+	return jv_object_set(e, jv_string("changes"), changes);
+}
+
+static jv roll_examples(const struct run *r, int allowed, size_t max)
+{
+	struct roll_note *notes = calloc(max, sizeof(*notes));
+	jv list = jv_array();
+
+	if (notes == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	size_t n = graph_roll_notes(&r->g, allowed, notes, max);
+	for (size_t i = 0; i < n; i++)
+		list = jv_array_append(list, roll_example(r, &notes[i]));
+	free(notes);
+	return list;
 }
 
 /* The reference's expected fields, exact where the scenario allows; absent otherwise. */
@@ -96,14 +218,17 @@ int run_write_results(const struct run *r, const char *out, const char *expected
 	const struct scenario *s = r->s;
 	struct observed ob;
 	struct dist late, lat, roll;
-	jv o = jv_object(), upd = jv_object(), errs = jv_object(), obs = jv_object(), checks = jv_object();
-	jv problems = jv_array();
+	jv o = jv_object(), upd = jv_object(), errs = jv_object(), obs = jv_object();
+	struct checks ck = { jv_object(), jv_array() };
 	int rc;
+	size_t nroll;
+	double *rolls_lat = graph_latencies(&r->g, &nroll);
 
 	graph_summary(&r->g, &ob);
 	dist_of(r->lateness, r->nlate, &late);
 	dist_of(r->latency, r->nlat, &lat);
-	dist_of(r->g.lat, r->g.nlat, &roll);
+	dist_of(rolls_lat, nroll, &roll);
+	free(rolls_lat);
 
 	o = jv_object_set(o, jv_string("scenario"), jv_string(s->id));
 	o = jv_object_set(o, jv_string("arm"), jv_string(r->o->arm));
@@ -128,6 +253,7 @@ int run_write_results(const struct run *r, const char *out, const char *expected
 	for (size_t i = 0; i < r->nerrs; i++)
 		errs = jv_object_set(errs, jv_string(r->errs[i].kind), jv_number((double)r->errs[i].n));
 	double achieved = r->t_phase_start > 0 && r->phase_len > 0 ? (double)r->succeeded / r->phase_len : 0;
+	double rate_intended = r->phase_len > 0 ? (double)r->intended / r->phase_len : intended_rate(s);
 	upd = jv_object_set(upd, jv_string("intended"), jv_number((double)r->intended));
 	upd = jv_object_set(upd, jv_string("sent"), jv_number((double)r->sent));
 	upd = jv_object_set(upd, jv_string("succeeded"), jv_number((double)r->succeeded));
@@ -135,9 +261,10 @@ int run_write_results(const struct run *r, const char *out, const char *expected
 	upd = jv_object_set(upd, jv_string("failed_by_kind"), errs);
 	upd = jv_object_set(upd, jv_string("conflicts_retried"), jv_number((double)r->conflicts));
 	upd = jv_object_set(upd, jv_string("noop"), jv_number((double)r->noop_ok));
+	if (s->restart_at >= 0)
+		upd = jv_object_set(upd, jv_string("sent_while_down"), jv_number((double)r->sent_while_down));
 	/* The scheduled ticks over the phase as it ran, so both rates share one denominator. */
-	upd = jv_object_set(upd, jv_string("rate_intended"),
-			    jv_number(r->phase_len > 0 ? (double)r->intended / r->phase_len : intended_rate(s)));
+	upd = jv_object_set(upd, jv_string("rate_intended"), jv_number(rate_intended));
 	upd = json_set_num(upd, "rate_achieved", r->t_phase_start > 0, achieved);
 	upd = jv_object_set(upd, jv_string("lateness_seconds"), dist_json(&late));
 	upd = jv_object_set(upd, jv_string("latency_seconds"), dist_json(&lat));
@@ -153,18 +280,39 @@ int run_write_results(const struct run *r, const char *out, const char *expected
 	jv exp = expected_json(r, &ob);
 	o = jv_object_set(o, jv_string("expected"), jv_copy(exp));
 
+	/*
+	 * Every update a workload owed is answered by its own roll, folded into a later
+	 * rollout (the pods restarted after it and read its data), lost while the controller
+	 * was down (when the scenario does not demand catch-up), still pending when the
+	 * observer stopped while the controller was still rolling (behind), or missed.
+	 */
 	obs = jv_object_set(obs, jv_string("rolls"), jv_number((double)ob.rolls));
-	if (s->exact) {
+	obs = jv_object_set(obs, jv_string("rollouts"), jv_number((double)ob.rollouts));
+	if (s->exact)
 		obs = jv_object_set(obs, jv_string("expected_rolls"), jv_number((double)ob.expected));
-		obs = jv_object_set(obs, jv_string("missed"), jv_number((double)ob.missed));
+	obs = jv_object_set(obs, jv_string("own_rolls"), jv_number((double)ob.own));
+	obs = jv_object_set(obs, jv_string("folded"), jv_number((double)ob.folded));
+	obs = jv_object_set(obs, jv_string("missed"), jv_number((double)ob.missed));
+	if (s->restart_at >= 0)
+		obs = jv_object_set(obs, jv_string("lost_while_down"), jv_number((double)ob.lost_while_down));
+	obs = jv_object_set(obs, jv_string("behind"), jv_number((double)ob.behind));
+	if (s->exact)
 		obs = jv_object_set(obs, jv_string("duplicate"), jv_number((double)ob.duplicate));
-	}
 	obs = jv_object_set(obs, jv_string("spurious"), jv_number((double)ob.spurious));
+	obs = jv_object_set(obs, jv_string("allowed"), jv_number((double)ob.allowed));
+	obs = jv_object_set(obs, jv_string("recognised_rolls"), jv_number((double)ob.recognised));
+	obs = jv_object_set(obs, jv_string("settled"), jv_bool(!r->g.unsettled));
+	obs = jv_object_set(obs, jv_string("slowest_own_roll_seconds"), jv_number(r->g.lat_max));
 	obs = jv_object_set(obs, jv_string("converged"), jv_bool(ob.converged));
 	obs = jv_object_set(obs, jv_string("workloads"), jv_number((double)ob.workloads));
 	obs = jv_object_set(obs, jv_string("converged_workloads"), jv_number((double)ob.converged_workloads));
 	obs = jv_object_set(obs, jv_string("unconverged_workloads"),
-			    jv_number((double)(ob.workloads - ob.converged_workloads)));
+			    jv_number((double)(ob.workloads - ob.converged_workloads - ob.lost_workloads -
+					       ob.behind_workloads)));
+	if (s->restart_at >= 0)
+		obs = jv_object_set(obs, jv_string("lost_while_down_workloads"), jv_number((double)ob.lost_workloads));
+	obs = jv_object_set(obs, jv_string("behind_workloads"), jv_number((double)ob.behind_workloads));
+	obs = jv_object_set(obs, jv_string("stale_templates"), jv_number((double)ob.stale_templates));
 	if (s->expect_annotation)
 		obs = jv_object_set(obs, jv_string("annotation_missing"), jv_number((double)ob.annotation_missing));
 	obs = jv_object_set(obs, jv_string("latency_seconds"), dist_json(&roll));
@@ -174,48 +322,80 @@ int run_write_results(const struct run *r, const char *out, const char *expected
 	for (size_t i = 0; i < nu; i++)
 		list = jv_array_append(list, jv_string(names[i]));
 	obs = jv_object_set(obs, jv_string("unconverged_examples"), list);
+	obs = jv_object_set(obs, jv_string("spurious_examples"), roll_examples(r, 0, 50));
+	obs = jv_object_set(obs, jv_string("allowed_examples"), roll_examples(r, 1, 20));
 	o = jv_object_set(o, jv_string("observed"), obs);
 
-	/* Did the run do what the scenario claims? */
-	checks = jv_object_set(checks, jv_string("setup_ready"), jv_bool(r->setup_ready));
-	if (!r->setup_ready)
-		problems = problem(problems, "workloads were not all ready within %.0f s", r->o->setup_timeout);
-	if (r->setup_failed)
-		problems = problem(problems, "%ld objects could not be created", r->setup_failed);
-	int rate_ok = r->intended == 0 || (double)r->succeeded >= 0.95 * (double)r->intended;
-	checks = jv_object_set(checks, jv_string("rate_reached"), jv_bool(rate_ok));
-	if (!rate_ok)
-		problems = problem(problems, "%ld of %ld intended updates succeeded (%.1f/s of %.1f/s)",
-				   r->succeeded, r->intended, achieved, intended_rate(s));
+	/* Did the run do what the scenario says? */
+	char req[160];
+	snprintf(req, sizeof(req), "every object created and every workload ready within %.0f s",
+		 r->o->setup_timeout);
+	check(&ck, "setup_ready", r->setup_ready && r->setup_failed == 0, "the setup did not complete", req,
+	      "%ld of %ld workloads ready after %.1f s; %ld objects could not be created", r->setup_ready_workloads,
+	      r->setup_workloads, r->t_ready > 0 ? r->t_ready - r->t_start : 0.0, r->setup_failed);
+	int rate_ok = r->intended == 0 || (double)r->succeeded >= s->min_rate * (double)r->intended;
+	snprintf(req, sizeof(req), ">= %g%% of the intended %.1f/s", s->min_rate * 100, rate_intended);
+	check(&ck, "rate_reached", rate_ok, "the intended rate was not reached", req, "%.1f/s (%ld of %ld updates)",
+	      achieved, r->succeeded, r->intended);
 	if (s->restart_at >= 0) {
 		int restarted = r->restart_done && !r->restart_spawn_error && WIFEXITED(r->restart_status) &&
 				WEXITSTATUS(r->restart_status) == 0;
-		checks = jv_object_set(checks, jv_string("restart_happened"), jv_bool(restarted));
-		if (r->restart_done)
-			o = jv_object_set(o, jv_string("restart"),
-					  jv_object_set(jv_object_set(jv_object(), jv_string("at"),
-								      jv_number(run_unix(r, r->restart_at))),
-							jv_string("finished"), jv_number(run_unix(r, r->restart_finished))));
-		if (!restarted)
-			problems = problem(problems, "%s", r->o->restart_cmd == NULL ?
-					   "the scenario restarts the controller but no restart command was given" :
-					   !r->restart_done ? "the restart time was never reached" :
-					   "the restart command failed");
+		char value[160];
+		if (r->restart_done) {
+			jv rs = jv_object_set(jv_object(), jv_string("at"), jv_number(run_unix(r, r->restart_at)));
+			rs = jv_object_set(rs, jv_string("finished"), jv_number(run_unix(r, r->restart_finished)));
+			o = jv_object_set(o, jv_string("restart"), rs);
+		}
+		if (r->o->restart_cmd == NULL)
+			snprintf(value, sizeof(value), "no restart command was given");
+		else if (!r->restart_done)
+			snprintf(value, sizeof(value), "the restart time (%.0f s into the update phase) was never reached",
+				 s->restart_at);
+		else if (r->restart_spawn_error)
+			snprintf(value, sizeof(value), "the restart command could not be run");
+		else if (!WIFEXITED(r->restart_status))
+			snprintf(value, sizeof(value), "the restart command was killed by signal %d",
+				 WIFSIGNALED(r->restart_status) ? WTERMSIG(r->restart_status) : 0);
+		else if (WEXITSTATUS(r->restart_status) != 0)
+			snprintf(value, sizeof(value), "the restart command exited with status %d",
+				 WEXITSTATUS(r->restart_status));
+		else
+			snprintf(value, sizeof(value), "restarted %.1f s into the update phase; back after %.1f s",
+				 r->restart_at - r->t_phase_start, r->restart_finished - r->restart_at);
+		snprintf(req, sizeof(req), "the controller restarted %.0f s into the update phase (restart command exits 0)",
+			 s->restart_at);
+		check(&ck, "restart_happened", restarted, "the controller was not restarted", req, "%s", value);
+		if (s->restart_catch_up)
+			check(&ck, "updates_while_down", r->sent_while_down > 0,
+			      "no update was sent while the controller was down",
+			      "at least one update sent while the controller was down",
+			      "%ld updates sent while the restart command ran", r->sent_while_down);
 	}
+	check(&ck, "observer_complete", !r->watch_lost, "the observer lost its watch and could not resume it",
+	      "every workload event seen (watches resumed within 20 tries)", "%s; %ld watch restarts",
+	      r->watch_lost ? "a watch was lost" : "no watch lost", r->watch_restarts);
 	if (s->expect_fewer) {
-		int fewer = ob.rolls < r->succeeded;
-		checks = jv_object_set(checks, jv_string("fewer_rolls_than_updates"), jv_bool(fewer));
+		long changes = r->succeeded - r->noop_ok;
+		check(&ck, "fewer_rolls_than_updates", ob.rollouts < changes,
+		      "the controller rolled out as often as the data changed",
+		      "fewer rollouts than data changes (the pause period folds them)",
+		      "%ld rollouts for %ld data changes (%ld template changes)", ob.rollouts, changes, ob.rolls);
 	}
-	checks = jv_object_set(checks, jv_string("observer_complete"), jv_bool(!r->watch_lost));
-	if (r->watch_lost)
-		problems = problem(problems, "the observer lost its watch and could not resume it");
-	if (r->interrupted)
-		problems = problem(problems, "interrupted");
-	o = jv_object_set(o, jv_string("checks"), checks);
-	*ok = jv_array_length(jv_copy(problems)) == 0;
+	if (s->expect_annotation) {
+		long rolled = 0;
+		for (size_t w = 0; w < r->g.nwl; w++)
+			rolled += r->g.wl[w].rolls > 0;
+		snprintf(req, sizeof(req), "every rolled workload's template carries %.100s", s->expect_annotation);
+		check(&ck, "annotation_present", ob.annotation_missing == 0, "a rolled workload lacks the annotation", req,
+		      "%ld of %ld rolled workloads lack it", ob.annotation_missing, rolled);
+	}
+	check(&ck, "completed", !r->interrupted, "the run was interrupted", "the run not interrupted", "%s",
+	      r->interrupted ? "interrupted by a signal" : "ran to the end");
+	o = jv_object_set(o, jv_string("checks"), ck.obj);
+	*ok = jv_array_length(jv_copy(ck.problems)) == 0;
 	o = jv_object_set(o, jv_string("ok"), jv_bool(*ok));
 	o = jv_object_set(o, jv_string("incomplete"), jv_bool(r->interrupted));
-	o = jv_object_set(o, jv_string("problems"), problems);
+	o = jv_object_set(o, jv_string("problems"), ck.problems);
 
 	/* The run's measurements first: a bad expected.json path must not lose them. */
 	rc = json_write(out, o);
