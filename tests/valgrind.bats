@@ -32,6 +32,24 @@ vg() {
 	vg 0 "$BIN/compare" --scenario S5 --results-dir "$R/s5" --output "$BATS_TEST_TMPDIR/r.txt"
 }
 
+@test "compare: repeated arms, INVALID runs and an empty folder without a leak" {
+	local d="$BATS_TEST_TMPDIR/rep" a i
+	mkdir -p "$d/S2/old" "$d/S2/new" "$d/empty"
+	cp "$R/pass/S2/expected.json" "$d/S2/"
+	for a in old new; do
+		for i in 1 2 3; do
+			cp -r "$R/pass/S2/$a" "$d/S2/$a/$i"
+		done
+	done
+	echo '{"ok": false, "problems": ["x"], "checks": {"setup_ready": {"ok": false, "value": "1 of 2", "required": "2"}}}' \
+		>"$d/S2/new/3/run.json"
+	for fmt in text json markdown; do
+		vg 1 "$BIN/compare" --scenario S2 --results-dir "$d" --format "$fmt"
+		vg 1 "$BIN/compare" --summary --results-dir "$d" --format "$fmt"
+		vg 1 "$BIN/compare" --summary --results-dir "$d/empty" --format "$fmt"
+	done
+}
+
 @test "compare: bad input and bad flags without a leak" {
 	vg 2 "$BIN/compare" --scenario S3 --results-dir "$R/malformed"
 	vg 2 "$BIN/compare" --scenario S3 --results-dir "$R/notprom"

@@ -14,9 +14,9 @@
 
 static const char usage_text[] =
 	"usage: compare --scenario ID [--results-dir DIR] [--format text|json|markdown]\n"
-	"               [--output FILE] [--rules FILE]\n"
+	"               [--output FILE] [--rules FILE] [--alpha A]\n"
 	"       compare --summary [--results-dir DIR] [--format text|json|markdown]\n"
-	"               [--output FILE] [--rules FILE]\n"
+	"               [--output FILE] [--rules FILE] [--alpha A]\n"
 	"\n"
 	"Judge the snapshots in DIR/ID/{old,new}/*.json against the rules in FILE and\n"
 	"print a report; with --summary, one line per scenario found in DIR.\n"
@@ -28,6 +28,8 @@ static const char usage_text[] =
 	"  --output FILE       write there, atomically, instead of stdout\n"
 	"  --rules FILE        metric catalogue (default: $LOADTEST_RULES, else\n"
 	"                      tools/compare/rules.yaml next to bin/)\n"
+	"  --alpha A           significance level over repeated runs (default: the\n"
+	"                      catalogue's alpha, 0.05)\n"
 	"  --help              print this help\n"
 	"\n"
 	"Status of a scenario: PASS; FAIL (a row failed, a query failed, an arm could\n"
@@ -50,6 +52,7 @@ struct opts {
 	const char *output;
 	char *rules;
 	int summary;
+	double alpha;		/* 0: the catalogue's */
 	enum format fmt;
 };
 
@@ -62,6 +65,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "rules", required_argument, NULL, 'r' },
+		{ "alpha", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -77,6 +81,14 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'd': o->dir = optarg; break;
 		case 'o': o->output = optarg; break;
 		case 'r': free(o->rules); o->rules = strdup(optarg); break;
+		case 'a': {
+			char *end;
+			errno = 0;
+			o->alpha = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o->alpha > 0 && o->alpha < 1))
+				usage("--alpha must be a number between 0 and 1, e.g. 0.05");
+			break;
+		}
 		case 'f':
 			if (strcmp(optarg, "text") == 0)
 				o->fmt = FMT_TEXT;
@@ -182,6 +194,22 @@ static int summary(const struct opts *o, const struct catalogue *cat, struct sbu
 			rc = EXIT_FAILED;
 		}
 	}
+	/* Repeated runs: Holm's adjustment again, across every scenario's statistical rows. */
+	struct report **reps = calloc(n ? n : 1, sizeof(*reps));
+	size_t nr = 0;
+	if (reps == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		if (!items[i].trouble && items[i].rep.repeated)
+			reps[nr++] = &items[i].rep;
+	if (nr > 0) {
+		reports_holm(reps, nr, cat->alpha);
+		rc = rc == EXIT_TROUBLE ? rc : EXIT_PASS;
+		for (size_t i = 0; i < n; i++)
+			if (!items[i].trouble && !report_passed(&items[i].rep) && rc == EXIT_PASS)
+				rc = EXIT_FAILED;
+	}
+	free(reps);
 	/* No scenario at all is a summary that says so, and not a pass. */
 	if (n == 0) {
 		warnf("no scenario results in '%s' (expected DIR/<scenario>/old or new)", o->dir);
@@ -211,6 +239,8 @@ int main(int argc, char **argv)
 		free(o.rules);
 		return EXIT_TROUBLE;
 	}
+	if (o.alpha > 0)
+		cat.alpha = o.alpha;
 	if (!fs_is_dir(o.dir)) {
 		errorf("results folder '%s' does not exist", o.dir);
 		rc = EXIT_TROUBLE;

@@ -30,6 +30,11 @@ void fmt_value(const struct row *row, int arm, char *buf, size_t size);
 /* The expectation shown for a row: "-", "50", or "48/50" when the arms differ. */
 void fmt_expected(const struct report *rep, const struct row *row, char *buf, size_t size);
 const char *meets_mark(int meets);
+/* Repeated arms: a median with its interval, the change new vs old with its interval, and
+ * the row's verdict word (~, improved, regressed, inconclusive, exact k/n). */
+void fmt_median(const struct row *row, int arm, char *buf, size_t size);
+void fmt_change(const struct row *row, char *buf, size_t size);
+void fmt_verdict(const struct row *row, char *buf, size_t size);
 /* ✅ PASS, ❌ FAIL, ⚠️ INVALID. */
 const char *verdict_icon(enum verdict v);
 /* Summary line of a report, as the reference words it. */

@@ -138,3 +138,44 @@ const char *verdict_icon(enum verdict v)
 {
 	return v == V_PASS ? "✅" : v == V_FAIL ? "❌" : "⚠️";
 }
+
+/* "12.3 [10.1, 14.0]": a median with its interval, 4 significant digits; "n/a" if none. */
+void fmt_median(const struct row *row, int arm, char *buf, size_t size)
+{
+	const struct row_stats *st = &row->st;
+
+	if (row->v[arm].state != MV_VALUE) {
+		fmt_value(row, arm, buf, size);
+		return;
+	}
+	if (st->has_p)
+		snprintf(buf, size, "%.4g [%.4g, %.4g]", row->v[arm].value, st->med_lo[arm], st->med_hi[arm]);
+	else
+		snprintf(buf, size, "%.4g", row->v[arm].value);
+}
+
+/* "x1.23 [1.10, 1.41]" (a ratio), "+0.5 [0.1, 0.9]" (a shift), or "-". */
+void fmt_change(const struct row *row, char *buf, size_t size)
+{
+	const struct row_stats *st = &row->st;
+
+	if (!st->has_p)
+		snprintf(buf, size, "-");
+	else if (st->has_ratio)
+		snprintf(buf, size, "x%.3g [%.3g, %.3g]", st->diff, st->diff_lo, st->diff_hi);
+	else
+		snprintf(buf, size, "%+.4g [%+.4g, %+.4g]", st->diff, st->diff_lo, st->diff_hi);
+}
+
+/* The verdict word of a row over repeats: ~, improved, regressed, inconclusive, exact k/n. */
+void fmt_verdict(const struct row *row, char *buf, size_t size)
+{
+	const struct row_stats *st = &row->st;
+
+	if (st->exact && st->rep_judged)
+		snprintf(buf, size, "exact %zu/%zu", st->rep_judged - st->rep_failed, st->rep_judged);
+	else if (st->sv != SV_NONE)
+		snprintf(buf, size, "%s", stat_verdict_name(st->sv));
+	else
+		snprintf(buf, size, "-");
+}

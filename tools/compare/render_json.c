@@ -44,6 +44,49 @@ static jv rule_json(const struct rule *r)
 	return o;
 }
 
+/* A row over repeated arms: values per arm, medians' intervals, change, test, verdict. */
+static jv repeats_json(const struct row *row)
+{
+	const struct row_stats *st = &row->st;
+	jv o = jv_object();
+
+	for (int a = 0; a < 2; a++) {
+		jv arm = jv_object(), vals = jv_array();
+		for (size_t i = 0; i < st->n[a]; i++)
+			vals = jv_array_append(vals, jv_number(st->vals[a][i]));
+		arm = jv_object_set(arm, jv_string("n"), jv_number((double)st->n[a]));
+		arm = jv_object_set(arm, jv_string("values"), vals);
+		if (st->has_p) {
+			arm = jv_object_set(arm, jv_string("median_ci"),
+					    jv_array_append(jv_array_append(jv_array(), jv_number(st->med_lo[a])),
+							    jv_number(st->med_hi[a])));
+			arm = jv_object_set(arm, jv_string("median_ci_coverage"), jv_number(st->med_cov[a]));
+		}
+		o = jv_object_set(o, jv_string(arm_name(a)), arm);
+	}
+	if (st->has_p) {
+		jv c = jv_object();
+		c = jv_object_set(c, jv_string("kind"), jv_string(st->has_ratio ? "ratio_of_medians" : "shift_of_medians"));
+		c = jv_object_set(c, jv_string("estimate"), jv_number(st->diff));
+		c = jv_object_set(c, jv_string("ci"), jv_array_append(jv_array_append(jv_array(), jv_number(st->diff_lo)),
+								    jv_number(st->diff_hi)));
+		c = jv_object_set(c, jv_string("ci_method"),
+				  jv_string(st->has_ratio ? "hodges_lehmann_log" : "hodges_lehmann"));
+		c = jv_object_set(c, jv_string("ci_coverage"), jv_number(st->diff_cov));
+		o = jv_object_set(o, jv_string("change"), c);
+		o = jv_object_set(o, jv_string("p_value"), jv_number(st->p));
+		o = jv_object_set(o, jv_string("p_adjusted"), jv_number(st->p_adj));
+	}
+	if (st->exact) {
+		o = jv_object_set(o, jv_string("exact"), jv_true());
+		o = jv_object_set(o, jv_string("repeats_judged"), jv_number((double)st->rep_judged));
+		o = jv_object_set(o, jv_string("repeats_failed"), jv_number((double)st->rep_failed));
+	}
+	if (st->sv != SV_NONE)
+		o = jv_object_set(o, jv_string("verdict"), jv_string(stat_verdict_name(st->sv)));
+	return o;
+}
+
 jv report_to_json(const struct report *rep, time_t when)
 {
 	int single = report_single_arm(rep);
@@ -60,6 +103,13 @@ jv report_to_json(const struct report *rep, time_t when)
 	o = jv_object_set(o, jv_string("mode"), jv_string(single >= 0 ? "single" : "ab"));
 	if (single >= 0)
 		o = jv_object_set(o, jv_string("arm"), jv_string(arm_name(single)));
+	if (rep->repeated) {
+		jv n = jv_object();
+		n = jv_object_set(n, jv_string("old"), jv_number((double)rep->nrep[ARM_OLD]));
+		n = jv_object_set(n, jv_string("new"), jv_number((double)rep->nrep[ARM_NEW]));
+		o = jv_object_set(o, jv_string("repeats"), n);
+		o = jv_object_set(o, jv_string("alpha"), jv_number(rep->cat->alpha));
+	}
 	o = jv_object_set(o, jv_string("status"), jv_string(verdict_name(rep->verdict)));
 	if (rep->verdict == V_INVALID)
 		o = jv_object_set(o, jv_string("invalid_reason"), jv_string(rep->invalid_reason));
@@ -91,6 +141,8 @@ jv report_to_json(const struct report *rep, time_t when)
 		r = jv_object_set(r, jv_string("status"), jv_string(row_status_name(row->status)));
 		r = jv_object_set(r, jv_string("reason"), jv_string(row->reason));
 		r = jv_object_set(r, jv_string("rule"), rule_json(row->r));
+		if (rep->repeated)
+			r = jv_object_set(r, jv_string("repeats"), repeats_json(row));
 		rows = jv_array_append(rows, r);
 		if (row->status == ST_PASS)
 			passed = jv_array_append(passed, jv_string(row->m->name));
@@ -117,6 +169,8 @@ jv report_to_json(const struct report *rep, time_t when)
 		c = jv_object_set(c, jv_string("arm"), jv_string(arm_name(ck->arm)));
 		c = jv_object_set(c, jv_string("name"), jv_string(ck->name));
 		c = jv_object_set(c, jv_string("ok"), jv_bool(ck->ok));
+		if (ck->repeat)
+			c = jv_object_set(c, jv_string("repeat"), jv_number(ck->repeat));
 		if (ck->value[0])
 			c = jv_object_set(c, jv_string("value"), jv_string(ck->value));
 		if (ck->required[0])

@@ -17,7 +17,13 @@ void render_markdown(struct sbuf *out, const struct report *rep, time_t when)
 	sbuf_add(out, "Summary: ");
 	report_summary_line(rep, out);
 	sbuf_addf(out, ". Generated %s.\n\n", ts);
-	if (single >= 0) {
+	if (rep->repeated && single < 0) {
+		sbuf_addf(out, "Repeats: old %zu, new %zu. Medians [95%% interval]; New/Old: ratio of medians "
+			       "[Hodges-Lehmann interval]; p: exact Mann-Whitney U, Holm-adjusted over %zu rows.\n\n",
+			  rep->nrep[ARM_OLD], rep->nrep[ARM_NEW], rep->nstat);
+		sbuf_add(out, "| Metric | n | Old | New | New/Old | p(adj) | Verdict | Status |\n");
+		sbuf_add(out, "|--------|:-:|----:|----:|--------:|-------:|:-------:|:------:|\n");
+	} else if (single >= 0) {
 		sbuf_add(out, "| Metric | Value | Expected | Status |\n");
 		sbuf_add(out, "|--------|------:|:--------:|:------:|\n");
 	} else {
@@ -40,7 +46,19 @@ void render_markdown(struct sbuf *out, const struct report *rep, time_t when)
 		case ST_INFO: icon = "ℹ️"; break;
 		default: icon = "n/a"; break;
 		}
-		if (single >= 0) {
+		if (rep->repeated && single < 0) {
+			char m0[96], m1[96], ch[96], p[32], vd[32];
+			fmt_median(row, ARM_OLD, m0, sizeof(m0));
+			fmt_median(row, ARM_NEW, m1, sizeof(m1));
+			fmt_change(row, ch, sizeof(ch));
+			fmt_verdict(row, vd, sizeof(vd));
+			if (row->st.has_p)
+				snprintf(p, sizeof(p), "%.3g", row->st.p_adj);
+			else
+				snprintf(p, sizeof(p), "-");
+			sbuf_addf(out, "| %s | %zu/%zu | %s | %s | %s | %s | %s | %s |\n", name, row->st.n[0], row->st.n[1],
+				  m0, m1, ch, p, vd, icon);
+		} else if (single >= 0) {
 			fmt_value(row, single, v0, sizeof(v0));
 			sbuf_addf(out, "| %s | %s | %s | %s |\n", name, v0, exp, icon);
 		} else {

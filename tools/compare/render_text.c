@@ -108,9 +108,52 @@ static void cell(struct sbuf *out, const char *s, int width, int right)
 	sbuf_pad(out, s, width, right);
 }
 
+/* Repeated arms: n, medians with their intervals, the change, the adjusted p, the verdict. */
+static void table_repeats(struct sbuf *out, const struct report *rep)
+{
+	sbuf_addf(out, "(medians of the repeats with 95%% intervals; New/Old: ratio of medians, interval by\n"
+		       " Hodges-Lehmann on logarithms; p: exact Mann-Whitney U, Holm-adjusted over %zu rows;\n"
+		       " exact rows are judged in every repeat)\n\n", rep->nstat);
+	sbuf_pad(out, "Metric", 32, 0);
+	cell(out, "n", 5, 1); cell(out, "Old", 26, 1); cell(out, "New", 26, 1);
+	cell(out, "New/Old", 24, 1); cell(out, "p(adj)", 8, 1); cell(out, "Verdict", 12, 1);
+	cell(out, "Status", 6, 1);
+	sbuf_add(out, "\n");
+	sbuf_pad(out, "------", 32, 0);
+	cell(out, "-", 5, 1); cell(out, "---", 26, 1); cell(out, "---", 26, 1);
+	cell(out, "-------", 24, 1); cell(out, "------", 8, 1); cell(out, "-------", 12, 1);
+	cell(out, "------", 6, 1);
+	sbuf_add(out, "\n");
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct row *row = &rep->rows[i];
+		char name[128], n[32], v0[96], v1[96], ch[96], p[32], vd[32];
+		if (!row->shown)
+			continue;
+		row_display_name(row, name, sizeof(name));
+		snprintf(n, sizeof(n), "%zu/%zu", row->st.n[0], row->st.n[1]);
+		fmt_median(row, ARM_OLD, v0, sizeof(v0));
+		fmt_median(row, ARM_NEW, v1, sizeof(v1));
+		fmt_change(row, ch, sizeof(ch));
+		if (row->st.has_p)
+			snprintf(p, sizeof(p), "%.3g", row->st.p_adj);
+		else
+			snprintf(p, sizeof(p), "-");
+		fmt_verdict(row, vd, sizeof(vd));
+		sbuf_pad(out, name, 32, 0);
+		cell(out, n, 5, 1); cell(out, v0, 26, 1); cell(out, v1, 26, 1); cell(out, ch, 24, 1);
+		cell(out, p, 8, 1); cell(out, vd, 12, 1); cell(out, row_status_name(row->status), 6, 1);
+		sbuf_add(out, "\n");
+	}
+}
+
 static void table(struct sbuf *out, const struct report *rep)
 {
 	int single = report_single_arm(rep);
+
+	if (rep->repeated && single < 0) {
+		table_repeats(out, rep);
+		return;
+	}
 
 	if (single >= 0) {
 		sbuf_addf(out, "(✓ = meets expected value within %g%%)\n\n", rep->cat->expected_tolerance_pct);
@@ -215,7 +258,10 @@ static void run_checks(struct sbuf *out, const struct report *rep)
 	sbuf_add(out, "(a failed check makes the scenario INVALID: the run proves nothing)\n\n");
 	for (size_t i = 0; i < rep->nchecks; i++) {
 		const struct check *ck = &rep->checks[i];
-		sbuf_addf(out, "  %s %-3s %s: %s", ck->ok ? "✓" : "✗", arm_name(ck->arm), ck->name,
+		char rp[32] = "";
+		if (ck->repeat)
+			snprintf(rp, sizeof(rp), "/%d", ck->repeat);
+		sbuf_addf(out, "  %s %s%s %s: %s", ck->ok ? "✓" : "✗", arm_name(ck->arm), rp, ck->name,
 			  ck->value[0] ? ck->value : ck->ok ? "yes" : "no");
 		if (ck->required[0])
 			sbuf_addf(out, " (required: %s)", ck->required);
@@ -274,6 +320,9 @@ void render_text(struct sbuf *out, const struct report *rep, time_t when)
 	sbuf_addf(out, "Scenario:     %s\n", rep->scenario);
 	if (single >= 0)
 		sbuf_addf(out, "Arm:          %s (single version)\n", arm_name(single));
+	if (rep->repeated)
+		sbuf_addf(out, "Repeats:      old %zu, new %zu (alpha %g)\n", rep->nrep[ARM_OLD], rep->nrep[ARM_NEW],
+			  rep->cat->alpha);
 	sbuf_addf(out, "Generated:    %s\n", ts);
 	sbuf_addf(out, "Status:       %s\n", verdict_name(rep->verdict));
 	sbuf_add(out, "Summary:      ");

@@ -50,8 +50,6 @@ int report_passed(const struct report *rep)
 	return rep->verdict == V_PASS;
 }
 
-static void report_verdict(struct report *rep);
-
 static int measured(const struct mvalue *v)
 {
 	return v->state == MV_VALUE;
@@ -62,9 +60,8 @@ static int measured(const struct mvalue *v)
  * an expectation, 0 included), else DIR/S/expected.json (the reference's shared file, in
  * which 0 means "not set"). Returns 0, 1 when neither exists, -1 on a bad file.
  */
-static int load_expected(const char *sdir, int arm, jv *out, int *shared)
+static int load_expected(const char *sdir, const char *adir, jv *out, int *shared)
 {
-	char *adir = fs_join(sdir, arm_name(arm));
 	char *path = fs_join(adir, "expected.json");
 	int rc = json_load(path, out);
 
@@ -82,7 +79,6 @@ static int load_expected(const char *sdir, int arm, jv *out, int *shared)
 		rc = -1;
 	}
 	free(path);
-	free(adir);
 	return rc;
 }
 
@@ -260,10 +256,9 @@ static int load_checks(struct report *rep, int arm, const char *adir)
 	return rc;
 }
 
-int report_build(const struct catalogue *c, const char *dir, const char *scenario, struct report *rep)
+int report_build_dirs(const struct catalogue *c, const char *sdir, const char *scenario, char *const adir[2],
+		      struct report *rep)
 {
-	char *sdir = fs_join(dir, scenario);
-	char *adir[2] = { fs_join(sdir, "old"), fs_join(sdir, "new") };
 	int rc = 0, shared[2] = { 0, 0 };
 
 	memset(rep, 0, sizeof(*rep));
@@ -274,7 +269,7 @@ int report_build(const struct catalogue *c, const char *dir, const char *scenari
 	if (rep->scenario == NULL)
 		dief(EXIT_TROUBLE, "out of memory");
 	for (int a = 0; a < 2; a++) {
-		rep->has_arm[a] = fs_is_dir(adir[a]);
+		rep->has_arm[a] = adir[a] != NULL && fs_is_dir(adir[a]);
 		if (!rep->has_arm[a])
 			continue;
 		/* The pipeline marks an arm whose controller could not run (the scenario fails) and
@@ -282,13 +277,11 @@ int report_build(const struct catalogue *c, const char *dir, const char *scenari
 		rep->arm_failed[a] = read_marker(adir[a], "FAILED");
 		rep->arm_invalid[a] = read_marker(adir[a], "INVALID");
 	}
-	if (!rep->has_arm[0] && !rep->has_arm[1]) {
-		rc = errorf("no results for scenario %s: neither '%s' nor '%s' exists", scenario, adir[0], adir[1]);
-		goto out;
-	}
 	for (int a = 0; a < 2 && rc == 0; a++) {
 		jv e;
-		int r = load_expected(sdir, a, &e, &shared[a]);
+		if (!rep->has_arm[a])
+			continue;
+		int r = load_expected(sdir, adir[a], &e, &shared[a]);
 		if (r < 0)
 			rc = -1;
 		else if (r == 0) {
@@ -327,11 +320,28 @@ int report_build(const struct catalogue *c, const char *dir, const char *scenari
 	if (rc == 0)
 		report_judge(rep);
 out:
+	if (rc < 0)
+		report_free(rep);
+	return rc;
+}
+
+int report_build(const struct catalogue *c, const char *dir, const char *scenario, struct report *rep)
+{
+	char *sdir = fs_join(dir, scenario);
+	char *adir[2] = { fs_join(sdir, "old"), fs_join(sdir, "new") };
+	int rc;
+
+	if (!fs_is_dir(adir[0]) && !fs_is_dir(adir[1])) {
+		memset(rep, 0, sizeof(*rep));
+		rc = errorf("no results for scenario %s: neither '%s' nor '%s' exists", scenario, adir[0], adir[1]);
+	} else if (arm_repeats(adir[0], NULL) > 0 || arm_repeats(adir[1], NULL) > 0) {
+		rc = report_build_repeats(c, sdir, scenario, adir, rep);
+	} else {
+		rc = report_build_dirs(c, sdir, scenario, adir, rep);
+	}
 	free(adir[0]);
 	free(adir[1]);
 	free(sdir);
-	if (rc < 0)
-		report_free(rep);
 	return rc;
 }
 
@@ -574,7 +584,7 @@ count:
  * regression). Otherwise a run that did not do what its scenario says proves nothing, so
  * the scenario is INVALID whatever its rows say; then failed rows; then nothing measured.
  */
-static void report_verdict(struct report *rep)
+void report_verdict(struct report *rep)
 {
 	struct sbuf why = SBUF_INIT;
 
@@ -585,9 +595,12 @@ static void report_verdict(struct report *rep)
 	}
 	for (size_t i = 0; i < rep->nchecks; i++) {
 		const struct check *ck = &rep->checks[i];
+		char rp[32] = "";
+		if (ck->repeat)
+			snprintf(rp, sizeof(rp), " repeat %d", ck->repeat);
 		if (!ck->ok && rep->arm_invalid[ck->arm] == NULL)
-			sbuf_addf(&why, "%s%s: check %s failed (%s; required %s)", why.len ? "; " : "",
-				  arm_name(ck->arm), ck->name, ck->value[0] ? ck->value : "no value",
+			sbuf_addf(&why, "%s%s%s: check %s failed (%s; required %s)", why.len ? "; " : "",
+				  arm_name(ck->arm), rp, ck->name, ck->value[0] ? ck->value : "no value",
 				  ck->required[0] ? ck->required : "true");
 	}
 	if (rep->arm_failed[0] || rep->arm_failed[1])
@@ -615,6 +628,10 @@ void report_free(struct report *rep)
 		free(rep->arm_invalid[a]);
 	}
 	free(rep->checks);
+	for (size_t i = 0; i < rep->n && rep->rows; i++) {
+		free(rep->rows[i].st.vals[0]);
+		free(rep->rows[i].st.vals[1]);
+	}
 	free(rep->rows);
 	jv_free(rep->expected[0]);
 	jv_free(rep->expected[1]);

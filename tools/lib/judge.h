@@ -10,6 +10,29 @@
 
 enum row_status { ST_PASS, ST_FAIL, ST_INFO, ST_NA, ST_ERROR };
 
+/* A row's statistical verdict over repeated runs (n >= 2 in both arms, not an exact row). */
+enum stat_verdict {
+	SV_NONE,		/* no statistics: one run per arm, or an exact row */
+	SV_SAME,		/* "~": no significant change (or significant but within the threshold) */
+	SV_IMPROVED,		/* significant, in the good direction */
+	SV_REGRESSED,		/* significant and beyond the row's threshold, in the bad direction */
+	SV_INCONCLUSIVE,	/* n too small for any p below alpha: the threshold rule on medians */
+};
+
+/* Repeats of a row: per-arm values, their medians' intervals, the difference, the test. */
+struct row_stats {
+	int exact;		/* judged in every repeat, not statistically */
+	size_t rep_judged, rep_failed;	/* exact rows: repeats judged, and failed */
+	size_t n[2];		/* measured repeats per arm */
+	double *vals[2];	/* their values, sorted */
+	double med_lo[2], med_hi[2], med_cov[2];	/* interval of each median, its coverage */
+	int has_ratio;		/* new/old as a ratio (all values > 0), else a shift */
+	double diff, diff_lo, diff_hi, diff_cov;	/* ratio of medians or HL shift; interval */
+	int has_p;
+	double p, p_adj;	/* exact Mann-Whitney, and Holm-adjusted */
+	enum stat_verdict sv;
+};
+
 struct row {
 	const struct metric_def *m;
 	const struct rule *r;
@@ -22,6 +45,7 @@ struct row {
 	enum row_status status;
 	char reason[200];
 	int shown;		/* optional rows without any file are left out */
+	struct row_stats st;	/* repeats; zero for one run per arm */
 };
 
 enum { ARM_OLD = 0, ARM_NEW = 1 };
@@ -36,6 +60,7 @@ enum verdict { V_PASS, V_FAIL, V_INVALID };
 /* One self-check of an arm's run (run.json "checks"): what it measured, what it required. */
 struct check {
 	int arm;
+	int repeat;		/* 1..N when the arm was repeated, 0 for one run */
 	int ok;
 	char name[64];
 	char value[160];
@@ -58,14 +83,35 @@ struct report {
 	size_t njudged;		/* rows that passed, failed or errored: 0 means nothing was measured */
 	enum verdict verdict;
 	char invalid_reason[400];	/* why the verdict is INVALID */
+	size_t nrep[2];		/* runs per arm: 0 no arm, 1 one run (flat folder), N repeats */
+	int repeated;		/* some arm has repeat folders (1/, 2/, ...) */
+	size_t nstat;		/* rows judged statistically (Holm's family within the scenario) */
 	const struct catalogue *cat;
 };
 
 /*
  * Build and judge the report for DIR/scenario. Returns 0; -1 after printing why when
- * the input is unusable (no arm, malformed file).
+ * the input is unusable (no arm, malformed file). An arm folder holding numbered folders
+ * (DIR/S/old/1, 2, ...) is a repeated arm: every repeat is read, exact rows are judged in
+ * each repeat, the others by the exact Mann-Whitney test with Holm's adjustment.
  */
 int report_build(const struct catalogue *c, const char *dir, const char *scenario, struct report *rep);
+/* One run per arm: the report of the arm folders adir[0] (old) and adir[1] (new), either NULL
+ * or missing for an arm that did not run; sdir holds the reference's shared expected.json. */
+int report_build_dirs(const struct catalogue *c, const char *sdir, const char *scenario, char *const adir[2],
+		      struct report *rep);
+/* Repeated arms (judge_repeats.c). */
+int report_build_repeats(const struct catalogue *c, const char *sdir, const char *scenario, char *const adir[2],
+			 struct report *rep);
+/* The numbered repeat folders of an arm folder (naturally sorted, NULL-terminated, into
+ * *names when names is not NULL); 0 when it has none (one run, or no folder). */
+size_t arm_repeats(const char *adir, char ***names);
+/* Decide the statistical rows of reps[0..n-1] with Holm's adjustment across all of them
+ * (the summary's family: every scenario), then their verdicts again. */
+void reports_holm(struct report *const *reps, size_t n, double alpha);
+/* The verdict from the rows, markers and checks (report_judge calls it). */
+void report_verdict(struct report *rep);
+const char *stat_verdict_name(enum stat_verdict v);
 void report_free(struct report *rep);
 /* Judge rows whose values are already filled in (used by report_build and the unit tests). */
 void report_judge(struct report *rep);

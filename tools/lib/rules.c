@@ -436,6 +436,17 @@ static int tolerance(struct ydoc *d, yaml_node_t *v, void *obj)
 	return 0;
 }
 
+static int alpha(struct ydoc *d, yaml_node_t *v, void *obj)
+{
+	struct ctx *x = obj;
+
+	if (ydoc_double(d, v, &x->c->alpha) < 0)
+		return -1;
+	if (!(x->c->alpha > 0 && x->c->alpha < 1))
+		return ydoc_error(d, v, "alpha must be between 0 and 1 (e.g. 0.05)");
+	return 0;
+}
+
 static int override_metric(struct ydoc *d, const char *key, yaml_node_t *kn, yaml_node_t *v, void *obj)
 {
 	struct ctx *x = obj;
@@ -490,6 +501,7 @@ static int skip(struct ydoc *d, yaml_node_t *v, void *obj)
 static const struct ykey top_first[] = {
 	{ "version", skip, 1 },
 	{ "expected_tolerance_pct", skip, 0 },
+	{ "alpha", skip, 0 },
 	{ "metrics", top_metrics, 1 },
 	{ "scenarios", skip, 0 },
 	{ NULL, NULL, 0 },
@@ -498,6 +510,7 @@ static const struct ykey top_first[] = {
 static const struct ykey top_then[] = {
 	{ "version", top_version, 1 },
 	{ "expected_tolerance_pct", tolerance, 0 },
+	{ "alpha", alpha, 0 },
 	{ "metrics", skip, 1 },
 	{ "scenarios", top_scenarios, 0 },
 	{ NULL, NULL, 0 },
@@ -513,6 +526,7 @@ int catalogue_load(const char *path, struct catalogue *c)
 	c->arena = arena_new();
 	c->path = arena_strdup(c->arena, path);
 	c->expected_tolerance_pct = 15;
+	c->alpha = 0.05;
 	rc = ydoc_load(&d, path);
 	if (rc == 0)
 		rc = ydoc_map(&d, ydoc_root(&d), top_first, &x);

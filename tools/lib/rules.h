@@ -64,6 +64,7 @@ struct catalogue {
 	struct arena *arena;
 	const char *path;
 	double expected_tolerance_pct;
+	double alpha;		/* significance level of statistical verdicts over repeats */
 	struct metric_def *m;
 	size_t n;
 	struct override *ov;

@@ -1,0 +1,496 @@
+/*
+ * Repeated arms: DIR/S/ARM/1, 2, ... each hold one run. Every repeat is judged on its own
+ * (report_build_dirs), then merged: exact rows fail when any repeat fails them; the other
+ * rows compare the arms' repeats with the exact Mann-Whitney U test, Holm-adjusted.
+ */
+#include "abstats.h"
+#include "fsio.h"
+#include "judge.h"
+#include "msg.h"
+#include "sbuf.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONF 0.95
+
+const char *stat_verdict_name(enum stat_verdict v)
+{
+	switch (v) {
+	case SV_NONE: return "";
+	case SV_SAME: return "~";
+	case SV_IMPROVED: return "improved";
+	case SV_REGRESSED: return "regressed";
+	case SV_INCONCLUSIVE: return "inconclusive";
+	}
+	return "?";
+}
+
+static int all_digits(const char *s)
+{
+	if (*s == '\0' || *s == '0')
+		return 0;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+size_t arm_repeats(const char *adir, char ***names)
+{
+	size_t n = 0, k = 0;
+	char **all = adir ? fs_subdirs(adir, &n) : NULL;
+
+	if (names)
+		*names = NULL;
+	if (all == NULL)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (all_digits(all[i]))
+			all[k++] = all[i];
+		else
+			free(all[i]);
+	}
+	all[k] = NULL;
+	if (names && k)
+		*names = all;
+	else
+		fs_free_list(all);
+	return k;
+}
+
+static void setf(struct row *row, enum row_status st, const char *fmt, ...) LT_PRINTF(3, 4);
+
+static void setf(struct row *row, enum row_status st, const char *fmt, ...)
+{
+	va_list ap;
+
+	row->status = st;
+	va_start(ap, fmt);
+	vsnprintf(row->reason, sizeof(row->reason), fmt, ap);
+	va_end(ap);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Judged in every repeat rather than by a test: a row with an expectation, an absolute
+ * limit, or no tolerated rise at all (errors). One failing repeat fails it.
+ */
+static int exact_row(const struct row *row)
+{
+	const struct rule *r = row->r;
+
+	return row->m->expected_key != NULL || r->has_max_value || r->has_min_value ||
+	       (r->has_max_diff && r->max_diff_pct == 0);
+}
+
+/* Union of the repeat names of both arms, naturally sorted; a flat arm is repeat "1". */
+static char **repeat_keys(char *const adir[2], size_t *count)
+{
+	char **names[2];
+	size_t nr[2], n = 0;
+	char **keys;
+
+	for (int a = 0; a < 2; a++)
+		nr[a] = arm_repeats(adir[a], &names[a]);
+	keys = calloc(nr[0] + nr[1] + 2, sizeof(*keys));
+	if (keys == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	for (int a = 0; a < 2; a++) {
+		const char *flat[] = { "1", NULL };
+		char *const *list = nr[a] ? names[a] : (adir[a] && fs_is_dir(adir[a]) ? (char *const *)flat : NULL);
+		for (size_t i = 0; list && list[i]; i++) {
+			int dup = 0;
+			for (size_t k = 0; k < n; k++)
+				dup |= strcmp(keys[k], list[i]) == 0;
+			if (!dup && (keys[n] = strdup(list[i])) == NULL)
+				dief(EXIT_TROUBLE, "out of memory");
+			n += !dup;
+		}
+		if (nr[a])
+			fs_free_list(names[a]);
+	}
+	for (size_t i = 1; i < n; i++)	/* a few names: insertion sort */
+		for (size_t j = i; j > 0 && natural_cmp(keys[j - 1], keys[j]) > 0; j--) {
+			char *t = keys[j];
+			keys[j] = keys[j - 1];
+			keys[j - 1] = t;
+		}
+	*count = n;
+	return keys;
+}
+
+/* The folder of repeat key in an arm: ADIR/KEY, or ADIR itself for a flat arm's "1". */
+static char *repeat_dir(const char *adir, const char *key)
+{
+	if (adir == NULL || !fs_is_dir(adir))
+		return NULL;
+	if (arm_repeats(adir, NULL) == 0)
+		return strcmp(key, "1") == 0 ? strdup(adir) : NULL;
+	char *d = fs_join(adir, key);
+	if (!fs_is_dir(d)) {
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+static char *prefixed(const char *key, const char *why)
+{
+	char *s;
+
+	if (asprintf(&s, "repeat %s: %s", key, why) < 0)
+		dief(EXIT_TROUBLE, "out of memory");
+	return s;
+}
+
+/* One arm's values of row i over the repeats: sorted measured values, merged mvalue. */
+static void merge_values(struct report *rep, const struct report *subs, char **keys, size_t nk, size_t i, int a)
+{
+	struct row *row = &rep->rows[i];
+	double *vals = calloc(nk ? nk : 1, sizeof(double)), *exps = calloc(nk ? nk : 1, sizeof(double));
+	size_t nv = 0, ne = 0;
+	const struct mvalue *error = NULL, *first = NULL;
+	const char *error_key = NULL;
+
+	if (vals == NULL || exps == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	for (size_t k = 0; k < nk; k++) {
+		if (!subs[k].has_arm[a])
+			continue;
+		const struct row *sr = &subs[k].rows[i];
+		if (first == NULL)
+			first = &sr->v[a];
+		if (sr->v[a].state == MV_VALUE)
+			vals[nv++] = sr->v[a].value;
+		else if (sr->v[a].state == MV_QUERY_ERROR && error == NULL) {
+			error = &sr->v[a];
+			error_key = keys[k];
+		}
+		if (sr->has_exp[a])
+			exps[ne++] = sr->exp[a];
+	}
+	qsort(vals, nv, sizeof(double), cmp_double);
+	qsort(exps, ne, sizeof(double), cmp_double);
+	if (error) {
+		row->v[a] = *error;
+		snprintf(row->v[a].why, sizeof(row->v[a].why), "repeat %.8s: %.200s", error_key, error->why);
+	} else if (nv > 0) {
+		row->v[a].state = MV_VALUE;
+		row->v[a].value = median_sorted(vals, nv);
+	} else if (first) {
+		row->v[a] = *first;
+	} else {
+		row->v[a].state = MV_NOFILE;
+		snprintf(row->v[a].why, sizeof(row->v[a].why), "no arm");
+	}
+	row->has_exp[a] = ne > 0;
+	row->exp[a] = ne ? median_sorted(exps, ne) : 0;
+	row->st.n[a] = nv;
+	row->st.vals[a] = vals;
+	free(exps);
+}
+
+/* Exact rows: the verdict of every repeat; any failure fails the row. */
+static void judge_exact(struct row *row, const struct report *subs, char **keys, size_t nk, size_t i)
+{
+	size_t judged = 0, failed = 0;
+	const struct row *worst = NULL;
+	const char *worst_key = NULL;
+
+	for (size_t k = 0; k < nk; k++) {
+		const struct row *sr = &subs[k].rows[i];
+		if (sr->status == ST_PASS || sr->status == ST_FAIL || sr->status == ST_ERROR)
+			judged++;
+		if (sr->status == ST_FAIL || sr->status == ST_ERROR) {
+			failed++;
+			if (worst == NULL || (sr->status == ST_ERROR && worst->status != ST_ERROR)) {
+				worst = sr;
+				worst_key = keys[k];
+			}
+		}
+	}
+	row->st.exact = 1;
+	row->st.rep_judged = judged;
+	row->st.rep_failed = failed;
+	if (failed)
+		setf(row, worst->status, "failed in %zu of %zu repeats; repeat %s: %s", failed, judged, worst_key,
+		     worst->reason);
+	else if (judged)
+		setf(row, ST_PASS, "passed in each of %zu repeats", judged);
+}
+
+/* Statistics of a row whose arms both have two measured repeats or more. */
+static void row_statistics(struct row *row)
+{
+	struct row_stats *st = &row->st;
+	size_t n0 = st->n[0], n1 = st->n[1];
+	double *x = st->vals[0], *y = st->vals[1];
+	int positive = 1;
+
+	for (int a = 0; a < 2; a++)
+		median_ci(st->vals[a], st->n[a], CONF, &st->med_lo[a], &st->med_hi[a], &st->med_cov[a]);
+	for (size_t i = 0; i < n0; i++)
+		positive &= x[i] > 0;
+	for (size_t i = 0; i < n1; i++)
+		positive &= y[i] > 0;
+	double est, lo, hi, cov;
+	if (positive) {
+		/* Point: the ratio of the medians; interval: Hodges-Lehmann on the logarithms. */
+		double *lx = calloc(n0, sizeof(double)), *ly = calloc(n1, sizeof(double));
+		if (lx == NULL || ly == NULL)
+			dief(EXIT_TROUBLE, "out of memory");
+		for (size_t i = 0; i < n0; i++)
+			lx[i] = log(x[i]);
+		for (size_t i = 0; i < n1; i++)
+			ly[i] = log(y[i]);
+		hl_shift(lx, n0, ly, n1, CONF, &est, &lo, &hi, &cov);
+		st->has_ratio = 1;
+		st->diff = median_sorted(y, n1) / median_sorted(x, n0);
+		st->diff_lo = exp(lo);
+		st->diff_hi = exp(hi);
+		free(lx);
+		free(ly);
+	} else {
+		hl_shift(x, n0, y, n1, CONF, &est, &lo, &hi, &cov);
+		st->diff = median_sorted(y, n1) - median_sorted(x, n0);
+		st->diff_lo = lo;
+		st->diff_hi = hi;
+	}
+	st->diff_cov = cov;
+	st->p = mwu_p(x, n0, y, n1);
+	st->has_p = st->p >= 0;
+}
+
+/* The practical threshold of the rule, on the medians, in the bad direction. */
+static int beyond_threshold(const struct row *row, int *bad, int *good)
+{
+	const struct rule *r = row->r;
+	double o = row->v[ARM_OLD].value, n = row->v[ARM_NEW].value, d = n - o;
+	double pct = o != 0 ? d / o * 100 : n != 0 ? 100 : 0;
+	int big = !r->has_min_abs || r->min_abs_diff <= 0 || fabs(d) >= r->min_abs_diff;
+
+	*bad = r->kind == RK_LOWER ? d > 0 : r->kind == RK_HIGHER ? d < 0 : d != 0;
+	*good = r->kind == RK_LOWER ? d < 0 : r->kind == RK_HIGHER ? d > 0 : 0;
+	if (!*bad || !big)
+		return 0;
+	return !r->has_max_diff || fabs(pct) > r->max_diff_pct;	/* the direction is already bad */
+}
+
+/*
+ * The statistical verdict of a row given its adjusted p: FAIL only when significant AND
+ * beyond the threshold in the bad direction. thr_status/thr_reason: the threshold rule on
+ * the medians (report_judge's), used when n is too small for any p below alpha.
+ */
+static void decide(struct row *row, double alpha, enum row_status thr_status, const char *thr_reason)
+{
+	struct row_stats *st = &row->st;
+	double pct = row->v[0].value != 0 ? (row->v[1].value - row->v[0].value) / row->v[0].value * 100 : 0;
+	int bad, good, beyond = beyond_threshold(row, &bad, &good);
+
+	if (mwu_min_p(st->n[0], st->n[1]) >= alpha) {
+		st->sv = SV_INCONCLUSIVE;
+		setf(row, thr_status, "inconclusive (n too small for p < %g); threshold rule on medians: %s", alpha,
+		     thr_reason);
+	} else if (st->p_adj < alpha && beyond) {
+		st->sv = SV_REGRESSED;
+		setf(row, ST_FAIL, "regressed: medians %+.1f%%, adjusted p = %.3g < %g", pct, st->p_adj, alpha);
+	} else if (st->p_adj < alpha && good) {
+		st->sv = SV_IMPROVED;
+		setf(row, ST_PASS, "improved: medians %+.1f%%, adjusted p = %.3g", pct, st->p_adj);
+	} else {
+		st->sv = SV_SAME;
+		setf(row, ST_PASS, "~ %s: medians %+.1f%%, adjusted p = %.3g",
+		     st->p_adj < alpha ? "(significant, within the threshold)" : "(no significant change)", pct,
+		     st->p_adj);
+	}
+}
+
+static void recount(struct report *rep)
+{
+	rep->npass = rep->nfail = 0;
+	for (size_t i = 0; i < rep->n; i++) {
+		if (rep->rows[i].status == ST_PASS)
+			rep->npass++;
+		else if (rep->rows[i].status == ST_FAIL || rep->rows[i].status == ST_ERROR)
+			rep->nfail++;
+	}
+	rep->njudged = rep->npass + rep->nfail;
+	for (int a = 0; a < 2; a++)
+		if (rep->arm_failed[a])
+			rep->nfail++;
+	report_verdict(rep);
+}
+
+/* Holm across the given rows (pointers into reports), then their verdicts. */
+static void holm_rows(struct row **rows, char (*thr)[200], enum row_status *thr_st, size_t k, double alpha)
+{
+	double *p = calloc(k ? k : 1, sizeof(double)), *adj = calloc(k ? k : 1, sizeof(double));
+
+	if (p == NULL || adj == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	for (size_t i = 0; i < k; i++)
+		p[i] = rows[i]->st.p;
+	holm_adjust(p, k, adj);
+	for (size_t i = 0; i < k; i++) {
+		rows[i]->st.p_adj = adj[i];
+		decide(rows[i], alpha, thr_st[i], thr[i]);
+	}
+	free(p);
+	free(adj);
+}
+
+/* The rows of reps judged by a test, with their threshold-rule verdicts kept aside. */
+static size_t stat_rows(struct report *const *reps, size_t n, struct row ***rows, char (**thr)[200],
+			enum row_status **thr_st)
+{
+	size_t k = 0, cap = 0;
+
+	for (size_t r = 0; r < n; r++)
+		cap += reps[r]->n;
+	*rows = calloc(cap ? cap : 1, sizeof(**rows));
+	*thr = calloc(cap ? cap : 1, sizeof(**thr));
+	*thr_st = calloc(cap ? cap : 1, sizeof(**thr_st));
+	if (*rows == NULL || *thr == NULL || *thr_st == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	for (size_t r = 0; r < n; r++)
+		for (size_t i = 0; i < reps[r]->n; i++)
+			if (reps[r]->rows[i].st.has_p)
+				(*rows)[k++] = &reps[r]->rows[i];
+	return k;
+}
+
+void reports_holm(struct report *const *reps, size_t n, double alpha)
+{
+	struct row **rows;
+	char (*thr)[200];
+	enum row_status *thr_st;
+	size_t k = stat_rows(reps, n, &rows, &thr, &thr_st);
+
+	/* The threshold verdict of an inconclusive row is in its reason after the colon. */
+	for (size_t i = 0; i < k; i++) {
+		const char *m = strstr(rows[i]->reason, "threshold rule on medians: ");
+		snprintf(thr[i], sizeof(thr[i]), "%s", m ? m + strlen("threshold rule on medians: ") : "");
+		thr_st[i] = rows[i]->status;
+	}
+	holm_rows(rows, thr, thr_st, k, alpha);
+	for (size_t r = 0; r < n; r++)
+		recount(reps[r]);
+	free(rows);
+	free(thr);
+	free(thr_st);
+}
+
+int report_build_repeats(const struct catalogue *c, const char *sdir, const char *scenario, char *const adir[2],
+			 struct report *rep)
+{
+	size_t nk;
+	char **keys = repeat_keys(adir, &nk);
+	struct report *subs = calloc(nk ? nk : 1, sizeof(*subs));
+	size_t built = 0;
+	int rc = 0;
+
+	if (subs == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	for (; built < nk && rc == 0; built++) {
+		char *d[2] = { repeat_dir(adir[0], keys[built]), repeat_dir(adir[1], keys[built]) };
+		rc = report_build_dirs(c, sdir, scenario, d, &subs[built]);
+		free(d[0]);
+		free(d[1]);
+	}
+	if (rc < 0) {
+		built--;	/* the failed one freed itself */
+		goto out;
+	}
+
+	memset(rep, 0, sizeof(*rep));
+	rep->cat = c;
+	rep->repeated = 1;
+	rep->scenario = strdup(scenario);
+	if (rep->scenario == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	for (int a = 0; a < 2; a++) {
+		rep->expected[a] = jv_null();
+		for (size_t k = 0; k < nk; k++) {
+			if (!subs[k].has_arm[a])
+				continue;
+			rep->has_arm[a] = 1;
+			rep->nrep[a]++;
+			if (jv_get_kind(rep->expected[a]) == JV_KIND_NULL) {
+				jv_free(rep->expected[a]);
+				rep->expected[a] = jv_copy(subs[k].expected[a]);
+			}
+			if (subs[k].arm_failed[a] && rep->arm_failed[a] == NULL)
+				rep->arm_failed[a] = prefixed(keys[k], subs[k].arm_failed[a]);
+			if (subs[k].arm_invalid[a] && rep->arm_invalid[a] == NULL)
+				rep->arm_invalid[a] = prefixed(keys[k], subs[k].arm_invalid[a]);
+		}
+	}
+	for (size_t k = 0; k < nk; k++) {
+		rep->expected_shared |= subs[k].expected_shared;
+		if (rep->description == NULL && subs[k].description && (rep->description = strdup(subs[k].description)) == NULL)
+			dief(EXIT_TROUBLE, "out of memory");
+		for (size_t i = 0; i < subs[k].nchecks; i++) {
+			struct check *grown = realloc(rep->checks, (rep->nchecks + 1) * sizeof(*grown));
+			if (grown == NULL)
+				dief(EXIT_TROUBLE, "out of memory");
+			rep->checks = grown;
+			rep->checks[rep->nchecks] = subs[k].checks[i];
+			rep->checks[rep->nchecks++].repeat = atoi(keys[k]);
+		}
+	}
+	rep->n = c->n;
+	rep->rows = calloc(c->n ? c->n : 1, sizeof(*rep->rows));
+	if (rep->rows == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	for (size_t i = 0; i < c->n; i++) {
+		rep->rows[i].m = subs[0].rows[i].m;
+		rep->rows[i].r = subs[0].rows[i].r;
+		for (int a = 0; a < 2; a++)
+			merge_values(rep, subs, keys, nk, i, a);
+	}
+	/* The threshold rule on the medians first (it also decides what is shown and n/a). */
+	report_judge(rep);
+	for (size_t i = 0; i < rep->n; i++) {
+		struct row *row = &rep->rows[i];
+		if (!row->shown || row->status == ST_ERROR || row->status == ST_NA)
+			continue;
+		if (exact_row(row))
+			judge_exact(row, subs, keys, nk, i);
+		else if (row->r->kind != RK_INFO && row->st.n[0] >= 2 && row->st.n[1] >= 2)
+			row_statistics(row);
+	}
+	struct report *self = rep;
+	struct row **rows;
+	char (*thr)[200];
+	enum row_status *thr_st;
+	size_t ns = stat_rows(&self, 1, &rows, &thr, &thr_st);
+	for (size_t i = 0; i < ns; i++) {
+		snprintf(thr[i], sizeof(thr[i]), "%s", rows[i]->reason);
+		thr_st[i] = rows[i]->status;
+	}
+	rep->nstat = ns;
+	holm_rows(rows, thr, thr_st, ns, c->alpha);
+	recount(rep);
+	free(rows);
+	free(thr);
+	free(thr_st);
+out:
+	for (size_t k = 0; k < built; k++)
+		report_free(&subs[k]);
+	free(subs);
+	for (size_t k = 0; k < nk; k++)
+		free(keys[k]);
+	free(keys);
+	return rc;
+}
