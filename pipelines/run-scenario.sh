@@ -6,6 +6,10 @@
 # ARM/FAILED with the reason (the scenario fails); one whose run did not do what the scenario
 # says (the driver's exit status 1, or the driver failing) leaves ARM/INVALID with the reason
 # (the scenario is INVALID, and the next run redoes that arm). Other arms already there are kept.
+# With REPEATS=N (N >= 2) each arm runs N times, into ARM/1 .. ARM/N, the arms interleaved in
+# an order drawn from SEED (each repeat's pair in a random order: never all old first); a
+# repeat already there is kept, so an interrupted run resumes and a larger N adds repeats (an
+# arm of one earlier run, at ARM/, becomes its repeat 1).
 set -euo pipefail
 # shellcheck source=pipelines/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -71,21 +75,23 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# run_arm ARM IMAGE [REPEAT]: one run of an arm into SCENARIO/ARM (or SCENARIO/ARM/REPEAT).
 run_arm() {
-	local arm=$1 image=$2 tmp="$sdir/.$1.partial" job="reloader-$1" rc=0 why="" invalid=""
+	local arm=$1 image=$2 k=${3:-} job="reloader-$1" rc=0 why="" invalid=""
+	local tmp="$sdir/.$arm${k:+.$k}.partial" dest="$sdir/$arm${k:+/$k}" label="$arm${k:+ #$k}"
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
 	current_tmp=$tmp
 	current_arm=$arm
 	local t0=$SECONDS
-	say "[$index/$count] $scenario $arm: starting $image on $name"
+	say "[$index/$count] $scenario $label: starting $image on $name"
 	if ! kindctl arm-start --name "$name" "${ctx_args[@]}" --arm "$arm" --image "$image" \
 		--log "$tmp/reloader.log" "${arm_args[@]}" >"$tmp/arm.txt"; then
 		why="the controller did not start"
 	elif ! "$LOADTEST_BIN/promsnap" wait --url "$url" --job "$job" --timeout 120; then
 		why="Prometheus did not scrape the controller"
 	else
-		say "[$index/$count] $scenario $arm: running for ${DURATION}s"
+		say "[$index/$count] $scenario $label: running for ${DURATION}s"
 		"$LOADTEST_BIN/scenario" --scenario "${SCENARIO_FILE:-$scenario}" --duration "$DURATION" --arm "$arm" \
 			--kubeconfig "$kubeconfig" "${ctx_args[@]}" --out "$tmp/run.json" --seed "${SEED:-1}" \
 			-- "$LOADTEST_BIN/kindctl" --provider "$PROVIDER" arm-restart --name "$name" \
@@ -100,38 +106,71 @@ run_arm() {
 			local start end
 			start=$(jq -r .start "$tmp/run.json")
 			end=$(jq -r .end "$tmp/run.json")
-			say "[$index/$count] $scenario $arm: snapshot of $job over [$start, $end]"
+			say "[$index/$count] $scenario $label: snapshot of $job over [$start, $end]"
 			"$LOADTEST_BIN/promsnap" --url "$url" --job "$job" --start "$start" --end "$end" \
 				--fresh "$end" --out "$tmp" || why="some Prometheus queries failed (see the snapshot files)"
 		fi
 	fi
 	kindctl arm-stop --name "$name" "${ctx_args[@]}" --arm "$arm" --log "$tmp/reloader.log" >/dev/null ||
-		say "$scenario $arm: the controller did not stop cleanly"
+		say "$scenario $label: the controller did not stop cleanly"
 	current_arm=""
 	if [ -n "$why" ] && [ ! -f "$tmp/run.json" ]; then
 		printf '%s\n' "$why" >"$tmp/FAILED"
 	elif [ -n "$why" ]; then
-		say "$scenario $arm: $why"
+		say "$scenario $label: $why"
 	fi
 	if [ -n "$invalid" ]; then
 		printf '%s\n' "$invalid" >"$tmp/INVALID"
-		say "$scenario $arm: INVALID: $invalid"
+		say "$scenario $label: INVALID: $invalid"
 		why=${why:-INVALID}
 	fi
 	printf 'arm_seconds=%s\n' "$((SECONDS - t0))" >"$tmp/timing.txt"
-	rm -rf "${sdir:?}/${arm:?}"
-	mv "$tmp" "$sdir/$arm"
-	say "[$index/$count] $scenario $arm: done in $((SECONDS - t0))s${why:+ ($why)}"
+	rm -rf "${dest:?}"
+	mkdir -p "$(dirname "$dest")"
+	mv "$tmp" "$dest"
+	say "[$index/$count] $scenario $label: done in $((SECONDS - t0))s${why:+ ($why)}"
 }
 
-for arm in old new; do
-	if [ "$arm" = old ]; then image=${OLD_IMAGE:-}; else image=${NEW_IMAGE:-}; fi
-	[ -n "$image" ] || continue
-	if [ -d "$sdir/$arm" ] && [ ! -f "$sdir/$arm/INVALID" ]; then
-		say "[$index/$count] $scenario $arm: already done, kept"
-		continue
+image_of() {
+	if [ "$1" = old ]; then printf '%s' "${OLD_IMAGE:-}"; else printf '%s' "${NEW_IMAGE:-}"; fi
+}
+
+# run_if_needed ARM [REPEAT]: run it unless a valid run is already there.
+run_if_needed() {
+	local arm=$1 k=${2:-} image dest
+	image=$(image_of "$arm")
+	[ -n "$image" ] || return 0
+	dest="$sdir/$arm${k:+/$k}"
+	if [ -d "$dest" ] && [ ! -f "$dest/INVALID" ]; then
+		say "[$index/$count] $scenario $arm${k:+ #$k}: already done, kept"
+		return 0
 	fi
-	[ ! -f "$sdir/$arm/INVALID" ] || say "[$index/$count] $scenario $arm: redoing an INVALID run ($(head -c 200 "$sdir/$arm/INVALID"))"
-	run_arm "$arm" "$image"
-done
+	[ ! -f "$dest/INVALID" ] || say "[$index/$count] $scenario $arm${k:+ #$k}: redoing an INVALID run ($(head -c 200 "$dest/INVALID"))"
+	run_arm "$arm" "$image" "$k"
+}
+
+repeats=${REPEATS:-1}
+[[ $repeats =~ ^[1-9][0-9]*$ ]] || die "REPEATS must be a positive whole number, not '$repeats'"
+if [ "$repeats" -eq 1 ]; then
+	for arm in old new; do
+		run_if_needed "$arm"
+	done
+else
+	# An arm of an earlier single run becomes repeat 1 (one rename: never half moved).
+	for arm in old new; do
+		if [ -d "$sdir/$arm" ] && ! find "$sdir/$arm" -mindepth 1 -maxdepth 1 -type d -regex '.*/[1-9][0-9]*' | grep -q .; then
+			mv "$sdir/$arm" "$sdir/.$arm.flat"
+			mkdir "$sdir/$arm"
+			mv "$sdir/.$arm.flat" "$sdir/$arm/1"
+		fi
+	done
+	# The pair of each repeat in an order drawn from SEED and the scenario's name.
+	RANDOM=$(((${SEED:-1} * 7919 + $(cksum <<<"$scenario" | cut -d' ' -f1)) % 32768))
+	for k in $(seq "$repeats"); do
+		if ((RANDOM % 2)); then order="new old"; else order="old new"; fi
+		for arm in $order; do
+			run_if_needed "$arm" "$k"
+		done
+	done
+fi
 date +%s | write_atomic "$sdir/arms.done"
