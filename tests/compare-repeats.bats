@@ -82,22 +82,52 @@ row() {
 	run "$BIN/compare" --scenario S2 --results-dir "$D" --format json
 	assert_failure 1
 	run jq -r '.rows[] | select(.name == "cpu_cores_avg") | "\(.status) \(.repeats.verdict) \(.reason)"' <<<"$output"
-	assert_output --partial "fail inconclusive inconclusive (n too small for p < 0.05); threshold rule on medians: new is +"
+	assert_output --partial "fail inconclusive inconclusive (n too small: no p below 0.05 is possible); threshold rule on medians: new is +"
 }
 
-@test "one of many rows at raw p = 0.0079 is not significant after Holm: PASS" {
-	repeats 5 5
-	for i in $(seq 5); do
-		put old "$i" cpu_usage_cores_avg.json "0.1$i"
-		put new "$i" cpu_usage_cores_avg.json "0.5$i"
+# family K NOLD NNEW: a catalogue of K primary rows r1..rK (kind lower, 10 %), and results
+# DIR/S2 with every row mildly noisy in both arms (5 v 5: p well above 0.05) except r1, whose
+# new arm is twice the old (fully separated: p = 2/252 = 0.0079).
+family() {
+	local k=$1 i a r v
+	{
+		echo "version: 1"
+		echo "metrics:"
+		for r in $(seq "$k"); do
+			echo "  - { name: r$r, file: r$r.json, kind: lower, max_diff_pct: 10, primary: true }"
+		done
+	} >"$BATS_TEST_TMPDIR/family.yaml"
+	for a in old new; do
+		for i in $(seq 5); do
+			mkdir -p "$D/S2/$a/$i"
+			for r in $(seq "$k"); do
+				v=$((100 + (i * 7 + r * 3) % 5))	# 100..104, interleaved between the arms
+				[ "$a" = new ] && [ "$r" = 1 ] && v=$((200 + i))
+				[ "$a" = old ] && [ "$r" = 1 ] && v=$((100 + i))
+				printf '{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"%s"]}]}}\n' "$v" \
+					>"$D/S2/$a/$i/r$r.json"
+			done
+		done
 	done
-	run "$BIN/compare" --scenario S2 --results-dir "$D" --format json
+}
+
+# frow NAME [ARGS]: status, verdict, raw and adjusted p of a row with the family catalogue.
+frow() {
+	local name=$1
+	shift
+	"$BIN/compare" --scenario S2 --results-dir "$D" --rules "$BATS_TEST_TMPDIR/family.yaml" --format json "$@" |
+		jq -r --arg n "$name" '.rows[] | select(.name == $n) | "\(.status) \(.repeats.verdict) \(.repeats.p_value * 252 | round) \(.repeats.p_adjusted * 1000 | round)"'
+}
+
+@test "one of 30 rows at raw p = 0.0079 is not significant after Holm: PASS" {
+	family 30
+	run "$BIN/compare" --scenario S2 --results-dir "$D" --rules "$BATS_TEST_TMPDIR/family.yaml"
 	assert_success
-	run jq -r '.rows[] | select(.name == "cpu_cores_avg") | "\(.status) \(.repeats.verdict) \(.repeats.p_value * 252 | round)"' <<<"$output"
-	assert_output "pass ~ 2"
-	# Without the other rows' company (alpha loose enough for one test), it would have failed:
-	run "$BIN/compare" --scenario S2 --results-dir "$D" --format json --alpha 0.5
-	assert_failure 1
+	# Raw p 2/252; Holm's first step multiplies by the 30 rows of the family: 0.238.
+	assert_equal "$(frow r1)" "pass ~ 2 238"
+	# Alone (a family of one), the same row fails: the correction is what passes it.
+	family 1
+	assert_equal "$(frow r1)" "fail regressed 2 8"
 }
 
 @test "exact rows are judged in every repeat: one failing repeat fails the row" {
@@ -120,23 +150,16 @@ row() {
 }
 
 @test "the summary adjusts again across scenarios" {
-	repeats 5 5
-	for i in $(seq 5); do
-		put old "$i" cpu_usage_cores_avg.json "0.1$i"
-		put new "$i" cpu_usage_cores_avg.json "0.5$i"
-	done
+	family 4
 	cp -r "$D/S2" "$D/S3"
-	run "$BIN/compare" --summary --results-dir "$D" --format json --alpha 0.5
-	# With alpha 0.5 each scenario alone fails the row (20 x 0.0079 < 0.5); across two
-	# scenarios, 40 x 0.0079 = 0.32 still does: both FAIL.
+	local rules=(--rules "$BATS_TEST_TMPDIR/family.yaml")
+	# Each scenario alone: Holm over its 4 rows, 4 x 0.0079 = 0.032 < 0.05: r1 fails.
+	run "$BIN/compare" --scenario S2 --results-dir "$D" "${rules[@]}"
 	assert_failure 1
-	[ "$(jq -r '.fail_count' <<<"$output")" = 2 ]
-	run "$BIN/compare" --summary --results-dir "$D" --format json --alpha 0.2
-	# 0.2: alone, 20 x 0.0079 = 0.159 < 0.2 would fail; across both, 0.317 > 0.2: both pass.
+	# The summary's family is both scenarios' 8 rows: 8 x 0.0079 = 0.063: both pass.
+	run "$BIN/compare" --summary --results-dir "$D" "${rules[@]}" --format json
 	assert_success
 	[ "$(jq -r '.pass_count' <<<"$output")" = 2 ]
-	run "$BIN/compare" --scenario S2 --results-dir "$D" --alpha 0.2
-	assert_failure 1
 }
 
 @test "repeated results render in text, Markdown and JSON; flat layout unchanged" {
@@ -150,4 +173,45 @@ row() {
 	run "$BIN/compare" --scenario S2 --results-dir "$D" --format json
 	[ "$(jq -c '.repeats' <<<"$output")" = '{"old":3,"new":3}' ]
 	[ "$(jq -c '.rows[] | select(.name == "memory_rss_mb_avg") | .repeats.old.n' <<<"$output")" = 3 ]
+}
+
+@test "calibrate: an A/A run gives each row's noise, the repeats a change needs, and warnings" {
+	repeats 5 5
+	# The same build twice: cpu varies by about 20 % around 0.15 cores in both arms.
+	local v=(0.12 0.18 0.15 0.13 0.17 0.16 0.11 0.19 0.14 0.15)
+	for i in $(seq 5); do
+		put old "$i" cpu_usage_cores_avg.json "${v[$((i - 1))]}"
+		put new "$i" cpu_usage_cores_avg.json "${v[$((i + 4))]}"
+	done
+	# The fixture's arms differ in a few rows: make new a copy of old for everything else.
+	for i in $(seq 5); do
+		for f in "$D/S2/old/$i"/*.json; do
+			[ "${f##*/}" = cpu_usage_cores_avg.json ] || cp "$f" "$D/S2/new/$i/"
+		done
+	done
+	run --separate-stderr "$BIN/compare" --calibrate --results-dir "$D"
+	assert_success
+	assert_line --regexp '^S2 +cpu_cores_avg +10 +1[0-9]\.[0-9]% '
+	run --separate-stderr "$BIN/compare" --calibrate --results-dir "$D" --format json --output "$BATS_TEST_TMPDIR/cal.json"
+	assert_success
+	# Hand-checked: mean 0.15; squared deviations sum to 0.006, / 9 = 0.000667, sd 0.0258: CV 17.2 %.
+	run jq -r '.rows[] | select(.name == "cpu_cores_avg") | "\(.n) \(.cv * 1000 | round) \(.threshold_pct)"' "$BATS_TEST_TMPDIR/cal.json"
+	assert_output "10 172 25"
+	# 5 repeats cannot resolve 25 % at this noise: the report says so, and still judges.
+	[ "$(jq -r '.rows[] | select(.name == "cpu_cores_avg") | .threshold_below_noise' "$BATS_TEST_TMPDIR/cal.json")" = true ]
+	run --separate-stderr "$BIN/compare" --scenario S2 --results-dir "$R/pass" --calibration "$BATS_TEST_TMPDIR/cal.json"
+	assert_success
+	assert_line --partial "  ! cpu_cores_avg: threshold 25% is below the noise floor"
+	# More repeats resolve bigger changes: the 50 % column needs no more than the 20 % one.
+	run jq -r '.rows[] | select(.name == "cpu_cores_avg") | .repeats_needed | "\(."50" <= (."20" // 99))"' "$BATS_TEST_TMPDIR/cal.json"
+	assert_output true
+}
+
+@test "calibrate: results without repeats are refused in one line" {
+	run --separate-stderr "$BIN/compare" --calibrate --results-dir "$R/pass"
+	assert_failure 2
+	[[ "$stderr" == *"nothing to calibrate"* ]]
+	run --separate-stderr "$BIN/compare" --scenario S2 --results-dir "$R/pass" --calibration /nonexistent
+	assert_failure 2
+	assert_one_line
 }

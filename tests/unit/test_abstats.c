@@ -33,6 +33,15 @@ static void test_mwu(void)
 	for (int i = 0; i < 14; i++)
 		y8[i] = 1.0 + 0.97 * i;
 	CHECK_NUM(mwu_p(x8, 12, y8, 14), 0.6307851765948413);	/* scipy */
+	double pmin;
+	mwu_p_min(x7, 3, y7, 3, &pmin);
+	CHECK_NUM(pmin, 1.0);			/* all equal: never significant */
+	mwu_p_min(x2, 5, y2, 5, &pmin);
+	CHECK_NUM(pmin, 2.0 / 252);		/* untied: 2 / C(10, 5) */
+	mwu_p_min(x3, 4, y3, 4, &pmin);
+	/* ranks of 1,2,2,2,3,3,3,4: the extreme splits {1,2,2,2} and {3,3,3,4}: 2 of C(8,4) = 70, but
+	 * {1,2,2,2} can be chosen 1 way and {3,3,3,4} 1 way: 2/70. */
+	CHECK_NUM(pmin, 2.0 / 70);
 	CHECK(mwu_p(x1, 0, y1, 5) < 0);
 	double big[31] = { 0 };
 	CHECK(mwu_p(big, 31, big, 30) < 0);
@@ -125,8 +134,24 @@ static void test_hl(void)
 	CHECK(hl_shift(x, 0, y, 5, 0.95, &est, &lo, &hi, &cov) < 0);
 }
 
+static void test_critical(void)
+{
+	long lo, hi;
+
+	/* 5 v 5, alpha 0.05: W = U + 15; P(U <= 2) = 4/252, twice 0.032 <= 0.05; P(U <= 3) = 7/252,
+	 * twice 0.056: reject at W <= 17 or W >= 55 - 17 = 38 (as the rank-sum tables say). */
+	CHECK(mwu_critical(5, 5, 0.05, &lo, &hi) == 0);
+	CHECK(lo == 17 && hi == 38);
+	/* 3 v 3 can never reach 0.05: an empty region below the minimum W = 6. */
+	CHECK(mwu_critical(3, 3, 0.05, &lo, &hi) == 0);
+	CHECK(lo == 5 && hi == 16);
+	const double x[] = { 1, 2, 2 }, y[] = { 2, 5 };
+	CHECK_NUM(mwu_ranksum(x, 3, y, 2), 1 + 3 + 3);	/* the three 2s share ranks 2..4 */
+}
+
 int main(void)
 {
+	test_critical();
 	test_mwu();
 	test_holm();
 	test_median_ci();

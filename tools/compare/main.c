@@ -1,5 +1,7 @@
 /* compare: judge one scenario's arms (or every scenario) from cached snapshots. */
+#include "calibrate.h"
 #include "fsio.h"
+#include "jsonf.h"
 #include "judge.h"
 #include "msg.h"
 #include "render.h"
@@ -14,9 +16,10 @@
 
 static const char usage_text[] =
 	"usage: compare --scenario ID [--results-dir DIR] [--format text|json|markdown]\n"
-	"               [--output FILE] [--rules FILE] [--alpha A]\n"
+	"               [--output FILE] [--rules FILE] [--alpha A] [--calibration FILE]\n"
 	"       compare --summary [--results-dir DIR] [--format text|json|markdown]\n"
-	"               [--output FILE] [--rules FILE] [--alpha A]\n"
+	"               [--output FILE] [--rules FILE] [--alpha A] [--calibration FILE]\n"
+	"       compare --calibrate [--results-dir DIR] [--format text|json] [--output FILE]\n"
 	"\n"
 	"Judge the snapshots in DIR/ID/{old,new}/*.json against the rules in FILE and\n"
 	"print a report; with --summary, one line per scenario found in DIR.\n"
@@ -30,6 +33,11 @@ static const char usage_text[] =
 	"                      tools/compare/rules.yaml next to bin/)\n"
 	"  --alpha A           significance level over repeated runs (default: the\n"
 	"                      catalogue's alpha, 0.05)\n"
+	"  --calibrate         from an A/A run (one build in both arms, REPEATS >= 2):\n"
+	"                      per row its noise, the repeats a 10/20/50 % change\n"
+	"                      needs, and whether its threshold is below the noise\n"
+	"  --calibration FILE  warn where a row's threshold is below the noise floor\n"
+	"                      that FILE (written by --calibrate) records\n"
 	"  --help              print this help\n"
 	"\n"
 	"Status of a scenario: PASS; FAIL (a row failed, a query failed, an arm could\n"
@@ -52,6 +60,8 @@ struct opts {
 	const char *output;
 	char *rules;
 	int summary;
+	int calibrate;		/* --calibrate: noise per row from an A/A run */
+	const char *calibration;	/* a calibration file to warn from */
 	double alpha;		/* 0: the catalogue's */
 	enum format fmt;
 };
@@ -66,6 +76,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "output", required_argument, NULL, 'o' },
 		{ "rules", required_argument, NULL, 'r' },
 		{ "alpha", required_argument, NULL, 'a' },
+		{ "calibrate", no_argument, NULL, 'C' },
+		{ "calibration", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -78,6 +90,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		switch (c) {
 		case 's': o->scenario = optarg; break;
 		case 'S': o->summary = 1; break;
+		case 'C': o->calibrate = 1; break;
+		case 'c': o->calibration = optarg; break;
 		case 'd': o->dir = optarg; break;
 		case 'o': o->output = optarg; break;
 		case 'r': free(o->rules); o->rules = strdup(optarg); break;
@@ -110,10 +124,12 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (optind < argc)
 		dief(EXIT_TROUBLE, "unexpected argument '%s' (see 'compare --help')", argv[optind]);
-	if (!o->summary && o->scenario == NULL)
-		usage("one of --scenario or --summary is required");
-	if (o->summary && o->scenario)
-		usage("--scenario and --summary exclude each other");
+	if (!o->summary && !o->calibrate && o->scenario == NULL)
+		usage("one of --scenario, --summary or --calibrate is required");
+	if (o->summary + o->calibrate + (o->scenario != NULL) > 1)
+		usage("--scenario, --summary and --calibrate exclude each other");
+	if (o->calibrate && o->fmt == FMT_MARKDOWN)
+		usage("--calibrate writes text or json");
 	if (o->scenario && (*o->scenario == '\0' || strchr(o->scenario, '/') || strcmp(o->scenario, "..") == 0))
 		usage("--scenario must be a folder name inside the results folder");
 	if (*o->dir == '\0')
@@ -135,6 +151,15 @@ static time_t report_time(void)
 	return time(NULL);
 }
 
+/* Warnings of a calibration file on the rows of rep. */
+static void warn_from(jv cal, struct report *rep)
+{
+	if (!jv_is_valid(cal))
+		return;
+	for (size_t i = 0; i < rep->n; i++)
+		calibration_warning(cal, rep, &rep->rows[i], rep->rows[i].warning, sizeof(rep->rows[i].warning));
+}
+
 static void render(struct sbuf *out, enum format fmt, const struct report *rep, time_t when)
 {
 	switch (fmt) {
@@ -144,12 +169,13 @@ static void render(struct sbuf *out, enum format fmt, const struct report *rep, 
 	}
 }
 
-static int one_scenario(const struct opts *o, const struct catalogue *cat, struct sbuf *out)
+static int one_scenario(const struct opts *o, const struct catalogue *cat, jv cal, struct sbuf *out)
 {
 	struct report rep;
 
 	if (report_build(cat, o->dir, o->scenario, &rep) < 0)
 		return EXIT_TROUBLE;
+	warn_from(cal, &rep);
 	render(out, o->fmt, &rep, report_time());
 	int rc = report_passed(&rep) ? EXIT_PASS : EXIT_FAILED;
 	report_free(&rep);
@@ -168,7 +194,7 @@ static int is_scenario(const char *dir, const char *name)
 	return yes;
 }
 
-static int summary(const struct opts *o, const struct catalogue *cat, struct sbuf *out)
+static int summary(const struct opts *o, const struct catalogue *cat, jv cal, struct sbuf *out)
 {
 	size_t nd = 0, n = 0;
 	char **dirs = fs_subdirs(o->dir, &nd);
@@ -190,7 +216,7 @@ static int summary(const struct opts *o, const struct catalogue *cat, struct sbu
 		if (report_build(cat, o->dir, dirs[i], &it->rep) < 0) {
 			it->trouble = 1;
 			rc = EXIT_TROUBLE;
-		} else if (!report_passed(&it->rep) && rc == EXIT_PASS) {
+		} else if (warn_from(cal, &it->rep), !report_passed(&it->rep) && rc == EXIT_PASS) {
 			rc = EXIT_FAILED;
 		}
 	}
@@ -224,6 +250,43 @@ static int summary(const struct opts *o, const struct catalogue *cat, struct sbu
 	return rc;
 }
 
+/* --calibrate: every repeated scenario of an A/A run, its rows' noise. */
+static int calibrate(const struct opts *o, const struct catalogue *cat, struct sbuf *out)
+{
+	size_t nd = 0;
+	char **dirs = fs_subdirs(o->dir, &nd);
+	jv rows = jv_array();
+	int rc = 0;
+
+	if (dirs == NULL) {
+		errorf("cannot read results folder '%s': %s", o->dir, strerror(errno));
+		return EXIT_TROUBLE;
+	}
+	for (size_t i = 0; i < nd && rc == 0; i++) {
+		struct report rep;
+		if (!is_scenario(o->dir, dirs[i]))
+			continue;
+		if (report_build(cat, o->dir, dirs[i], &rep) < 0) {
+			rc = EXIT_TROUBLE;
+			break;
+		}
+		if (!rep.repeated || rep.nrep[ARM_OLD] < 2 || rep.nrep[ARM_NEW] < 2)
+			warnf("%s: not calibrated: an A/A run needs 2 repeats or more in both arms (REPEATS=N)", dirs[i]);
+		else
+			rows = jv_array_concat(rows, calibrate_report(&rep));
+		report_free(&rep);
+	}
+	fs_free_list(dirs);
+	if (rc == 0 && jv_array_length(jv_copy(rows)) == 0) {
+		errorf("nothing to calibrate in '%s': no scenario with repeated arms", o->dir);
+		rc = EXIT_TROUBLE;
+	}
+	if (rc == 0)
+		render_calibration(out, o->fmt, rows, cat->alpha, report_time());
+	jv_free(rows);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -241,11 +304,18 @@ int main(int argc, char **argv)
 	}
 	if (o.alpha > 0)
 		cat.alpha = o.alpha;
+	jv cal = jv_invalid();
+	if (o.calibration && calibration_load(o.calibration, &cal) < 0) {
+		catalogue_free(&cat);
+		free(o.rules);
+		return EXIT_TROUBLE;
+	}
 	if (!fs_is_dir(o.dir)) {
 		errorf("results folder '%s' does not exist", o.dir);
 		rc = EXIT_TROUBLE;
 	} else {
-		rc = o.summary ? summary(&o, &cat, &out) : one_scenario(&o, &cat, &out);
+		rc = o.calibrate ? calibrate(&o, &cat, &out) :
+		     o.summary ? summary(&o, &cat, cal, &out) : one_scenario(&o, &cat, cal, &out);
 	}
 	/* Nothing is written when the input was unusable: no half report. */
 	if (out.len > 0 && (rc != EXIT_TROUBLE || o.summary)) {
@@ -253,6 +323,7 @@ int main(int argc, char **argv)
 			rc = EXIT_TROUBLE;
 	}
 	sbuf_free(&out);
+	jv_free(cal);
 	catalogue_free(&cat);
 	free(o.rules);
 	if (fclose(stdout) != 0 && rc != EXIT_TROUBLE) {

@@ -22,6 +22,9 @@ jv report_to_json(const struct report *rep, time_t when);
 void render_summary(struct sbuf *out, enum format fmt, const struct summary_item *items, size_t n,
 		    time_t when);
 
+/* The calibration table (rows from calibrate_report) as text or JSON. */
+void render_calibration(struct sbuf *out, enum format fmt, jv rows, double alpha, time_t when);
+
 /* Helpers shared by the renderers (render_common.c). */
 void fmt_time(char *buf, size_t size, time_t when);
 void row_display_name(const struct row *row, char *buf, size_t size);

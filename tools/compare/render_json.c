@@ -143,6 +143,8 @@ jv report_to_json(const struct report *rep, time_t when)
 		r = jv_object_set(r, jv_string("rule"), rule_json(row->r));
 		if (rep->repeated)
 			r = jv_object_set(r, jv_string("repeats"), repeats_json(row));
+		if (row->warning[0])
+			r = jv_object_set(r, jv_string("warning"), jv_string(row->warning));
 		rows = jv_array_append(rows, r);
 		if (row->status == ST_PASS)
 			passed = jv_array_append(passed, jv_string(row->m->name));

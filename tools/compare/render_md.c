@@ -67,6 +67,12 @@ void render_markdown(struct sbuf *out, const struct report *rep, time_t when)
 			sbuf_addf(out, "| %s | %s | %s | %s | %s |\n", name, v0, v1, exp, icon);
 		}
 	}
+	for (size_t i = 0, any = 0; i < rep->n; i++) {
+		const struct row *row = &rep->rows[i];
+		if (!row->shown || row->warning[0] == '\0')
+			continue;
+		sbuf_addf(out, "%s- ⚠️ `%s`: %s\n", any++ ? "" : "\n**Warnings:**\n\n", row->m->name, row->warning);
+	}
 	if (rep->nchecks) {
 		sbuf_add(out, "\n**Run checks** (a failed check makes the scenario INVALID):\n\n");
 		sbuf_add(out, "| Check | Arm | Value | Required | |\n|-------|:---:|-------|----------|:-:|\n");

@@ -249,6 +249,22 @@ static void criteria(struct sbuf *out, const struct report *rep)
 	}
 }
 
+/* Caveats for readers: thresholds below the noise an A/A calibration measured. */
+static void warnings(struct sbuf *out, const struct report *rep)
+{
+	int any = 0;
+
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct row *row = &rep->rows[i];
+		if (!row->shown || row->warning[0] == '\0')
+			continue;
+		if (!any)
+			sbuf_add(out, "\nWarnings:\n");
+		any = 1;
+		sbuf_addf(out, "  ! %s: %s\n", row->m->name, row->warning);
+	}
+}
+
 /* Every self-check of the arms' runs, with what it measured and what it required. */
 static void run_checks(struct sbuf *out, const struct report *rep)
 {
@@ -334,6 +350,7 @@ void render_text(struct sbuf *out, const struct report *rep, time_t when)
 	section(out, single >= 0 ? "METRICS" : "METRIC COMPARISONS");
 	table(out, rep);
 	notes(out, rep);
+	warnings(out, rep);
 	run_checks(out, rep);
 	criteria(out, rep);
 	thresholds(out, rep);

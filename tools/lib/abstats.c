@@ -64,6 +64,11 @@ static double *subset_sums(const int *r, size_t N, size_t k, size_t smax)
 
 double mwu_p(const double *x, size_t n, const double *y, size_t m)
 {
+	return mwu_p_min(x, n, y, m, NULL);
+}
+
+double mwu_p_min(const double *x, size_t n, const double *y, size_t m, double *pmin)
+{
 	size_t N = n + m;
 
 	if (n == 0 || m == 0 || N > ABSTATS_MAX_N)
@@ -91,14 +96,23 @@ double mwu_p(const double *x, size_t n, const double *y, size_t m)
 	size_t smax = N * (N + 1);
 	double *cnt = subset_sums(r2, N, n, smax);
 	long e2 = (long)(n * (N + 1));	/* 2 E[W] */
-	long dev = labs(w2 - e2);
-	double tail = 0, total = 0;
+	long dev = labs(w2 - e2), wlo = 0, whi = 0;
+	double tail = 0, total = 0, extreme = 0;
 
+	for (size_t i = 0; i < n; i++) {
+		wlo += r2[i];		/* the n smallest ranks */
+		whi += r2[N - 1 - i];	/* the n largest */
+	}
+	long devmax = whi - e2 > e2 - wlo ? whi - e2 : e2 - wlo;
 	for (size_t s = 0; s <= smax; s++) {
 		total += cnt[s];
 		if (labs((long)s - e2) >= dev)
 			tail += cnt[s];
+		if (labs((long)s - e2) >= devmax)
+			extreme += cnt[s];
 	}
+	if (pmin)
+		*pmin = extreme / total > 1 ? 1 : extreme / total;
 	free(cnt);
 	free(r2);
 	free(all);
@@ -113,6 +127,52 @@ double mwu_min_p(size_t n, size_t m)
 	for (size_t i = 1; i <= n; i++)
 		c = c * (double)(m + i) / (double)i;	/* C(n+m, n) */
 	return 2 / c > 1 ? 1 : 2 / c;
+}
+
+int mwu_critical(size_t n, size_t m, double alpha, long *lo, long *hi)
+{
+	size_t N = n + m;
+
+	if (n == 0 || m == 0 || N > ABSTATS_MAX_N)
+		return -1;
+	int *r = xcalloc(N, sizeof(int));
+	for (size_t i = 0; i < N; i++)
+		r[i] = (int)(i + 1);
+	size_t smax = N * (N + 1) / 2, wmin = n * (n + 1) / 2;
+	double *cnt = subset_sums(r, N, n, smax), total = 0, tail = 0;
+	for (size_t s = 0; s <= smax; s++)
+		total += cnt[s];
+	/* The distribution is symmetric about n(N+1)/2: grow the lower tail, mirror it. */
+	*lo = (long)wmin - 1;
+	for (size_t s = wmin; s <= smax; s++) {
+		tail += cnt[s];
+		if (2 * tail / total > alpha)
+			break;
+		*lo = (long)s;
+	}
+	*hi = (long)(n * (N + 1)) - *lo;
+	free(cnt);
+	free(r);
+	return 0;
+}
+
+double mwu_ranksum(const double *x, size_t n, const double *y, size_t m)
+{
+	double w = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		double below = 0, equal = 0;
+		for (size_t j = 0; j < n; j++) {
+			below += x[j] < x[i];
+			equal += x[j] == x[i];
+		}
+		for (size_t j = 0; j < m; j++) {
+			below += y[j] < x[i];
+			equal += y[j] == x[i];
+		}
+		w += below + (equal + 1) / 2;	/* midrank */
+	}
+	return w;
 }
 
 struct ranked {

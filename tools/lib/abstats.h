@@ -19,8 +19,23 @@
  * Returns -1 when n or m is 0 or n + m > ABSTATS_MAX_N.
  */
 double mwu_p(const double *x, size_t n, const double *y, size_t m);
+/*
+ * The same, and in *pmin the smallest p-value any split of these pooled values could give
+ * (the most extreme rank sums, given the ties): a row whose pmin is not below alpha can
+ * never be significant, whatever happens (all values equal: pmin = 1).
+ */
+double mwu_p_min(const double *x, size_t n, const double *y, size_t m, double *pmin);
 /* The smallest two-sided p-value samples of sizes n and m can give: 2 / C(n+m, n), or 1. */
 double mwu_min_p(size_t n, size_t m);
+
+/*
+ * The two-sided rejection region of the exact test without ties at level alpha: reject
+ * when the rank sum of the first sample W <= *lo or W >= *hi. *lo < min W (and *hi > max W)
+ * when no region is possible. Returns -1 like mwu_p.
+ */
+int mwu_critical(size_t n, size_t m, double alpha, long *lo, long *hi);
+/* Rank sum of x in the pooled x and y (midranks), for use with mwu_critical. */
+double mwu_ranksum(const double *x, size_t n, const double *y, size_t m);
 
 /* Holm-Bonferroni adjusted p-values (step-down, monotone, at most 1) of k raw p-values. */
 void holm_adjust(const double *p, size_t k, double *adj);

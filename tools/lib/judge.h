@@ -30,7 +30,11 @@ struct row_stats {
 	double diff, diff_lo, diff_hi, diff_cov;	/* ratio of medians or HL shift; interval */
 	int has_p;
 	double p, p_adj;	/* exact Mann-Whitney, and Holm-adjusted */
+	double pmin;		/* the smallest p these values' ties allow */
+	int in_family;		/* a primary row that can reach alpha: Holm's family */
 	enum stat_verdict sv;
+	int thr_status;		/* the threshold rule's verdict on the medians (enum row_status) */
+	char thr_reason[200];	/* ... and its reason: what an inconclusive row falls back to */
 };
 
 struct row {
@@ -46,6 +50,7 @@ struct row {
 	char reason[200];
 	int shown;		/* optional rows without any file are left out */
 	struct row_stats st;	/* repeats; zero for one run per arm */
+	char warning[240];	/* a caveat for readers (e.g. a threshold below calibrated noise), or "" */
 };
 
 enum { ARM_OLD = 0, ARM_NEW = 1 };
@@ -85,7 +90,7 @@ struct report {
 	char invalid_reason[400];	/* why the verdict is INVALID */
 	size_t nrep[2];		/* runs per arm: 0 no arm, 1 one run (flat folder), N repeats */
 	int repeated;		/* some arm has repeat folders (1/, 2/, ...) */
-	size_t nstat;		/* rows judged statistically (Holm's family within the scenario) */
+	size_t nstat;		/* rows judged by the test: Holm's family within the scenario */
 	const struct catalogue *cat;
 };
 

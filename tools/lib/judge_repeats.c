@@ -268,23 +268,26 @@ static void row_statistics(struct row *row)
 		st->diff_hi = hi;
 	}
 	st->diff_cov = cov;
-	st->p = mwu_p(x, n0, y, n1);
+	st->p = mwu_p_min(x, n0, y, n1, &st->pmin);
 	st->has_p = st->p >= 0;
 }
 
-/* The practical threshold of the rule, on the medians, in the bad direction. */
+/* The practical threshold of the rule, on the medians, in the bad direction: practical_pct
+ * and practical_abs where the catalogue gives them, else max_diff_pct and min_abs_diff. */
 static int beyond_threshold(const struct row *row, int *bad, int *good)
 {
 	const struct rule *r = row->r;
 	double o = row->v[ARM_OLD].value, n = row->v[ARM_NEW].value, d = n - o;
 	double pct = o != 0 ? d / o * 100 : n != 0 ? 100 : 0;
-	int big = !r->has_min_abs || r->min_abs_diff <= 0 || fabs(d) >= r->min_abs_diff;
+	int has_pct = r->has_practical_pct || r->has_max_diff;
+	double max_pct = r->has_practical_pct ? r->practical_pct : r->max_diff_pct;
+	double min_abs = r->has_practical_abs ? r->practical_abs : r->has_min_abs ? r->min_abs_diff : 0;
 
 	*bad = r->kind == RK_LOWER ? d > 0 : r->kind == RK_HIGHER ? d < 0 : d != 0;
 	*good = r->kind == RK_LOWER ? d < 0 : r->kind == RK_HIGHER ? d > 0 : 0;
-	if (!*bad || !big)
+	if (!*bad || fabs(d) < min_abs)
 		return 0;
-	return !r->has_max_diff || fabs(pct) > r->max_diff_pct;	/* the direction is already bad */
+	return !has_pct || fabs(pct) > max_pct;	/* the direction is already bad */
 }
 
 /*
@@ -292,16 +295,22 @@ static int beyond_threshold(const struct row *row, int *bad, int *good)
  * beyond the threshold in the bad direction. thr_status/thr_reason: the threshold rule on
  * the medians (report_judge's), used when n is too small for any p below alpha.
  */
-static void decide(struct row *row, double alpha, enum row_status thr_status, const char *thr_reason)
+static void decide(struct row *row, double alpha)
 {
+	enum row_status thr_status = (enum row_status)row->st.thr_status;
+	const char *thr_reason = row->st.thr_reason;
 	struct row_stats *st = &row->st;
 	double pct = row->v[0].value != 0 ? (row->v[1].value - row->v[0].value) / row->v[0].value * 100 : 0;
 	int bad, good, beyond = beyond_threshold(row, &bad, &good);
 
-	if (mwu_min_p(st->n[0], st->n[1]) >= alpha) {
+	if (!row->r->primary) {
+		/* Shown with its statistics, never failing: outside the corrected family. */
+		st->sv = st->p >= alpha ? SV_SAME : beyond ? SV_REGRESSED : good ? SV_IMPROVED : SV_SAME;
+		setf(row, ST_INFO, "secondary row, not judged: medians %+.1f%%, raw p = %.3g", pct, st->p);
+	} else if (!st->in_family) {
 		st->sv = SV_INCONCLUSIVE;
-		setf(row, thr_status, "inconclusive (n too small for p < %g); threshold rule on medians: %s", alpha,
-		     thr_reason);
+		setf(row, thr_status, "inconclusive (%s: no p below %g is possible); threshold rule on medians: %s",
+		     mwu_min_p(st->n[0], st->n[1]) >= alpha ? "n too small" : "too many ties", alpha, thr_reason);
 	} else if (st->p_adj < alpha && beyond) {
 		st->sv = SV_REGRESSED;
 		setf(row, ST_FAIL, "regressed: medians %+.1f%%, adjusted p = %.3g < %g", pct, st->p_adj, alpha);
@@ -332,36 +341,45 @@ static void recount(struct report *rep)
 	report_verdict(rep);
 }
 
-/* Holm across the given rows (pointers into reports), then their verdicts. */
-static void holm_rows(struct row **rows, char (*thr)[200], enum row_status *thr_st, size_t k, double alpha)
+/*
+ * Holm across the family (the primary rows among rows[] whose ties and n allow a p below
+ * alpha: a row that can never be significant only dilutes the others, as Tarone noted),
+ * then every row's verdict. Returns the family's size.
+ */
+static size_t holm_rows(struct row **rows, size_t k, double alpha)
 {
 	double *p = calloc(k ? k : 1, sizeof(double)), *adj = calloc(k ? k : 1, sizeof(double));
+	size_t nf = 0;
 
 	if (p == NULL || adj == NULL)
 		dief(EXIT_TROUBLE, "out of memory");
-	for (size_t i = 0; i < k; i++)
-		p[i] = rows[i]->st.p;
-	holm_adjust(p, k, adj);
 	for (size_t i = 0; i < k; i++) {
-		rows[i]->st.p_adj = adj[i];
-		decide(rows[i], alpha, thr_st[i], thr[i]);
+		struct row_stats *st = &rows[i]->st;
+		st->in_family = rows[i]->r->primary && st->pmin < alpha;
+		st->p_adj = st->p;
+		if (st->in_family)
+			p[nf++] = st->p;
+	}
+	holm_adjust(p, nf, adj);
+	for (size_t i = 0, f = 0; i < k; i++) {
+		if (rows[i]->st.in_family)
+			rows[i]->st.p_adj = adj[f++];
+		decide(rows[i], alpha);
 	}
 	free(p);
 	free(adj);
+	return nf;
 }
 
-/* The rows of reps judged by a test, with their threshold-rule verdicts kept aside. */
-static size_t stat_rows(struct report *const *reps, size_t n, struct row ***rows, char (**thr)[200],
-			enum row_status **thr_st)
+/* The rows of reps judged by a test (an array to free). */
+static size_t stat_rows(struct report *const *reps, size_t n, struct row ***rows)
 {
 	size_t k = 0, cap = 0;
 
 	for (size_t r = 0; r < n; r++)
 		cap += reps[r]->n;
 	*rows = calloc(cap ? cap : 1, sizeof(**rows));
-	*thr = calloc(cap ? cap : 1, sizeof(**thr));
-	*thr_st = calloc(cap ? cap : 1, sizeof(**thr_st));
-	if (*rows == NULL || *thr == NULL || *thr_st == NULL)
+	if (*rows == NULL)
 		dief(EXIT_TROUBLE, "out of memory");
 	for (size_t r = 0; r < n; r++)
 		for (size_t i = 0; i < reps[r]->n; i++)
@@ -373,22 +391,12 @@ static size_t stat_rows(struct report *const *reps, size_t n, struct row ***rows
 void reports_holm(struct report *const *reps, size_t n, double alpha)
 {
 	struct row **rows;
-	char (*thr)[200];
-	enum row_status *thr_st;
-	size_t k = stat_rows(reps, n, &rows, &thr, &thr_st);
+	size_t k = stat_rows(reps, n, &rows);
 
-	/* The threshold verdict of an inconclusive row is in its reason after the colon. */
-	for (size_t i = 0; i < k; i++) {
-		const char *m = strstr(rows[i]->reason, "threshold rule on medians: ");
-		snprintf(thr[i], sizeof(thr[i]), "%s", m ? m + strlen("threshold rule on medians: ") : "");
-		thr_st[i] = rows[i]->status;
-	}
-	holm_rows(rows, thr, thr_st, k, alpha);
+	holm_rows(rows, k, alpha);
 	for (size_t r = 0; r < n; r++)
 		recount(reps[r]);
 	free(rows);
-	free(thr);
-	free(thr_st);
 }
 
 int report_build_repeats(const struct catalogue *c, const char *sdir, const char *scenario, char *const adir[2],
@@ -472,19 +480,14 @@ int report_build_repeats(const struct catalogue *c, const char *sdir, const char
 	}
 	struct report *self = rep;
 	struct row **rows;
-	char (*thr)[200];
-	enum row_status *thr_st;
-	size_t ns = stat_rows(&self, 1, &rows, &thr, &thr_st);
+	size_t ns = stat_rows(&self, 1, &rows);
 	for (size_t i = 0; i < ns; i++) {
-		snprintf(thr[i], sizeof(thr[i]), "%s", rows[i]->reason);
-		thr_st[i] = rows[i]->status;
+		rows[i]->st.thr_status = rows[i]->status;
+		snprintf(rows[i]->st.thr_reason, sizeof(rows[i]->st.thr_reason), "%s", rows[i]->reason);
 	}
-	rep->nstat = ns;
-	holm_rows(rows, thr, thr_st, ns, c->alpha);
+	rep->nstat = holm_rows(rows, ns, c->alpha);
 	recount(rep);
 	free(rows);
-	free(thr);
-	free(thr_st);
 out:
 	for (size_t k = 0; k < built; k++)
 		report_free(&subs[k]);

@@ -218,6 +218,35 @@ static int rule_new_metric(struct ydoc *d, yaml_node_t *v, void *obj)
 	return ydoc_bool(d, v, &x->r->new_metric_info);
 }
 
+static int rule_primary(struct ydoc *d, yaml_node_t *v, void *obj)
+{
+	struct ctx *x = obj;
+
+	return ydoc_bool(d, v, &x->r->primary);
+}
+
+static int rule_practical_pct(struct ydoc *d, yaml_node_t *v, void *obj)
+{
+	struct ctx *x = obj;
+
+	if (opt_number(d, v, &x->r->has_practical_pct, &x->r->practical_pct) < 0)
+		return -1;
+	if (x->r->has_practical_pct && x->r->practical_pct < 0)
+		return ydoc_error(d, v, "practical_pct cannot be negative");
+	return 0;
+}
+
+static int rule_practical_abs(struct ydoc *d, yaml_node_t *v, void *obj)
+{
+	struct ctx *x = obj;
+
+	if (opt_number(d, v, &x->r->has_practical_abs, &x->r->practical_abs) < 0)
+		return -1;
+	if (x->r->has_practical_abs && x->r->practical_abs < 0)
+		return ydoc_error(d, v, "practical_abs cannot be negative");
+	return 0;
+}
+
 #define RULE_KEYS \
 	{ "kind", rule_kind, 0 }, \
 	{ "max_diff_pct", rule_max_diff, 0 }, \
@@ -225,6 +254,9 @@ static int rule_new_metric(struct ydoc *d, yaml_node_t *v, void *obj)
 	{ "max_value", rule_max_value, 0 }, \
 	{ "min_value", rule_min_value, 0 }, \
 	{ "new_metric_info", rule_new_metric, 0 }, \
+	{ "primary", rule_primary, 0 }, \
+	{ "practical_pct", rule_practical_pct, 0 }, \
+	{ "practical_abs", rule_practical_abs, 0 }, \
 	{ "pass_if", rule_pass_if, 0 }
 
 /* ---- rows ---- */

@@ -40,6 +40,14 @@ struct rule {
 	double min_value;
 	struct alt *pass_if;	/* a failed row passes when any alternative holds */
 	size_t npass;
+	/* Over repeated runs: primary rows form the family the test is corrected over (Holm),
+	 * and fail when significant and beyond the practical threshold (practical_*, else
+	 * max_diff_pct / min_abs_diff); the others show their statistics and never fail. */
+	int primary;
+	int has_practical_pct;
+	double practical_pct;
+	int has_practical_abs;
+	double practical_abs;
 };
 
 struct metric_def {
