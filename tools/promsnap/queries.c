@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 /* Template parameters, in the order of params[]. */
-enum { P_JOB, P_WINDOW, P_START, P_END, P_STEP };
-static const char *const params[] = { "job", "window", "start", "end", "step", NULL };
+enum { P_JOB, P_WINDOW, P_START, P_END, P_STEP, P_BUSY, P_BUSY_SECONDS };
+static const char *const params[] = { "job", "window", "start", "end", "step", "busy", "busy_seconds", NULL };
 
 /*
  * The parameter named at s (just after "{{"): its index in params and, in *len, the
@@ -90,7 +90,7 @@ static int q_query(struct ydoc *d, yaml_node_t *v, void *obj)
 			return ydoc_error(d, v, "'{{' without '}}'");
 		if (i < 0)
 			return ydoc_error(d, v, "unknown parameter '%.*s' (known: {{job}} {{window}} "
-					  "{{start}} {{end}} {{step}})", (int)len + 2, p);
+					  "{{start}} {{end}} {{step}} {{busy}} {{busy_seconds}})", (int)len + 2, p);
 		if (i == P_STEP)
 			x->c->uses_step = 1;
 		p += 2 + len;
@@ -234,6 +234,18 @@ long long queries_grid_ms(const struct query_params *p)
 	return gcd(gcd(step, llround(p->start * 1000)), llround(p->end * 1000));
 }
 
+/*
+ * The length of the "busiest interval" of peak rows: a third of the window, whole seconds,
+ * at least 10 s (five 2 s scrapes) and at most a minute, so that a short arm still has a
+ * peak that lies wholly inside its window.
+ */
+static long long busy_seconds(const struct query_params *p)
+{
+	long long w = llround(p->end - p->start) / 3;
+
+	return w < 10 ? 10 : w > 60 ? 60 : w;
+}
+
 char *queries_expand(const char *tmpl, const struct query_params *p)
 {
 	struct sbuf sb = SBUF_INIT;
@@ -256,6 +268,8 @@ char *queries_expand(const char *tmpl, const struct query_params *p)
 		case P_START: prom_format_time(p->start, t, sizeof(t)); sbuf_add(&sb, t); break;
 		case P_END: prom_format_time(p->end, t, sizeof(t)); sbuf_add(&sb, t); break;
 		case P_STEP: add_duration(&sb, queries_grid_ms(p)); break;
+		case P_BUSY: add_duration(&sb, busy_seconds(p) * 1000); break;
+		case P_BUSY_SECONDS: sbuf_addf(&sb, "%lld", busy_seconds(p)); break;
 		}
 		s = open + 2 + len;
 	}
