@@ -3,7 +3,7 @@
 # in a line, then how many scenarios are done and about how long the rest will take (the
 # arms still to run, at the mean time the finished arms took, over the pool's clusters).
 # Environment: RESULTS_DIR, DURATION, LT_SCENARIOS (the run's scenarios), LT_N (clusters),
-# OLD_IMAGE, NEW_IMAGE. Messages only; never fails the report.
+# OLD_IMAGE, NEW_IMAGE, REPEATS. Messages only; never fails the report.
 set -euo pipefail
 # shellcheck source=pipelines/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -24,14 +24,18 @@ else
 	say "$scenario: $status${why:+ ($why)}"
 fi
 
+# Arm runs per scenario: each image's arm, REPEATS times (then in ARM/1 .. ARM/N).
 arms=0
 [ -z "${OLD_IMAGE:-}" ] || arms=$((arms + 1))
 [ -z "${NEW_IMAGE:-}" ] || arms=$((arms + 1))
+repeats=${REPEATS:-1}
+[[ $repeats =~ ^[1-9][0-9]*$ ]] || repeats=1
+arms=$((arms * repeats))
 total=0 done_=0 measured=0 seconds=0
 for s in $LT_SCENARIOS; do
 	total=$((total + 1))
 	[ -f "$RESULTS_DIR/$s/report.txt" ] && done_=$((done_ + 1))
-	for t in "$RESULTS_DIR/$s"/{old,new}/timing.txt; do
+	for t in "$RESULTS_DIR/$s"/{old,new}/timing.txt "$RESULTS_DIR/$s"/{old,new}/*/timing.txt; do
 		[ -f "$t" ] || continue
 		n=$(kv "$t" arm_seconds)
 		[[ $n =~ ^[0-9]+$ ]] || continue
