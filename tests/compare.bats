@@ -376,3 +376,52 @@ invalid_copy() {
 	assert_failure 1
 	[ "$(jq -r '.rows[] | select(.name == "rest_client_requests_errors") | [.old.value, .new.value, .status] | join(",")' <<<"$output")" = "0,1,fail" ]
 }
+
+@test "JUnit XML: valid against the schema CI systems read, a testcase per judged row" {
+	command -v xmllint >/dev/null || fail "xmllint is not installed (pipelines/deps.sh installs libxml2-utils)"
+	run --separate-stderr "$BIN/compare" --summary --results-dir "$R/summary" --format junit \
+		--output "$BATS_TEST_TMPDIR/junit.xml"
+	assert_failure 1
+	run xmllint --noout --schema "$FIXTURES/junit.xsd" "$BATS_TEST_TMPDIR/junit.xml"
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/junit.xml"
+	assert_golden compare/summary.junit.xml
+	# The summary's hand-checked failures: S4 two rows, S10 six rows.
+	[ "$(xmllint --xpath 'count(//testsuite[@name="S4"]/testcase/failure)' "$BATS_TEST_TMPDIR/junit.xml")" = 2 ]
+	[ "$(xmllint --xpath 'count(//testsuite[@name="S10"]/testcase/failure)' "$BATS_TEST_TMPDIR/junit.xml")" = 6 ]
+	[ "$(xmllint --xpath 'string(/testsuites/@failures)' "$BATS_TEST_TMPDIR/junit.xml")" = 8 ]
+	run "$BIN/compare" --scenario S2 --results-dir "$R/pass" --format junit
+	assert_failure 2
+}
+
+@test "JUnit XML: an INVALID scenario is an error; hostile text stays well-formed" {
+	d="$BATS_TEST_TMPDIR/j"
+	mkdir -p "$d"
+	cp -r "$R/pass/S2" "$d/S2"
+	printf 'driver said <b>"no" & \x01 quit\n' >"$d/S2/new/INVALID"
+	echo '{"ok": true, "checks": {"rate<&>": {"ok": false, "value": "3 < 5 & \"x\"", "required": ">= 9"}}}' >"$d/S2/old/run.json"
+	run --separate-stderr "$BIN/compare" --summary --results-dir "$d" --format junit --output "$d/junit.xml"
+	assert_failure 1
+	run xmllint --noout --schema "$FIXTURES/junit.xsd" "$d/junit.xml"
+	assert_success
+	[ "$(xmllint --xpath 'count(//testcase[@name="valid run"]/error)' "$d/junit.xml")" = 1 ]
+	[ "$(xmllint --xpath 'count(//testcase[@name="check rate<&> (old)"]/error)' "$d/junit.xml")" = 1 ]
+	run xmllint --xpath 'string(//testcase[@name="valid run"]/error/@message)' "$d/junit.xml"
+	assert_output --partial 'new: driver said <b>"no" & ? quit'
+}
+
+@test "the Markdown summary for a PR comment stays under GitHub's limit whatever the number of scenarios" {
+	d="$BATS_TEST_TMPDIR/many"
+	mkdir -p "$d"
+	for i in $(seq 300); do
+		cp -r "$R/summary/S10" "$d/S$i"
+	done
+	run --separate-stderr "$BIN/compare" --summary --results-dir "$d" --format markdown
+	assert_failure 1
+	[ "${#output}" -lt 65000 ] || fail "${#output} characters"
+	assert_line "| ❌ | **S300** | S2: Fan-out test - 1 CM update triggers 50... | 30/50 | ⚠️ 3 | \`action_total\`, \`action_latency_p95\`, \`errors_total\`, \`reload_executed_total\` and 2 more |"
+	assert_line --partial "the rest is cut to keep this comment within GitHub's size limit"
+	assert_line "</details>"
+	LOADTEST_REPORT_URL=https://ci.example/run/7/index.html run "$BIN/compare" --summary --results-dir "$R/summary" --format markdown
+	assert_line "**2/4 passed (50%), 2 failed, 0 invalid** · [full report](https://ci.example/run/7/index.html)"
+}

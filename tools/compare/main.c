@@ -17,7 +17,7 @@
 static const char usage_text[] =
 	"usage: compare --scenario ID [--results-dir DIR] [--format text|json|markdown]\n"
 	"               [--output FILE] [--rules FILE] [--alpha A] [--calibration FILE]\n"
-	"       compare --summary [--results-dir DIR] [--format text|json|markdown]\n"
+	"       compare --summary [--results-dir DIR] [--format text|json|markdown|junit]\n"
 	"               [--output FILE] [--rules FILE] [--alpha A] [--calibration FILE]\n"
 	"       compare --calibrate [--results-dir DIR] [--format text|json] [--output FILE]\n"
 	"\n"
@@ -27,7 +27,7 @@ static const char usage_text[] =
 	"  --scenario ID       scenario folder to report on (S1 ... S13 or any name)\n"
 	"  --summary           summarise every scenario in DIR\n"
 	"  --results-dir DIR   results folder (default ./results)\n"
-	"  --format FMT        text (default), json or markdown\n"
+	"  --format FMT        text (default), json, markdown; junit (--summary only)\n"
 	"  --output FILE       write there, atomically, instead of stdout\n"
 	"  --rules FILE        metric catalogue (default: $LOADTEST_RULES, else\n"
 	"                      tools/compare/rules.yaml next to bin/)\n"
@@ -110,8 +110,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 				o->fmt = FMT_JSON;
 			else if (strcmp(optarg, "markdown") == 0 || strcmp(optarg, "md") == 0)
 				o->fmt = FMT_MARKDOWN;
+			else if (strcmp(optarg, "junit") == 0)
+				o->fmt = FMT_JUNIT;
 			else {
-				dief(EXIT_TROUBLE, "unknown format '%s': use text, json or markdown", optarg);
+				dief(EXIT_TROUBLE, "unknown format '%s': use text, json, markdown or junit", optarg);
 			}
 			break;
 		case 'h':
@@ -128,8 +130,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		usage("one of --scenario, --summary or --calibrate is required");
 	if (o->summary + o->calibrate + (o->scenario != NULL) > 1)
 		usage("--scenario, --summary and --calibrate exclude each other");
-	if (o->calibrate && o->fmt == FMT_MARKDOWN)
+	if (o->calibrate && (o->fmt == FMT_MARKDOWN || o->fmt == FMT_JUNIT))
 		usage("--calibrate writes text or json");
+	if (o->fmt == FMT_JUNIT && !o->summary)
+		usage("--format junit is for --summary (one testsuite per scenario)");
 	if (o->scenario && (*o->scenario == '\0' || strchr(o->scenario, '/') || strcmp(o->scenario, "..") == 0))
 		usage("--scenario must be a folder name inside the results folder");
 	if (*o->dir == '\0')
@@ -166,6 +170,7 @@ static void render(struct sbuf *out, enum format fmt, const struct report *rep, 
 	case FMT_TEXT: render_text(out, rep, when); break;
 	case FMT_JSON: render_json(out, rep, when); break;
 	case FMT_MARKDOWN: render_markdown(out, rep, when); break;
+	case FMT_JUNIT: break;	/* refused for one scenario by parse_args */
 	}
 }
 

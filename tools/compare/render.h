@@ -6,7 +6,7 @@
 #include "judge.h"
 #include "sbuf.h"
 
-enum format { FMT_TEXT, FMT_JSON, FMT_MARKDOWN };
+enum format { FMT_TEXT, FMT_JSON, FMT_MARKDOWN, FMT_JUNIT };
 
 /* One scenario of a summary: its report, or why it could not be built. */
 struct summary_item {
@@ -21,6 +21,8 @@ void render_markdown(struct sbuf *out, const struct report *rep, time_t when);
 jv report_to_json(const struct report *rep, time_t when);
 void render_summary(struct sbuf *out, enum format fmt, const struct summary_item *items, size_t n,
 		    time_t when);
+/* JUnit XML of a summary: a testsuite per scenario, a testcase per judged row and check. */
+void render_junit(struct sbuf *out, const struct summary_item *items, size_t n, time_t when);
 
 /* The calibration table (rows from calibrate_report) as text or JSON. */
 void render_calibration(struct sbuf *out, enum format fmt, jv rows, double alpha, time_t when);

@@ -152,9 +152,68 @@ static void summary_text(struct sbuf *out, const struct summary_item *items, siz
 	sbuf_add(out, "\n================================================================================\n");
 }
 
+/* GitHub refuses comments over 65,536 characters: the details stop well before. */
+#define MD_LIMIT 60000
+
+/* The failed rows of a scenario, at most max names, "and N more". */
+static void failed_rows(const struct summary_item *it, struct sbuf *out, size_t max)
+{
+	size_t shown = 0, total = 0;
+
+	if (it->trouble)
+		return;
+	for (size_t k = 0; k < it->rep.n; k++) {
+		const struct row *row = &it->rep.rows[k];
+		if (row->status != ST_FAIL && row->status != ST_ERROR)
+			continue;
+		if (shown < max)
+			sbuf_addf(out, "%s`%s`", shown ? ", " : "", row->m->name);
+		shown += shown < max;
+		total++;
+	}
+	if (total > shown)
+		sbuf_addf(out, " and %zu more", total - shown);
+}
+
+/* One scenario's details for the folded part: its reason and every failed row, old -> new. */
+static void scenario_details(const struct summary_item *it, struct sbuf *out)
+{
+	struct sbuf why = SBUF_INIT;
+
+	sbuf_addf(out, "#### %s %s: %s\n\n", it->trouble ? "⚠️" : verdict_icon(it->rep.verdict), it->id, item_status(it));
+	item_reason(it, &why);
+	if (why.len)
+		sbuf_addf(out, "%s\n\n", sbuf_str(&why));
+	sbuf_free(&why);
+	if (it->trouble)
+		return;
+	int header = 0;
+	for (size_t k = 0; k < it->rep.n; k++) {
+		const struct row *row = &it->rep.rows[k];
+		char v0[64], v1[64];
+		if (row->status != ST_FAIL && row->status != ST_ERROR)
+			continue;
+		if (!header)
+			sbuf_add(out, "| Row | Old | New | Why |\n|-----|----:|----:|-----|\n");
+		header = 1;
+		fmt_value(row, ARM_OLD, v0, sizeof(v0));
+		fmt_value(row, ARM_NEW, v1, sizeof(v1));
+		sbuf_addf(out, "| `%s` | %s | %s | %s |\n", row->m->name, it->rep.has_arm[ARM_OLD] ? v0 : "-",
+			  it->rep.has_arm[ARM_NEW] ? v1 : "-", row->reason);
+	}
+	if (header)
+		sbuf_add(out, "\n");
+}
+
+/*
+ * For a pull-request comment: the verdict, one table of scenarios with the rows that
+ * failed, the details folded, a pointer to the full report; under GitHub's size limit
+ * whatever the number of scenarios.
+ */
 static void summary_markdown(struct sbuf *out, const struct summary_item *items, size_t n)
 {
 	struct counts c = count(items, n);
+	const char *url = getenv("LOADTEST_REPORT_URL");
 
 	if (n == 0) {
 		sbuf_add(out, "## ⚠️ Load Test Results: NO RESULTS\n\n"
@@ -169,30 +228,47 @@ static void summary_markdown(struct sbuf *out, const struct summary_item *items,
 		sbuf_add(out, "## ✅ Load Test Results: ALL TESTS PASSED\n\n");
 	sbuf_add(out, "**");
 	counts_line(out, &c, n);
-	sbuf_add(out, "**\n\n");
-	sbuf_add(out, "| | Scenario | Description | Actions | Errors |\n");
-	sbuf_add(out, "|:-:|:--------:|-------------|:-------:|:------:|\n");
+	sbuf_add(out, "**");
+	if (url && *url)
+		sbuf_addf(out, " · [full report](%s)", url);
+	else
+		sbuf_add(out, " · full report: `index.html` in the results artefact");
+	sbuf_add(out, "\n\n| | Scenario | Description | Actions | Errors | Failed rows |\n");
+	sbuf_add(out, "|:-:|:--------:|-------------|:-------:|:------:|-------------|\n");
 	for (size_t i = 0; i < n; i++) {
 		char desc[256], act[64], errs[32];
+		struct sbuf failed = SBUF_INIT;
 		int nz;
 		short_desc(&items[i], desc, sizeof(desc));
 		fmt_actions(&items[i], act, sizeof(act));
 		fmt_errors(&items[i], errs, sizeof(errs), &nz);
-		sbuf_addf(out, "| %s | **%s** | %s | %s | %s%s |\n",
+		failed_rows(&items[i], &failed, 4);
+		if (!items[i].trouble && items[i].rep.verdict == V_INVALID)
+			sbuf_addf(&failed, "%sinvalid run", failed.len ? "; " : "");
+		sbuf_addf(out, "| %s | **%s** | %s | %s | %s%s | %s |\n",
 			  items[i].trouble ? "⚠️" : verdict_icon(items[i].rep.verdict), items[i].id, desc, act,
-			  nz ? "⚠️ " : "", errs);
+			  nz ? "⚠️ " : "", errs, failed.len ? sbuf_str(&failed) : "");
+		sbuf_free(&failed);
 	}
-	int first = 1;
+	size_t nbad = c.fail + c.invalid + c.err;
+	if (nbad == 0)
+		return;
+	sbuf_addf(out, "\n<details><summary>Why %zu scenario(s) did not pass</summary>\n\n", nbad);
 	for (size_t i = 0; i < n; i++) {
-		struct sbuf why = SBUF_INIT;
-		item_reason(&items[i], &why);
-		if (why.len) {
-			sbuf_addf(out, "%s- **%s** %s: %s\n", first ? "\n" : "", items[i].id, item_status(&items[i]),
-				  sbuf_str(&why));
-			first = 0;
+		struct sbuf one = SBUF_INIT;
+		if (!items[i].trouble && items[i].rep.verdict == V_PASS)
+			continue;
+		scenario_details(&items[i], &one);
+		if (out->len + one.len > MD_LIMIT) {
+			sbuf_add(out, "… the rest is cut to keep this comment within GitHub's size limit; the full report "
+				      "has every scenario.\n");
+			sbuf_free(&one);
+			break;
 		}
-		sbuf_free(&why);
+		sbuf_add(out, sbuf_str(&one));
+		sbuf_free(&one);
 	}
+	sbuf_add(out, "</details>\n");
 }
 
 static void summary_json(struct sbuf *out, const struct summary_item *items, size_t n, time_t when)
@@ -256,5 +332,6 @@ void render_summary(struct sbuf *out, enum format fmt, const struct summary_item
 	case FMT_TEXT: summary_text(out, items, n, when); break;
 	case FMT_MARKDOWN: summary_markdown(out, items, n); break;
 	case FMT_JSON: summary_json(out, items, n, when); break;
+	case FMT_JUNIT: render_junit(out, items, n, when); break;
 	}
 }
