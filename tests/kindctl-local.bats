@@ -96,8 +96,16 @@ roll_test() {
 	kubectl -n "$ns" create configmap cfg --from-literal=key=two --dry-run=client -o yaml | kubectl -n "$ns" apply -f -
 	# The controller changes the pod template (read from the object), within a minute.
 	wait_until 60 bash -c "[ \"\$(kubectl -n $ns get deployment app -o jsonpath='{.spec.template}')\" != '$before' ]"
-	run kubectl -n "$ns" get deployment app -o jsonpath='{.spec.template.spec.containers[0].env[*].name}'
-	assert_output --partial "STAKATER_CFG_CONFIGMAP"
+	# Read back from the API server: one change, one roll (generation 1 -> 2), and the env var
+	# Reloader writes holds SHA-1 of the ConfigMap's content ("key=value" pairs, sorted, joined
+	# by ";"), as the oracles of scenario-live.bats expect of both versions.
+	local sum
+	sum=$(printf 'key=two' | sha1sum)
+	wait_until 10 bash -c "[ \"\$(kubectl -n $ns get deployment app -o jsonpath='{.metadata.generation}')\" = 2 ]"
+	run kubectl -n "$ns" get deployment app -o json
+	assert_success
+	[ "$(jq -r '.spec.template.spec.containers[0].env | map("\(.name)=\(.value)") | join(" ")' <<<"$output")" = \
+		"STAKATER_CFG_CONFIGMAP=${sum%% *}" ]
 	# Prometheus, once it has a scrape newer than the change, shows the count risen.
 	local now
 	now=$(($(date +%s) + 1))
@@ -107,6 +115,8 @@ roll_test() {
 	assert_success
 	run jq -r '.data.result[0].value[1]' <<<"$output"
 	assert_output 1
+	# Still one roll, seen from the API server after that scrape: no duplicate.
+	[ "$(kubectl -n "$ns" get deployment app -o jsonpath='{.metadata.generation}')" = 2 ]
 	run curl -sf "$PROM_URL/api/v1/query" --data-urlencode "query=up{job=\"reloader-$arm\"}"
 	run jq -r '.data.result[0].value[1]' <<<"$output"
 	assert_output 1

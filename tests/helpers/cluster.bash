@@ -54,7 +54,60 @@ cluster_down() {
 	done
 }
 
-# reloader_metric NAME: the value of a Reloader metric on its own endpoint (summed).
+# reloader_metric NAME: the value of a Reloader metric on its own endpoint (summed); an
+# endpoint that does not answer prints "unreachable" (never 0) and fails.
 reloader_metric() {
-	curl -sf http://127.0.0.1:9090/metrics | awk -v m="$1" '$1 == m || index($1, m "{") == 1 {s += $2} END {print s + 0}'
+	local text
+	text=$(curl -sf http://127.0.0.1:9090/metrics) || { echo unreachable; return 1; }
+	awk -v m="$1" '$1 == m || index($1, m "{") == 1 {s += $2} END {print s + 0}' <<<"$text"
+}
+
+# ---- Independent oracles: what the test reads itself, never through a tool of this project ----
+
+# reloader_counter NAME LABEL VALUE: one Reloader counter on its own /metrics endpoint, summed
+# over the series whose LABEL is VALUE (e.g. reloader_reload_executed_total success true); an
+# endpoint that does not answer prints "unreachable" (never 0) and fails.
+reloader_counter() {
+	local text
+	text=$(curl -sf http://127.0.0.1:9090/metrics) || { echo unreachable; return 1; }
+	awk -v m="$1" -v l="$2=\"$3\"" '(index($1, m "{") == 1 && index($1, l)) {s += $2} END {print s + 0}' <<<"$text"
+}
+
+# api_get PATH: the API server's answer for PATH (JSON), read with kubectl and $KUBECONFIG.
+api_get() {
+	kubectl get --raw "$1"
+}
+
+# api_state NS: NS's workloads, ConfigMaps and Secrets as the API server holds them, one JSON
+# document (see tests/helpers/oracle.jq):
+#   {"workloads": [{kind, name, generation, env: {NAME: value}, annotations: {...}}],
+#    "objects": {"ConfigMap/NAME": {kind, name, data, annotations, hash}}}
+# env and annotations are the pod template's (every container and init container); data is
+# decoded for Secrets; hash is SHA-1 of the sorted "key=value" pairs joined by ";", the value
+# Reloader writes into a template for that content.
+api_state() {
+	local ns=$1 tmp
+	tmp=$(mktemp -d)
+	# One read of every kind (a List whose items carry their kind).
+	if ! kubectl get -n "$ns" deployments,statefulsets,daemonsets,configmaps,secrets -o json >"$tmp/list.json" ||
+		! jq -L "$REPO_ROOT/tests/helpers" 'include "oracle"; state_of(.items)' "$tmp/list.json" >"$tmp/state.json"; then
+		rm -rf "$tmp"
+		return 1
+	fi
+	# The hashes, computed here with sha1sum from the content as read (base64 carries any byte).
+	local key canon sum
+	jq -r '.objects | to_entries[] | "\(.key)\t\(.value.canon | @base64)"' "$tmp/state.json" |
+		while IFS=$'\t' read -r key canon; do
+			sum=$(base64 -d <<<"$canon" | sha1sum)
+			printf '%s\t%s\n' "$key" "${sum%% *}"
+		done >"$tmp/hashes.tsv"
+	jq --rawfile h "$tmp/hashes.tsv" '
+		([$h | split("\n")[] | select(. != "") | split("\t") | {(.[0]): .[1]}] | add // {}) as $sums
+		| .objects |= with_entries(.value.hash = $sums[.key] | del(.value.canon))' "$tmp/state.json"
+	rm -rf "$tmp"
+}
+
+# reloader_exposes NAME: the controller's /metrics endpoint has the metric NAME at all.
+reloader_exposes() {
+	curl -sf http://127.0.0.1:9090/metrics | grep -q "^$1[{ ]"
 }
