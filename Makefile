@@ -109,16 +109,21 @@ check: unit bats
 # What the build, the tests and the pipeline need, installed when missing (pipelines/deps.sh).
 DEPS := pipelines/deps.sh
 
-# The whole suite, then again under ASan+UBSan.
+# Live tests: a real control plane, Prometheus and controller arms (minutes each). They run
+# once, in the plain build; the sanitizer build runs every other test (and the unit tests).
+LIVE_BATS := $(wildcard tests/kindctl-local.bats tests/scenario-live.bats tests/loadtest.bats \
+	tests/controls.bats tests/kindctl-apidelay.bats)
+
+# The whole suite, then again under ASan+UBSan (but for the live tests, see above).
 # The local provider's binaries are built first, saying what is built and how long it
-# takes (a cold cache takes about 15 min on 2 cores); if they cannot be built, the live
+# takes (a cold cache takes about 10 min on 2 cores); if they cannot be built, the live
 # tests say SKIPPED with the reason, or fail in CI.
 test:
 	@$(DEPS) test
 	@tools/kindctl/build-binaries.sh all >/dev/null || [ -z "$${CI:-}" ]
 	$(MAKE) lint
 	$(MAKE) check
-	$(MAKE) SAN=1 check
+	$(MAKE) SAN=1 check BATS_FILES="$(filter-out $(LIVE_BATS),$(BATS_FILES))"
 
 test-san:
 	$(MAKE) SAN=1 check
