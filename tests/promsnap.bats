@@ -670,3 +670,190 @@ one_query() {
 		--queries "$BATS_TEST_TMPDIR/q.yaml"
 	run -2 "${vg[@]}" "$PROMSNAP" --bogus
 }
+
+# ---- time series (--series) ----
+
+# points FILE: the first series of a matrix answer as "k value" lines, k the number of
+# 15 s steps since T0.
+points15() {
+	jq -r --argjson t0 "$T0" '.data.result[0].values[] | "\((.[0] - $t0) / 15) \(.[1])"' "$1"
+}
+
+@test "time series: one matrix per series over [T0, T1], points worked by hand" {
+	run -0 snap reloader-new --series "$OUT/series" --series-step 15
+	assert_output ''
+	# Every series of the catalogue has its file, named after it, and nothing else.
+	local names
+	names=$(sed -n '/^series:/,$s/^  - name: *//p' "$REPO_ROOT/tools/promsnap/queries.yaml" | sort | sed 's/$/.json/')
+	assert_equal "$(ls -A "$OUT/series")" "$names"
+	assert_equal "$(jq -r '.data.resultType' "$OUT/series/cpu_cores.json")" matrix
+	# RSS (tests/fixtures/prom/openmetrics.awk, gauge()): a point at T0 + 15k for k = 0 .. 40
+	# (T0 and T1 included), 40 MiB, 81 MiB at k = 20; 200 MiB before T0, 300 MiB after T1.
+	run points15 "$OUT/series/memory_rss_bytes.json"
+	assert_equal "${#lines[@]}" 41
+	local k v want
+	while read -r k v; do
+		want=$((k == 20 ? 81 : 40))
+		near "$v" $((want * 1048576))
+	done <<<"$output"
+	# CPU: a counter sampled at T0 + 15k, gaining 0.75 s per step up to T0, 0.15 inside
+	# (1.5 in steps 31-34), restarting from 0 at k = 21. {{rate}} is four series steps (60 s):
+	# the rate at k is the sum of the gains of steps k-3 .. k over 60 s (a restart loses
+	# nothing; the samples sit on the range's edges, so nothing is extrapolated).
+	run points15 "$OUT/series/cpu_cores.json"
+	assert_equal "${#lines[@]}" 41
+	local -a cpu=()
+	while read -r k v; do cpu[k]=$v; done <<<"$output"
+	near "${cpu[0]}" 0.05      # 4 * 0.75 / 60
+	near "${cpu[1]}" 0.04      # (3 * 0.75 + 0.15) / 60
+	near "${cpu[3]}" 0.02      # (0.75 + 3 * 0.15) / 60
+	near "${cpu[21]}" 0.01     # across the restart: 4 * 0.15 / 60
+	near "${cpu[31]}" 0.0325   # (3 * 0.15 + 1.5) / 60
+	near "${cpu[34]}" 0.1      # 4 * 1.5 / 60
+	near "${cpu[35]}" 0.0775   # (3 * 1.5 + 0.15) / 60
+	near "${cpu[40]}" 0.01
+	# Goroutines: 100, 141 at k = 5.
+	run points15 "$OUT/series/goroutines.json"
+	assert_line '5 141'
+	assert_line '6 100'
+	# A metric the build does not expose (no workqueue depth in the fixture): Prometheus's
+	# empty answer, never a line of zeros.
+	run jq -c '.status, .data.resultType, .data.result' "$OUT/series/workqueue_depth.json"
+	assert_output $'"success"\n"matrix"\n[]'
+}
+
+@test "time series: each file is Prometheus's query_range answer, byte for byte, at the 2 s default" {
+	run -0 snap reloader-new --series "$OUT/series"
+	curl -sS --get "$PROM_URL/api/v1/query_range" \
+		--data-urlencode 'query=sum(rate(process_cpu_seconds_total{job="reloader-new"}[8s]))' \
+		--data-urlencode "start=$T0" --data-urlencode "end=$T1" --data-urlencode step=2 \
+		-o "$BATS_TEST_TMPDIR/direct.json"
+	cmp "$BATS_TEST_TMPDIR/direct.json" "$OUT/series/cpu_cores.json"
+	# One point every 2 s from T0 to T1.
+	run jq -r --argjson t0 "$T0" '.data.result[0].values | "\(length) \(.[0][0] - $t0) \(.[1][0] - .[0][0]) \(.[-1][0] - $t0)"' \
+		"$OUT/series/memory_rss_bytes.json"
+	assert_output '301 0 2 600'
+	# The instant snapshot beside it is the same as without --series.
+	run -0 snap reloader-new --out "$BATS_TEST_TMPDIR/plain"
+	diff -r -x series "$OUT" "$BATS_TEST_TMPDIR/plain"
+}
+
+@test "time series of a v1.0 build: its missing families are absent, not zero" {
+	run -0 snap reloader-old --series "$OUT/series" --series-step 15
+	run jq -c '.data.result' "$OUT/series/reconcile_rate.json" "$OUT/series/action_rate.json" \
+		"$OUT/series/api_request_rate.json" "$OUT/series/api_error_rate.json"
+	assert_output $'[]\n[]\n[]\n[]'
+	# reload_executed_total exists in every v1: 3 reloads per 15 s inside the window,
+	# scraped 7 s off the grid (so the rate is extrapolated): present, and above 0.
+	jq -e '.data.result[0].values | length == 41 and all(.[1] | tonumber > 0)' \
+		"$OUT/series/reload_rate.json" >/dev/null
+}
+
+@test "time series: a window too long for Prometheus's 11000 points gets a longer step, said once" {
+	local q=$BATS_TEST_TMPDIR/q.yaml
+	printf 'version: 1\nqueries:\n  - {name: n, file: n.json, query: "vector(1)"}\nseries:\n  - {name: one, query: "vector(1)"}\n' >"$q"
+	# 30000 s at 2 s would be 15001 points: one every 2.728 s (10998 points) instead.
+	run -0 "$PROMSNAP" --url "$PROM_URL" --job j --start "$T0" --end $((T0 + 30000)) --out "$OUT" \
+		--queries "$q" --series "$OUT/s"
+	assert_output 'promsnap: a time series point every 2 s would be more than 11000 points over 30000 s: recording one every 2.728 s'
+	jq -e '.data.result[0].values | length <= 11000 and length > 10900' "$OUT/s/one.json" >/dev/null
+}
+
+@test "time series: a failed range query is an error body named as a series, exit 1" {
+	echo '{"status":"error","errorType":"bad_data","error":"nope"}' >"$BATS_TEST_TMPDIR/body"
+	fake status 400 "$BATS_TEST_TMPDIR/body"
+	local q=$BATS_TEST_TMPDIR/q.yaml
+	printf 'version: 1\nqueries:\n  - {name: n, file: n.json, query: "vector(1)"}\nseries:\n  - {name: rss, query: "sum(x{job=\\"{{job}}\\"})"}\n' >"$q"
+	run -1 "$PROMSNAP" --url "$FAKE_URL" --job j --start "$T0" --end "$T1" --out "$OUT" --queries "$q" \
+		--series "$OUT/series" --series-step 5
+	assert_line "promsnap: query 'n' failed: bad_data: nope (HTTP 400) (1 try)"
+	assert_line "promsnap: 2 of 2 queries failed: n, series rss"
+	cmp "$BATS_TEST_TMPDIR/body" "$OUT/series/rss.json"
+	# The range request: the window and the step.
+	run sed -n 2p "$FAKE_LOG"
+	assert_output "/api/v1/query_range?query=sum%28x%7Bjob%3D%22j%22%7D%29&start=$T0&end=$T1&step=5"
+}
+
+@test "time series: Prometheus down, every series file records it" {
+	run -1 timeout 60 "$PROMSNAP" --url "http://127.0.0.1:$(free_port)" --job reloader-new \
+		--start "$T0" --end "$T1" --out "$OUT" --series "$OUT/series"
+	assert_line --regexp '^promsnap: [0-9]+ of [0-9]+ queries failed: .*, series cpu_cores, .*series workqueue_depth$'
+	local f n=0
+	for f in "$OUT"/series/*.json; do
+		assert_equal "$(jq -r '.status + " " + .errorType' "$f")" "error unavailable"
+		n=$((n + 1))
+	done
+	((n == 10))
+}
+
+@test "time series: bad flags and catalogue mistakes" {
+	run -2 snap j --series-step 2
+	assert_output "promsnap: --series-step needs --series (see 'promsnap --help')"
+	run -2 snap j --series "$OUT/s" --series-step 0
+	assert_output --partial '--series-step takes a positive number of seconds'
+	run -2 snap j --series ''
+	assert_output --partial '--series takes a folder'
+	run -2 "$PROMSNAP" wait --url "$PROM_URL" --job j --series "$OUT/s"
+	assert_output --partial "'wait' takes no"
+	local q=$BATS_TEST_TMPDIR/q.yaml
+	printf 'version: 1\nqueries:\n  - {name: a, file: a.json, query: up}\nseries:\n  - {name: a, file: a.json, query: up}\n' >"$q"
+	run -2 snap j --queries "$q" --series "$OUT/s"
+	assert_output "promsnap: $q:5:15: unknown key 'file'"
+	printf 'version: 1\nqueries:\n  - {name: a, file: a.json, query: up}\nseries:\n  - {name: a, query: up}\n  - {name: a, query: up}\n' >"$q"
+	run -2 snap j --queries "$q" --series "$OUT/s"
+	assert_output "promsnap: $q:6:12: series 'a' is listed twice"
+	printf 'version: 1\nqueries:\n  - {name: a, file: a.json, query: up}\nseries:\n  - {name: .a, query: "rate(up[{{rates}}])"}\n' >"$q"
+	run -2 snap j --queries "$q" --series "$OUT/s"
+	assert_output --partial "a series name makes its file name: not '.a'"
+	assert_not_exists "$OUT/a.json"
+	# A catalogue with no series: said, and the snapshot is taken.
+	one_query "$BATS_TEST_TMPDIR/one.yaml"
+	run -0 snap reloader-new --queries "$BATS_TEST_TMPDIR/one.yaml" --series "$OUT/s"
+	assert_output "promsnap: --series: the catalogue lists no time series (no 'series:')"
+	assert_file_exists "$OUT/threads.json"
+}
+
+@test "live: time series at a 1 s scrape: 0 where the family exists, absent where it does not" {
+	local live=$BATS_TEST_TMPDIR/live tport url now
+	mkdir -p "$live/www"
+	# A build with the REST client's counter but no 4xx/5xx answer yet, and no reconciles.
+	printf '# TYPE rest_client_requests_total counter\nrest_client_requests_total{code="200",method="GET"} 10\n# TYPE go_goroutines gauge\ngo_goroutines 42\n' \
+		>"$live/www/metrics"
+	tport=$(free_port)
+	cat >"$live/prometheus.yml" <<-EOF
+		global:
+		  scrape_interval: 1s
+		scrape_configs:
+		  - job_name: live
+		    static_configs:
+		      - targets: ['127.0.0.1:$tport']
+	EOF
+	bg_start "$live/target.pid" "$live/target.log" \
+		python3 -m http.server --bind 127.0.0.1 --directory "$live/www" "$tport"
+	prom_start "$live" "$live/prometheus.yml"
+	url=$(<"$live/url")
+	run -0 timeout 30 "$PROMSNAP" wait --url "$url" --job live --timeout 20
+	now=$(($(date +%s) + 6))
+	run -0 timeout 30 "$PROMSNAP" --url "$url" --job live --start $((now - 4)) --end "$now" \
+		--fresh "$now" --timeout 20 --out "$OUT" --series "$OUT/series" --series-step 1
+	# Points at now - 4 .. now; the rates need 2 samples in their 4 s, so the first
+	# point may be missing, but every point there is 0 errors and 0 requests per second.
+	jq -e '.data.result | length == 1 and (.[0].values | length >= 3 and all(.[1] == "0"))' \
+		"$OUT/series/api_error_rate.json" >/dev/null
+	jq -e '.data.result[0].values | length >= 3 and all(.[1] == "0")' "$OUT/series/api_request_rate.json" >/dev/null
+	jq -e '.data.result[0].values | length == 5 and all(.[1] == "42")' "$OUT/series/goroutines.json" >/dev/null
+	run jq -c '.data.result' "$OUT/series/reconcile_rate.json" "$OUT/series/workqueue_depth.json" \
+		"$OUT/series/reload_rate.json"
+	assert_output $'[]\n[]\n[]'
+}
+
+@test "valgrind: no memory error or leak in a snapshot with time series" {
+	skip_under_sanitizers
+	run -0 valgrind -q --leak-check=full '--show-leak-kinds=definite,indirect,possible' \
+		'--errors-for-leak-kinds=definite,indirect,possible' --error-exitcode=99 \
+		"$PROMSNAP" --url "$PROM_URL" --job reloader-new --start "$T0" --end "$T1" --out "$OUT" \
+		--series "$OUT/series"
+	assert_output ''
+	run ls "$OUT/series"
+	assert_equal "${#lines[@]}" 10
+}

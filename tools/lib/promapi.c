@@ -1,4 +1,4 @@
-/* Prometheus instant queries over HTTP: retries with backoff, answers classified. */
+/* Prometheus instant and range queries over HTTP: retries with backoff, answers classified. */
 #include "promapi.h"
 #include "rfc3339.h"
 #include "msg.h"
@@ -139,11 +139,12 @@ static void answer_reset(struct prom_answer *a)
 	a->doc = jv_null();
 }
 
-int prom_query(const struct prom_api *api, const char *expr, const char *at, struct prom_answer *a)
+/* GET one API path with retries; the body of prom_query and prom_query_range. */
+static int prom_get(const struct prom_api *api, const char *path, const struct http_param *params,
+		    size_t nparams, struct prom_answer *a)
 {
 	static const char *const headers[] = { "Accept: application/json", NULL };
-	struct http_param params[2] = { { "query", expr }, { "time", at } };
-	char *url = http_url(api->url, "api/v1/query", params, at ? 2 : 1);
+	char *url = http_url(api->url, path, params, nparams);
 	struct http_request req = { url, api->connect_timeout_ms, api->timeout_ms, 0, headers };
 	int tries = api->tries > 0 ? api->tries : 1;
 	long pause = api->backoff_ms;
@@ -181,6 +182,21 @@ int prom_query(const struct prom_api *api, const char *expr, const char *at, str
 	}
 	free(url);
 	return a->outcome == PROM_OK ? 0 : -1;
+}
+
+int prom_query(const struct prom_api *api, const char *expr, const char *at, struct prom_answer *a)
+{
+	struct http_param params[2] = { { "query", expr }, { "time", at } };
+
+	return prom_get(api, "api/v1/query", params, at ? 2 : 1, a);
+}
+
+int prom_query_range(const struct prom_api *api, const char *expr, const char *start, const char *end,
+		     const char *step, struct prom_answer *a)
+{
+	struct http_param params[4] = { { "query", expr }, { "start", start }, { "end", end }, { "step", step } };
+
+	return prom_get(api, "api/v1/query_range", params, 4, a);
 }
 
 void prom_answer_free(struct prom_answer *a)

@@ -1,5 +1,5 @@
 /*
- * Prometheus HTTP API client: instant queries with bounded retries, each answer sorted
+ * Prometheus HTTP API client: instant and range queries with bounded retries, each answer sorted
  * into success, Prometheus error, not-Prometheus answer, or no answer at all.
  */
 #ifndef LT_PROMAPI_H
@@ -49,6 +49,13 @@ void prom_api_init(struct prom_api *api, const char *url, struct http_client *ht
  * either way and must be released with prom_answer_free.
  */
 int prom_query(const struct prom_api *api, const char *expr, const char *at, struct prom_answer *a);
+/*
+ * GET /api/v1/query_range for expr, evaluated at start, start + step, ... up to end
+ * (Prometheus timestamp texts; step a duration or seconds). The same answers and retries
+ * as prom_query; a success body holds a matrix.
+ */
+int prom_query_range(const struct prom_api *api, const char *expr, const char *start, const char *end,
+		     const char *step, struct prom_answer *a);
 void prom_answer_free(struct prom_answer *a);
 /* {"status":"error","errorType":type,"error":msg}, malloc'd, without a newline. */
 char *prom_error_body(const char *type, const char *msg, size_t *len);

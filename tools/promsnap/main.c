@@ -14,14 +14,16 @@
 
 static const char usage_text[] =
 	"usage: promsnap --url URL --job JOB --start T0 --end T1 --out DIR\n"
-	"                [--queries FILE] [--step S] [--fresh T] [--timeout S]\n"
-	"                [--query-timeout S] [--tries N] [--verbose]\n"
+	"                [--queries FILE] [--step S] [--series DIR [--series-step S]]\n"
+	"                [--fresh T] [--timeout S] [--query-timeout S] [--tries N]\n"
+	"                [--verbose]\n"
 	"       promsnap wait --url URL --job JOB [--fresh T] [--timeout S]\n"
 	"                [--query-timeout S] [--verbose]\n"
 	"\n"
 	"Run every query of the catalogue at T1 over the window T1 - T0 and write each\n"
 	"answer, as Prometheus gave it, to DIR/<file>. A failed query is written as\n"
-	"{\"status\":\"error\",...}, never as an empty answer.\n"
+	"{\"status\":\"error\",...}, never as an empty answer. With --series, also\n"
+	"record each time series of the catalogue over [T0, T1] to DIR/<file>.\n"
 	"With `wait`, return once every target of JOB is up (and, with --fresh, has a\n"
 	"sample newer than T).\n"
 	"\n"
@@ -34,6 +36,10 @@ static const char usage_text[] =
 	"                      tools/promsnap/queries.yaml above bin/)\n"
 	"  --step S            resolution at which counters are read, in seconds; at\n"
 	"                      most half the scrape interval (default 1)\n"
+	"  --series DIR        also record the catalogue's time series (range queries\n"
+	"                      over the window) into DIR (created if missing)\n"
+	"  --series-step S     seconds between their points: the scrape interval\n"
+	"                      (default 2)\n"
 	"  --fresh T           first wait until Prometheus holds a sample of JOB newer\n"
 	"                      than T (unix seconds or RFC 3339)\n"
 	"  --timeout S         give up waiting after S seconds (default 60)\n"
@@ -82,7 +88,7 @@ static double time_arg(const char *opt, const char *s)
 }
 
 enum { O_URL = 256, O_JOB, O_START, O_END, O_OUT, O_QUERIES, O_STEP, O_FRESH, O_TIMEOUT,
-       O_QTIMEOUT, O_TRIES, O_VERBOSE, O_HELP };
+       O_QTIMEOUT, O_TRIES, O_VERBOSE, O_HELP, O_SERIES, O_SERIES_STEP };
 
 static void parse_args(int argc, char **argv, struct opts *o)
 {
@@ -94,6 +100,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "out", required_argument, NULL, O_OUT },
 		{ "queries", required_argument, NULL, O_QUERIES },
 		{ "step", required_argument, NULL, O_STEP },
+		{ "series", required_argument, NULL, O_SERIES },
+		{ "series-step", required_argument, NULL, O_SERIES_STEP },
 		{ "fresh", required_argument, NULL, O_FRESH },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "query-timeout", required_argument, NULL, O_QTIMEOUT },
@@ -111,6 +119,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	o->query_timeout_s = 30;
 	o->tries = 3;
 	o->step = 1;
+	o->series_step = 2;
 	if (argc > 1 && strcmp(argv[1], "wait") == 0) {
 		o->wait_verb = 1;
 		argv++;
@@ -126,6 +135,11 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case O_OUT: o->out = optarg; break;
 		case O_QUERIES: free(o->queries); o->queries = strdup(optarg); break;
 		case O_STEP: o->step = seconds_arg("--step", optarg); o->has_step = 1; break;
+		case O_SERIES: o->series_dir = optarg; break;
+		case O_SERIES_STEP:
+			o->series_step = seconds_arg("--series-step", optarg);
+			o->has_series_step = 1;
+			break;
 		case O_FRESH: o->fresh = time_arg("--fresh", optarg); o->has_fresh = 1; break;
 		case O_TIMEOUT: o->timeout_s = seconds_arg("--timeout", optarg); break;
 		case O_QTIMEOUT: o->query_timeout_s = seconds_arg("--query-timeout", optarg); break;
@@ -157,8 +171,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	if (o->job == NULL || *o->job == '\0')
 		usage("--job is required");
 	if (o->wait_verb) {
-		if (o->has_start || o->has_end || o->out || o->queries || o->has_step)
-			usage("'wait' takes no --start, --end, --out, --queries or --step");
+		if (o->has_start || o->has_end || o->out || o->queries || o->has_step || o->series_dir ||
+		    o->has_series_step)
+			usage("'wait' takes no --start, --end, --out, --queries, --step, --series or --series-step");
 		return;
 	}
 	if (!o->has_start || !o->has_end)
@@ -171,6 +186,12 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		usage("--step must be at least 1 ms (0.001)");
 	if (o->out == NULL || *o->out == '\0')
 		usage("--out is required");
+	if (o->series_dir != NULL && *o->series_dir == '\0')
+		usage("--series takes a folder");
+	if (o->has_series_step && o->series_dir == NULL)
+		usage("--series-step needs --series");
+	if (llround(o->series_step * 1000) < 1)
+		usage("--series-step must be at least 1 ms (0.001)");
 }
 
 int main(int argc, char **argv)
@@ -192,7 +213,7 @@ int main(int argc, char **argv)
 			free(o.queries);
 			return EXIT_TROUBLE;
 		}
-		if (fs_mkdirs(o.out) < 0) {
+		if (fs_mkdirs(o.out) < 0 || (o.series_dir && fs_mkdirs(o.series_dir) < 0)) {
 			queries_free(&cat);
 			free(o.queries);
 			return EXIT_TROUBLE;

@@ -15,6 +15,9 @@ struct opts {
 	int has_start, has_end;
 	double step;		/* --step: the counters' subquery resolution, seconds */
 	int has_step;
+	const char *series_dir;	/* --series: where the catalogue's time series go, or NULL */
+	double series_step;	/* --series-step: seconds between their points */
+	int has_series_step;
 	int has_fresh;
 	double fresh;
 	double timeout_s;	/* how long a wait may take */
@@ -37,7 +40,10 @@ int wait_for(const struct prom_api *api, const char *expr, double timeout_s, con
 int wait_job(const struct opts *o, const struct prom_api *api);
 /* Wait for a sample of the job newer than o->fresh; 0 or -1 after printing why. */
 int wait_fresh(const struct opts *o, const struct prom_api *api);
-/* Run every query and write its file; returns the exit status. */
+/*
+ * Run every query (and, with o->series_dir, every time series of the catalogue) and
+ * write its file; returns the exit status.
+ */
 int snapshot(const struct opts *o, const struct query_cat *cat, const struct prom_api *api);
 
 #endif

@@ -12,8 +12,9 @@
 #include <unistd.h>
 
 /* Template parameters, in the order of params[]. */
-enum { P_JOB, P_WINDOW, P_START, P_END, P_STEP, P_BUSY, P_BUSY_SECONDS };
-static const char *const params[] = { "job", "window", "start", "end", "step", "busy", "busy_seconds", NULL };
+enum { P_JOB, P_WINDOW, P_START, P_END, P_STEP, P_BUSY, P_BUSY_SECONDS, P_RATE };
+static const char *const params[] = { "job", "window", "start", "end", "step", "busy", "busy_seconds", "rate",
+				       NULL };
 
 /*
  * The parameter named at s (just after "{{"): its index in params and, in *len, the
@@ -39,7 +40,10 @@ static int param_at(const char *s, size_t *len)
 
 struct ctx {
 	struct query_cat *c;
-	struct query_def *q;
+	struct query_def *q;	/* the entry being read */
+	struct query_def *list;	/* the entries read so far of its list (queries or series) */
+	size_t n;
+	const char *kind;	/* "query" or "series", for messages */
 };
 
 static int q_name(struct ydoc *d, yaml_node_t *v, void *obj)
@@ -51,9 +55,9 @@ static int q_name(struct ydoc *d, yaml_node_t *v, void *obj)
 		return -1;
 	if (*s == '\0' || strcspn(s, " \t\n") != strlen(s))
 		return ydoc_error(d, v, "a query name is one word");
-	for (size_t i = 0; i < x->c->n; i++)
-		if (strcmp(x->c->q[i].name, s) == 0)
-			return ydoc_error(d, v, "query '%s' is listed twice", s);
+	for (size_t i = 0; i < x->n; i++)
+		if (strcmp(x->list[i].name, s) == 0)
+			return ydoc_error(d, v, "%s '%s' is listed twice", x->kind, s);
 	x->q->name = arena_strdup(x->c->arena, s);
 	return 0;
 }
@@ -67,9 +71,10 @@ static int q_file(struct ydoc *d, yaml_node_t *v, void *obj)
 		return -1;
 	if (*s == '\0' || *s == '.' || strchr(s, '/') != NULL)
 		return ydoc_error(d, v, "file must be a plain file name, not '%s'", s);
-	for (size_t i = 0; i < x->c->n; i++)
-		if (strcmp(x->c->q[i].file, s) == 0)
-			return ydoc_error(d, v, "file '%s' is written by query '%s' already", s, x->c->q[i].name);
+	for (size_t i = 0; i < x->n; i++)
+		if (strcmp(x->list[i].file, s) == 0)
+			return ydoc_error(d, v, "file '%s' is written by %s '%s' already", s, x->kind,
+					  x->list[i].name);
 	x->q->file = arena_strdup(x->c->arena, s);
 	return 0;
 }
@@ -90,7 +95,8 @@ static int q_query(struct ydoc *d, yaml_node_t *v, void *obj)
 			return ydoc_error(d, v, "'{{' without '}}'");
 		if (i < 0)
 			return ydoc_error(d, v, "unknown parameter '%.*s' (known: {{job}} {{window}} "
-					  "{{start}} {{end}} {{step}} {{busy}} {{busy_seconds}})", (int)len + 2, p);
+					  "{{start}} {{end}} {{step}} {{busy}} {{busy_seconds}} {{rate}})",
+					  (int)len + 2, p);
 		if (i == P_STEP)
 			x->c->uses_step = 1;
 		p += 2 + len;
@@ -106,6 +112,31 @@ static const struct ykey query_keys[] = {
 	{ NULL, NULL, 0 },
 };
 
+/* A time series is written to <name>.json: its name must make a plain file name. */
+static int s_name(struct ydoc *d, yaml_node_t *v, void *obj)
+{
+	struct ctx *x = obj;
+	const char *s = ydoc_str(d, v);
+
+	if (s == NULL)
+		return -1;
+	if (*s == '.' || strchr(s, '/') != NULL)
+		return ydoc_error(d, v, "a series name makes its file name: not '%s'", s);
+	if (q_name(d, v, obj) < 0)
+		return -1;
+	char *file = arena_alloc(x->c->arena, strlen(s) + sizeof(".json"));
+	strcpy(file, s);
+	strcat(file, ".json");
+	x->q->file = file;
+	return 0;
+}
+
+static const struct ykey series_keys[] = {
+	{ "name", s_name, 1 },
+	{ "query", q_query, 1 },
+	{ NULL, NULL, 0 },
+};
+
 static int top_version(struct ydoc *d, yaml_node_t *v, void *obj)
 {
 	long ver;
@@ -114,9 +145,10 @@ static int top_version(struct ydoc *d, yaml_node_t *v, void *obj)
 	return ydoc_long(d, v, 1, 1, &ver);
 }
 
-static int top_queries(struct ydoc *d, yaml_node_t *v, void *obj)
+/* A list of entries (keys) into *list, *n. */
+static int read_list(struct ydoc *d, yaml_node_t *v, struct ctx *x, const struct ykey *keys,
+		     struct query_def **list, size_t *n)
 {
-	struct ctx *x = obj;
 	struct query_cat *c = x->c;
 	yaml_node_t *item;
 
@@ -126,26 +158,48 @@ static int top_queries(struct ydoc *d, yaml_node_t *v, void *obj)
 		struct query_def q = { NULL, NULL, NULL };
 
 		x->q = &q;
-		if (ydoc_expect(d, item, YAML_MAPPING_NODE) < 0 || ydoc_map(d, item, query_keys, x) < 0)
+		x->list = *list;
+		x->n = *n;
+		if (ydoc_expect(d, item, YAML_MAPPING_NODE) < 0 || ydoc_map(d, item, keys, x) < 0)
 			return -1;
-		c->q = arena_grow(c->arena, c->q, c->n, c->n + 1, sizeof(*c->q));
-		c->q[c->n++] = q;
+		*list = arena_grow(c->arena, *list, *n, *n + 1, sizeof(**list));
+		(*list)[(*n)++] = q;
 	}
-	if (c->n == 0)
+	return 0;
+}
+
+static int top_queries(struct ydoc *d, yaml_node_t *v, void *obj)
+{
+	struct ctx *x = obj;
+
+	x->kind = "query";
+	if (read_list(d, v, x, query_keys, &x->c->q, &x->c->n) < 0)
+		return -1;
+	if (x->c->n == 0)
 		return ydoc_error(d, v, "no queries listed");
 	return 0;
+}
+
+/* Time series have their own folder, so their names are checked apart from the queries'. */
+static int top_series(struct ydoc *d, yaml_node_t *v, void *obj)
+{
+	struct ctx *x = obj;
+
+	x->kind = "series";
+	return read_list(d, v, x, series_keys, &x->c->s, &x->c->ns);
 }
 
 static const struct ykey top_keys[] = {
 	{ "version", top_version, 1 },
 	{ "queries", top_queries, 1 },
+	{ "series", top_series, 0 },
 	{ NULL, NULL, 0 },
 };
 
 int queries_load(const char *path, struct query_cat *c)
 {
 	struct ydoc d;
-	struct ctx x = { c, NULL };
+	struct ctx x = { c, NULL, NULL, 0, "query" };
 	int rc;
 
 	memset(c, 0, sizeof(*c));
@@ -246,6 +300,13 @@ static long long busy_seconds(const struct query_params *p)
 	return w < 10 ? 10 : w > 60 ? 60 : w;
 }
 
+long long queries_rate_ms(const struct query_params *p)
+{
+	long long step = llround(p->series_step * 1000);
+
+	return 4 * (step < 1 ? 1 : step);
+}
+
 char *queries_expand(const char *tmpl, const struct query_params *p)
 {
 	struct sbuf sb = SBUF_INIT;
@@ -270,6 +331,7 @@ char *queries_expand(const char *tmpl, const struct query_params *p)
 		case P_STEP: add_duration(&sb, queries_grid_ms(p)); break;
 		case P_BUSY: add_duration(&sb, busy_seconds(p) * 1000); break;
 		case P_BUSY_SECONDS: sbuf_addf(&sb, "%lld", busy_seconds(p)); break;
+		case P_RATE: add_duration(&sb, queries_rate_ms(p)); break;
 		}
 		s = open + 2 + len;
 	}

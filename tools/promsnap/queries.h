@@ -10,13 +10,15 @@ struct arena;
 struct query_def {
 	const char *name;	/* for messages */
 	const char *file;	/* plain file name in the snapshot folder */
-	const char *query;	/* PromQL with {{job}} {{window}} {{start}} {{end}} {{step}} */
+	const char *query;	/* PromQL with {{job}} {{window}} {{start}} {{end}} {{step}} ... */
 };
 
 struct query_cat {
 	struct arena *arena;
-	struct query_def *q;
+	struct query_def *q;	/* instant queries, evaluated at T1 */
 	size_t n;
+	struct query_def *s;	/* time series: range queries over [T0, T1] (`series:`) */
+	size_t ns;
 	int uses_step;		/* some query has {{step}} */
 };
 
@@ -25,6 +27,7 @@ struct query_params {
 	const char *job;
 	double start, end;	/* unix seconds, start < end */
 	double step;		/* the finest gap between samples the counters must see */
+	double series_step;	/* seconds between the points of a time series */
 };
 
 /* Load and check a catalogue; 0, or -1 after printing "file:line:col: why". */
@@ -38,6 +41,8 @@ char *queries_default_path(void);
  * only then does a subquery over the window start at T0 and end at T1.
  */
 long long queries_grid_ms(const struct query_params *p);
+/* {{rate}} in milliseconds: the range of rate() in a time series, four series steps. */
+long long queries_rate_ms(const struct query_params *p);
 /* A template with its parameters filled in; malloc'd. */
 char *queries_expand(const char *tmpl, const struct query_params *p);
 /* Append s escaped for the inside of a double-quoted PromQL string. */

@@ -1,6 +1,7 @@
 /*
- * The snapshot: every catalogue query at T1 over the arm's window, each answer kept as
- * Prometheus gave it (or as an error body), all files written at the end.
+ * The snapshot: every catalogue query at T1 over the arm's window (and, when asked, every
+ * time series over the window), each answer kept as Prometheus gave it (or as an error
+ * body), all files written at the end.
  */
 #include "promsnap.h"
 #include "fsio.h"
@@ -14,18 +15,44 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Prometheus refuses a range query of more points than this per series. */
+#define MAX_POINTS 11000
+
+/* One request: an instant query of the catalogue, or a time series. */
+struct task {
+	const struct query_def *q;
+	const char *dir;	/* where its file goes */
+	int range;		/* a time series */
+};
+
 struct outcome {
 	char *body;
 	size_t len;
 	int failed;
 };
 
-static int series_count(jv doc)
+/* What a message calls a task: "query 'x'" or "series 'x'". */
+static const char *kind(const struct task *t)
+{
+	return t->range ? "series" : "query";
+}
+
+/* The number of series in an answer, and in *points the number of points of a matrix. */
+static int series_count(jv doc, long *points)
 {
 	jv data = json_get(doc, "data");
 	jv result = json_get(data, "result");
 	int n = jv_get_kind(result) == JV_KIND_ARRAY ? jv_array_length(jv_copy(result)) : 0;
 
+	*points = 0;
+	for (int i = 0; i < n; i++) {
+		jv item = jv_array_get(jv_copy(result), i);
+		jv values = json_get(item, "values");
+		if (jv_get_kind(values) == JV_KIND_ARRAY)
+			*points += jv_array_length(jv_copy(values));
+		jv_free(values);
+		jv_free(item);
+	}
 	jv_free(result);
 	jv_free(data);
 	return n;
@@ -61,14 +88,14 @@ static void block_signals(sigset_t *old)
 	sigprocmask(SIG_BLOCK, &set, old);
 }
 
-static int write_all(const struct opts *o, const struct query_cat *cat, struct outcome *res)
+static int write_all(const struct task *tasks, size_t n, struct outcome *res)
 {
 	sigset_t old;
 	int rc = 0;
 
 	block_signals(&old);
-	for (size_t i = 0; i < cat->n; i++) {
-		char *path = fs_join(o->out, cat->q[i].file);
+	for (size_t i = 0; i < n; i++) {
+		char *path = fs_join(tasks[i].dir, tasks[i].q->file);
 		if (fs_write_atomic(path, res[i].body, res[i].len) < 0)
 			rc = -1;
 		free(path);
@@ -77,21 +104,51 @@ static int write_all(const struct opts *o, const struct query_cat *cat, struct o
 	return rc;
 }
 
+/*
+ * The seconds between a time series' points: --series-step, made longer when the window
+ * would need more points than Prometheus gives (a long arm), in whole milliseconds.
+ */
+static double series_step(const struct opts *o)
+{
+	long long window = llround(o->end * 1000) - llround(o->start * 1000);
+	long long step = llround(o->series_step * 1000);
+
+	if (window / step + 1 > MAX_POINTS) {
+		long long longer = (window + MAX_POINTS - 2) / (MAX_POINTS - 1);
+		warnf("a time series point every %.3g s would be more than %d points over %.0f s: "
+		      "recording one every %.3f s", o->series_step, MAX_POINTS, (double)window / 1000,
+		      (double)longer / 1000);
+		step = longer;
+	}
+	return (double)step / 1000;
+}
+
 int snapshot(const struct opts *o, const struct query_cat *cat, const struct prom_api *api)
 {
-	struct query_params qp = { o->job, o->start, o->end, o->step };
-	struct outcome *res = calloc(cat->n, sizeof(*res));
+	struct query_params qp = { o->job, o->start, o->end, o->step, 0 };
+	size_t n = cat->n + (o->series_dir ? cat->ns : 0);
+	struct task *tasks = calloc(n, sizeof(*tasks));
+	struct outcome *res = calloc(n, sizeof(*res));
 	struct sbuf failed = SBUF_INIT;
 	struct prom_api degraded = *api;
-	char t1[40], down[800] = "", last[700] = "";
+	char t0[40], t1[40], step[40], down[800] = "", last[700] = "";
 	size_t nfail = 0, nskip = 0;
 	int rc = EXIT_PASS, retry = 1;
 	long long grid;
 
-	if (res == NULL)
+	if (tasks == NULL || res == NULL)
 		dief(EXIT_TROUBLE, "out of memory");
+	for (size_t i = 0; i < cat->n; i++)
+		tasks[i] = (struct task){ &cat->q[i], o->out, 0 };
+	for (size_t i = cat->n; i < n; i++)
+		tasks[i] = (struct task){ &cat->s[i - cat->n], o->series_dir, 1 };
+	if (o->series_dir && cat->ns == 0)
+		warnf("--series: the catalogue lists no time series (no 'series:')");
+	qp.series_step = o->series_dir && cat->ns ? series_step(o) : o->series_step;
 	degraded.tries = 1;
+	prom_format_time(o->start, t0, sizeof(t0));
 	prom_format_time(o->end, t1, sizeof(t1));
+	prom_format_time(qp.series_step, step, sizeof(step));
 	/*
 	 * Counts are read on a grid through T0 and T1 (see queries_grid_ms); its cost grows
 	 * with the number of steps, and times off whole seconds can make it very fine.
@@ -103,8 +160,9 @@ int snapshot(const struct opts *o, const struct query_cat *cat, const struct pro
 	else if (grid < llround(o->step * 1000))
 		infof("counts are read every %lld ms, the longest step both --start and --end fall on",
 		      grid);
-	for (size_t i = 0; i < cat->n; i++) {
-		const struct query_def *q = &cat->q[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct task *t = &tasks[i];
+		const struct query_def *q = t->q;
 		char *expr = queries_expand(q->query, &qp);
 		struct prom_answer a;
 
@@ -114,53 +172,61 @@ int snapshot(const struct opts *o, const struct query_cat *cat, const struct pro
 			res[i].failed = 1;
 			nskip++;
 		} else {
-			double t = promsnap_now();
+			double start = promsnap_now();
 			/*
 			 * Once a failure outlasted every try, later queries get one try each
 			 * until one succeeds: the retries were spent on the same trouble.
 			 */
-			int ok = prom_query(retry ? api : &degraded, expr, t1, &a) == 0;
+			const struct prom_api *use = retry ? api : &degraded;
+			int ok = (t->range ? prom_query_range(use, expr, t0, t1, step, &a)
+					   : prom_query(use, expr, t1, &a)) == 0;
 
 			res[i].body = a.body;
 			res[i].len = a.len;
 			a.body = NULL;
 			res[i].failed = !ok;
 			if (ok) {
-				infof("%s: %d series (%.0f ms)", q->name, series_count(a.doc),
-				      (promsnap_now() - t) * 1000);
+				long points;
+				int ns = series_count(a.doc, &points);
+				if (t->range)
+					infof("series %s: %d series, %ld points (%.0f ms)", q->name, ns, points,
+					      (promsnap_now() - start) * 1000);
+				else
+					infof("%s: %d series (%.0f ms)", q->name, ns, (promsnap_now() - start) * 1000);
 			} else {
 				char why[sizeof(a.error) + sizeof(a.error_type) + 2];
 				snprintf(why, sizeof(why), "%s: %s", a.error_type, a.error);
 				/* The same failure again is only named in the closing line. */
 				if (strcmp(why, last) != 0)
-					errorf("query '%s' failed: %s (%d %s)", q->name, why, a.tries,
+					errorf("%s '%s' failed: %s (%d %s)", kind(t), q->name, why, a.tries,
 					       a.tries == 1 ? "try" : "tries");
 				snprintf(last, sizeof(last), "%s", why);
 			}
 			retry = ok || a.permanent;
 			if (!ok && a.outcome == PROM_UNREACHABLE && !server_answers(api))
 				snprintf(down, sizeof(down), "not run: Prometheus at '%s' stopped answering "
-					 "(query '%s': %s: %s)", api->url, q->name, a.error_type, a.error);
+					 "(%s '%s': %s: %s)", api->url, kind(t), q->name, a.error_type, a.error);
 			prom_answer_free(&a);
 		}
 		if (res[i].failed) {
-			sbuf_addf(&failed, "%s%s", nfail ? ", " : "", q->name);
+			sbuf_addf(&failed, "%s%s%s", nfail ? ", " : "", t->range ? "series " : "", q->name);
 			nfail++;
 		}
 		free(expr);
 	}
 	if (nskip)
 		errorf("%zu queries not run: Prometheus at '%s' stopped answering", nskip, api->url);
-	if (write_all(o, cat, res) < 0)
+	if (write_all(tasks, n, res) < 0)
 		rc = EXIT_TROUBLE;
 	if (nfail) {
-		errorf("%zu of %zu queries failed: %s", nfail, cat->n, sbuf_str(&failed));
+		errorf("%zu of %zu queries failed: %s", nfail, n, sbuf_str(&failed));
 		if (rc == EXIT_PASS)
 			rc = EXIT_FAILED;
 	}
-	for (size_t i = 0; i < cat->n; i++)
+	for (size_t i = 0; i < n; i++)
 		free(res[i].body);
 	free(res);
+	free(tasks);
 	sbuf_free(&failed);
 	return rc;
 }
