@@ -2,6 +2,7 @@
 #include "arena.h"
 #include "msg.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,9 +69,29 @@ char *arena_strdup(struct arena *a, const char *s)
 	return p;
 }
 
+/* The capacity arena_grow gives an array of count elements: the next power of two. */
+static size_t capacity(size_t count)
+{
+	size_t c = 4;
+
+	while (c < count)
+		c *= 2;
+	return c;
+}
+
+/*
+ * Arrays grow by doubling: an array that arena_grow made for old_count elements has room
+ * for capacity(old_count), so appending one element at a time copies each element O(1)
+ * times on average instead of on every append (which was quadratic in time and memory).
+ */
 void *arena_grow(struct arena *a, void *old, size_t old_count, size_t new_count, size_t elem)
 {
-	void *p = arena_alloc(a, new_count * elem);
+	if (old && new_count <= capacity(old_count))
+		return old;
+	size_t cap = capacity(new_count);
+	if (elem && cap > SIZE_MAX / elem)
+		dief(EXIT_TROUBLE, "out of memory");
+	void *p = arena_alloc(a, cap * elem);
 
 	if (old && old_count)
 		memcpy(p, old, old_count * elem);
