@@ -34,7 +34,11 @@ arms=$((arms * repeats))
 total=0 done_=0 measured=0 seconds=0
 for s in $LT_SCENARIOS; do
 	total=$((total + 1))
-	[ -f "$RESULTS_DIR/$s/report.txt" ] && done_=$((done_ + 1))
+	# Done: its arms have run, and its report is not older than that.
+	r="$RESULTS_DIR/$s/report.txt" a="$RESULTS_DIR/$s/arms.done"
+	if [ -f "$r" ] && [ -f "$a" ] && ! [ "$a" -nt "$r" ]; then
+		done_=$((done_ + 1))
+	fi
 	for t in "$RESULTS_DIR/$s"/{old,new}/timing.txt "$RESULTS_DIR/$s"/{old,new}/*/timing.txt; do
 		[ -f "$t" ] || continue
 		n=$(kv "$t" arm_seconds)
