@@ -8,8 +8,10 @@ SHELL := bash
 .SUFFIXES:
 MAKEFLAGS += --no-builtin-rules
 .SECONDEXPANSION:
-# Keep intermediate files (objects, reports): they are outputs, not scratch.
-.SECONDARY:
+# Keep the objects (intermediate files of the pattern rules): they are outputs, not scratch.
+# Not .SECONDARY for everything: a secondary target that is missing does not make make
+# rebuild what depends on it, so a summary would not be rewritten after a report was.
+.PRECIOUS: build/%.o
 
 CC ?= cc
 ifeq ($(origin CC),default)
@@ -140,7 +142,7 @@ REPORTS := $(if $(filter loadtest-reports,$(MAKECMDGOALS)),$(LT_SCENARIOS:%=$(RE
 ifneq ($(filter loadtest-reports,$(MAKECMDGOALS)),)
 $(foreach s,$(LT_SCENARIOS),$(eval $(RESULTS_DIR)/$(s)/report.txt: $(RESULTS_DIR)/$(s)/arms.done))
 endif
-SUMMARIES := $(addprefix $(RESULTS_DIR)/summary.,txt md json)
+SUMMARIES := $(addprefix $(RESULTS_DIR)/summary.,txt md json) $(RESULTS_DIR)/junit.xml
 COMPARE := $(BIN)/compare --rules $(RULES) --results-dir $(RESULTS_DIR)
 
 .PHONY: report
@@ -148,8 +150,11 @@ report: $(REPORTS) $(SUMMARIES)
 	@cat $(RESULTS_DIR)/summary.txt
 	@jq -e '.status == "PASS"' $(RESULTS_DIR)/summary.json >/dev/null
 
-# compare exits 1 for a failed verdict: that is a result, not a failed recipe.
-$(RESULTS_DIR)/%/report.txt: $$(wildcard $(RESULTS_DIR)/%/*/*.json $(RESULTS_DIR)/%/expected.json) $(RULES) $(BIN)/compare
+# compare exits 1 for a failed verdict: that is a result, not a failed recipe. A report
+# depends on its arms' files, repeats (ARM/N/) and the pipeline's markers included.
+LT_ARM_FILES = $(wildcard $(addprefix $(RESULTS_DIR)/$(1)/,*/*.json */*/*.json expected.json */FAILED */INVALID \
+	*/*/FAILED */*/INVALID))
+$(RESULTS_DIR)/%/report.txt: $$(call LT_ARM_FILES,$$*) $(RULES) $(BIN)/compare
 	$(COMPARE) --scenario $* --format text --output $@ || [ $$? -eq 1 ]
 	$(call LT_PROGRESS,$*)
 
@@ -157,6 +162,10 @@ $(RESULTS_DIR)/%/report.txt: $$(wildcard $(RESULTS_DIR)/%/*/*.json $(RESULTS_DIR
 # else would tell make that the folder was emptied.
 $(RESULTS_DIR)/summary.%: $(REPORTS) $(RULES) $(BIN)/compare $(if $(REPORTS),,FORCE)
 	$(COMPARE) --summary --format $(subst txt,text,$(subst md,markdown,$*)) --output $@ || [ $$? -eq 1 ]
+
+# JUnit XML for CI systems: a testsuite per scenario, a testcase per judged row.
+$(RESULTS_DIR)/junit.xml: $(REPORTS) $(RULES) $(BIN)/compare $(if $(REPORTS),,FORCE)
+	$(COMPARE) --summary --format junit --output $@ || [ $$? -eq 1 ]
 
 .PHONY: FORCE
 FORCE:

@@ -24,6 +24,8 @@ CLUSTER_NAME ?=
 CONTEXTS ?=
 PROMETHEUS_URL ?=
 SEED ?= 1
+# Runs per arm: N >= 2 gives the statistical verdict (ARM/1..N, interleaved arms).
+REPEATS ?= 1
 
 # SCENARIOS: IDs (S2), `all`, and scenario files (a path, or a name ending in .yaml): a
 # file's results folder is its base name without .yaml.
@@ -61,7 +63,8 @@ LT_BIN ?= $(CURDIR)/$(BIN)
 LT_ENV = STATE=$(LT_STATE) RESULTS_DIR=$(RESULTS_DIR) PROVIDER=$(LT_PROVIDER) DURATION=$(DURATION) \
 	OLD_IMAGE='$(LT_OLD_IMAGE)' NEW_IMAGE='$(LT_NEW_IMAGE)' SKIP_CLUSTER=$(SKIP_CLUSTER) \
 	SKIP_IMAGE_LOAD=$(SKIP_IMAGE_LOAD) KEEP_CLUSTER=$(KEEP_CLUSTER) CLUSTER_NAME='$(CLUSTER_NAME)' \
-	CONTEXTS='$(CONTEXTS)' PROMETHEUS_URL='$(PROMETHEUS_URL)' SEED=$(SEED) LOADTEST_BIN=$(LT_BIN)
+	CONTEXTS='$(CONTEXTS)' PROMETHEUS_URL='$(PROMETHEUS_URL)' SEED=$(SEED) REPEATS=$(REPEATS) \
+	LOADTEST_BIN=$(LT_BIN)
 
 .PHONY: loadtest loadtest-quick loadtest-full loadtest-clean
 .PHONY: loadtest-deps loadtest-check loadtest-reports loadtest-summaries
@@ -108,6 +111,9 @@ loadtest-clean: loadtest-deps
 		echo "loadtest: not deleting RESULTS_DIR='$(RESULTS_DIR)': not a results folder" >&2; exit 2;; esac
 	rm -rf -- $(RESULTS_DIR)
 
+# Checks the variables; and a scenario whose arms are not all there and valid runs again
+# (its arms.done goes): an INVALID run is redone and a larger REPEATS adds repeats, while
+# the valid runs already there are kept.
 loadtest-check: loadtest-deps
 	@for v in OLD_IMAGE NEW_IMAGE SCENARIOS DURATION; do \
 		case $$v in OLD_IMAGE) a='$(OLD_IMAGE)' b='$(LOADTEST_OLD_IMAGE)';; NEW_IMAGE) a='$(NEW_IMAGE)' b='$(LOADTEST_NEW_IMAGE)';; \
@@ -116,6 +122,14 @@ loadtest-check: loadtest-deps
 			echo "loadtest: $$v='$$a' and LOADTEST_$$v='$$b' differ: give one of them" >&2; exit 2; fi; done
 	@[ -n "$(LT_SCENARIOS)" ] || { echo "loadtest: no scenario in SCENARIOS='$(SCENARIOS)'" >&2; exit 2; }
 	@[[ "$(DURATION)" =~ ^[1-9][0-9]*$$ ]] || { echo "loadtest: DURATION must be a positive whole number of seconds, not '$(DURATION)'" >&2; exit 2; }
+	@[[ "$(REPEATS)" =~ ^[1-9][0-9]*$$ ]] && [ "$(REPEATS)" -le 30 ] || { echo "loadtest: REPEATS must be a whole number from 1 to 30, not '$(REPEATS)'" >&2; exit 2; }
+	@for s in $(LT_SCENARIOS); do d='$(RESULTS_DIR)'/$$s; [ -f "$$d/arms.done" ] || continue; redo=; \
+		for a in old new; do \
+			if [ $$a = old ]; then img='$(LT_OLD_IMAGE)'; else img='$(LT_NEW_IMAGE)'; fi; [ -n "$$img" ] || continue; \
+			compgen -G "$$d/$$a/INVALID" >/dev/null || compgen -G "$$d/$$a/*/INVALID" >/dev/null && redo=1; \
+			[ $(REPEATS) -eq 1 ] || [ -d "$$d/$$a/$(REPEATS)" ] || redo=1; \
+		done; \
+		[ -z "$$redo" ] || { rm -f "$$d/arms.done"; echo "loadtest: $$s: its arms run again (an INVALID run, or fewer than $(REPEATS) repeats)" >&2; }; done
 	@[[ "$(CLUSTER_NAME)" =~ ^([a-z0-9][a-z0-9-]{0,46})?$$ ]] || \
 		{ echo "loadtest: CLUSTER_NAME '$(CLUSTER_NAME)' must be lowercase letters, digits and '-', at most 47" >&2; exit 2; }
 	@dir='$(LOADTEST_SCENARIO_DIR)'; for s in $(LT_ENTRIES); do \
@@ -127,11 +141,14 @@ loadtest-check: loadtest-deps
 		{ echo "loadtest: scenario name '$$s' must be letters, digits, '.', '_' and '-' (it names a results folder)" >&2; exit 2; }; done
 	@if [ "$(LT_PROVIDER)" = local ] && [ "$(PARALLELISM)" -gt 1 ]; then \
 		echo "loadtest: PARALLELISM=$(PARALLELISM) reduced to 1 on the local provider: Reloader's metrics port (:9090) is fixed, so two arms cannot run at once on one host" >&2; fi
-	@echo "loadtest: $(words $(LT_SCENARIOS)) scenario(s) ($(LT_SCENARIOS)), $(LT_N) cluster(s), provider $(LT_PROVIDER), old '$(LT_OLD_IMAGE)', new '$(LT_NEW_IMAGE)', $(DURATION)s each" >&2
+	@echo "loadtest: $(words $(LT_SCENARIOS)) scenario(s) ($(LT_SCENARIOS)), $(LT_N) cluster(s), provider $(LT_PROVIDER), old '$(LT_OLD_IMAGE)', new '$(LT_NEW_IMAGE)', $(DURATION)s each$(if $(filter-out 1,$(REPEATS)),$(comma) $(REPEATS) runs per arm)" >&2
 
 loadtest-reports: $$(REPORTS) $$(SUMMARIES)
 # After a failed stage: the summary of whatever the results folder holds.
 loadtest-summaries: $$(SUMMARIES)
+
+# Stage files are results, never scratch: make must not delete them as intermediates.
+.PRECIOUS: $(LT_STATE)/cluster-%.ready $(RESULTS_DIR)/%/arms.done
 
 # A cluster that cannot come up leaves cluster-K.failed instead, and its scenarios go to the others.
 $(LT_STATE)/cluster-%.ready: | $(LT_STATE)/

@@ -311,3 +311,82 @@ dry() {
 	[ "$ms" -lt 1000 ] || fail "the set-up took ${ms} ms"
 	[ "$provider" = local ] || cannot_run "the local provider's binaries are not all built (make deps): measured without them"
 }
+
+@test "make loadtest: a driver that says its run proves nothing makes the arm INVALID, and the next run redoes it" {
+	# The new arm's driver: the run did not reach its rate (exit status 1, ok: false).
+	cat >"$T/lbin/scenario" <<-'EOF2'
+		#!/usr/bin/env bash
+		printf 'scenario %s\n' "$*" >>"$CALLS"
+		out="" arm=""
+		while [ $# -gt 0 ]; do
+			case "$1" in
+			--controller-args) exit 0 ;;
+			--out) out=$2; shift ;;
+			--arm) arm=$2; shift ;;
+			--) break ;;
+			esac
+			shift
+		done
+		if [ "$arm" = new ] && [ -n "${STUB_INVALID:-}" ]; then
+			printf '{"ok": false, "problems": ["12 of 50 intended updates succeeded"], "start": 1, "end": 2, "checks": {"rate_reached": {"ok": false, "value": "12 of 50", "required": ">= 95%%"}}}\n' >"$out"
+			exit 1
+		fi
+		printf '{"ok": true, "start": 1, "end": 2}\n' >"$out"
+	EOF2
+	run --separate-stderr mk loadtest PROVIDER=kind SCENARIOS=S2 DURATION=5 RESULTS_DIR="$RES" STUB_INVALID=1
+	assert_failure
+	assert_file_exists "$RES/S2/new/INVALID"
+	[[ "$(cat "$RES/S2/new/INVALID")" == "the scenario driver exited with status 1: 12 of 50 intended updates succeeded" ]]
+	[ "$(jq -r .status "$RES/summary.json")" = INVALID ]
+	[[ $stderr == *"loadtest: S2: INVALID ("* ]] || fail "no INVALID verdict line: $stderr"
+	# The next run keeps old and redoes new only; now valid, the scenario passes.
+	: >"$CALLS"
+	run --separate-stderr mk loadtest PROVIDER=kind SCENARIOS=S2 DURATION=5 RESULTS_DIR="$RES"
+	assert_success
+	[[ $stderr == *"S2: its arms run again"* ]] || fail "$stderr"
+	run grep -c -- '^scenario .*--arm new' "$CALLS"
+	assert_output 1
+	run grep -c -- '^scenario .*--arm old' "$CALLS"
+	assert_output 0
+	assert_file_not_exists "$RES/S2/new/INVALID"
+}
+
+@test "make loadtest REPEATS=3: ARM/1..3 per arm, interleaved; a larger REPEATS later adds repeats only" {
+	run --separate-stderr mk loadtest PROVIDER=kind SCENARIOS=S2 DURATION=5 RESULTS_DIR="$RES" REPEATS=3
+	assert_success
+	for a in old new; do
+		for k in 1 2 3; do
+			assert_file_exists "$RES/S2/$a/$k/run.json"
+		done
+	done
+	# The order of the six runs: never every old one first.
+	run bash -c "awk '/^scenario /{for (i = 1; i <= NF; i++) if (\$i == \"--arm\") { print \$(i + 1); break }}' '$CALLS' | paste -sd,"
+	[ "$output" != old,old,old,new,new,new ] || fail "not interleaved: $output"
+	[ "$(tr "," "\n" <<<"$output" | grep -c old)" = 3 ] || fail "order: $output"
+	run jq -c .repeats <("$BIN/compare" --scenario S2 --results-dir "$RES" --format json)
+	assert_output '{"old":3,"new":3}'
+	: >"$CALLS"
+	run --separate-stderr mk loadtest PROVIDER=kind SCENARIOS=S2 DURATION=5 RESULTS_DIR="$RES" REPEATS=4
+	assert_success
+	run grep -c -- '^scenario .*--arm ' "$CALLS"
+	assert_output 2
+	assert_file_exists "$RES/S2/old/4/run.json"
+	run --separate-stderr mk loadtest PROVIDER=kind SCENARIOS=S2 DURATION=5 RESULTS_DIR="$RES" REPEATS=x
+	assert_failure
+	[[ $stderr == *"REPEATS must be a whole number from 1 to 30, not 'x'"* ]]
+}
+
+@test "make loadtest REPEATS=2 after a single run: the single run becomes repeat 1" {
+	run --separate-stderr mk loadtest PROVIDER=kind SCENARIOS=S2 DURATION=5 RESULTS_DIR="$RES"
+	assert_success
+	assert_file_exists "$RES/S2/old/run.json"
+	: >"$CALLS"
+	run --separate-stderr mk loadtest PROVIDER=kind SCENARIOS=S2 DURATION=5 RESULTS_DIR="$RES" REPEATS=2
+	assert_success
+	assert_file_exists "$RES/S2/old/1/run.json"
+	assert_file_exists "$RES/S2/old/2/run.json"
+	assert_file_not_exists "$RES/S2/old/run.json"
+	run grep -c -- '^scenario .*--arm ' "$CALLS"
+	assert_output 2
+	assert_file_exists "$RES/junit.xml"
+}
