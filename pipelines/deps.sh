@@ -23,7 +23,7 @@ usage_error() {
 }
 
 pkgs_build=(make gcc libc6-dev pkg-config libjq-dev jq libyaml-dev libcurl4-openssl-dev)
-pkgs_test=(bats bats-assert bats-support bats-file shellcheck valgrind prometheus python3 openssl curl git libxml2-utils clang libclang-rt-14-dev)
+pkgs_test=(bats bats-assert bats-support bats-file shellcheck valgrind prometheus python3 openssl curl git libxml2-utils clang libclang-rt-14-dev gnuplot-nox chromium)
 pkgs_loadtest=(curl git)
 pkgs_local=(prometheus)
 pkgs_lint=(shellcheck)
