@@ -186,3 +186,49 @@ deps:
 .PHONY: clean
 clean:
 	rm -rf build bin
+
+# ---- fuzzing (tests/fuzz/README.md) ----
+# One libFuzzer harness per parser of outside input (tests/fuzz/fuzz_NAME.c). `make fuzz
+# FUZZ_SECONDS=N` builds them with clang, -fsanitize=fuzzer,address,undefined, against the
+# library and tool sources compiled the same way (build/fuzz/, apart from the normal build),
+# runs each for N seconds seeded from the fixtures, and prints each one's executions and
+# crashes; crashing inputs are kept in build/fuzz/crashes/NAME/. `make fuzz-regress` feeds
+# the saved inputs (tests/fuzz/crashers/NAME/ and seeds/NAME/) once to each harness built
+# by the normal compiler without libFuzzer (with the sanitizers under SAN=1): seconds.
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_INC := -Itools/promsnap -Itools/compare -Itools/scenario
+# A harness's tool, whose objects but main.o it links besides the library.
+fuzz_tool_queries := promsnap
+fuzz_tool_report := compare
+fuzz_tool_scenario := scenario
+fuzz_tool_pattern := scenario
+fuzz_objs = $(patsubst tools/%.c,build/fuzz/obj/%.o,$(wildcard tools/lib/*.c) \
+	$(filter-out %/main.c,$(if $(fuzz_tool_$(1)),$(wildcard tools/$(fuzz_tool_$(1))/*.c))))
+
+build/fuzz/obj/%.o: tools/%.c | $$(@D)/
+	$(FUZZ_CC) $(CPPFLAGS) $(WARN) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+build/fuzz/harness/%.o: tests/fuzz/%.c | $$(@D)/
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_INC) $(WARN) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+$(BUILD)/fuzz-regress/%.o: tests/fuzz/%.c | $$(@D)/
+	$(CC) $(CPPFLAGS) $(FUZZ_INC) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+define fuzz_rule
+build/fuzz/fuzz_$(1): build/fuzz/harness/fuzz_$(1).o build/fuzz/harness/util.o $(call fuzz_objs,$(1))
+	$$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $$@+ $$^ $$(LDLIBS)
+	mv $$@+ $$@
+$(BUILD)/fuzz-regress/fuzz_$(1): $(BUILD)/fuzz-regress/fuzz_$(1).o $(BUILD)/fuzz-regress/util.o \
+		$(BUILD)/fuzz-regress/standalone.o $(call tool_objs,$(fuzz_tool_$(1))) $(LIBA)
+	$$(CC) $$(LDFLAGS) -o $$@+ $$^ $$(LDLIBS)
+	mv $$@+ $$@
+endef
+$(foreach n,$(FUZZ_NAMES),$(eval $(call fuzz_rule,$(n))))
+
+.PHONY: fuzz fuzz-build fuzz-regress
+fuzz-build: $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_NAMES)
+fuzz-regress: $(FUZZ_NAMES:%=$(BUILD)/fuzz-regress/fuzz_%)
+	tests/fuzz/regress.sh $^

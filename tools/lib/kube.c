@@ -248,6 +248,39 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *arg)
 	return deliver_lines(r) < 0 ? 0 : len;
 }
 
+/*
+ * For the fuzz harness (tests/fuzz/fuzz_watch.c) only: the watch stream parser without a
+ * connection. The body is handed to the write callback in chunks of the given sizes, as
+ * libcurl would after a 200. Returns 0, or -1 with *why set when the stream was aborted.
+ */
+int kube_watch_parse(const char *body, const size_t *chunks, size_t nchunks, kube_event_fn on_event, void *ud,
+		     const char **why)
+{
+	struct kube k;
+	struct req r;
+	size_t off = 0;
+	int rc = 0;
+
+	memset(&k, 0, sizeof(k));
+	memset(&r, 0, sizeof(r));
+	r.k = &k;
+	r.is_watch = 1;
+	r.streaming = 1;
+	r.event = on_event;
+	r.ud = ud;
+	*why = NULL;
+	for (size_t i = 0; i < nchunks && rc == 0; i++) {
+		if (on_data((char *)body + off, 1, chunks[i], &r) != chunks[i]) {
+			*why = r.abort_why;
+			rc = -1;
+		}
+		off += chunks[i];
+	}
+	sbuf_free(&r.resp);
+	free(r.rv);
+	return rc;
+}
+
 /* ---- starting transfers ---- */
 
 static int refresh_cred(struct kube *k)

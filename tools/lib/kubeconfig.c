@@ -1043,6 +1043,17 @@ out:
 	return rc;
 }
 
+/* For the fuzz harness (tests/fuzz/fuzz_exec_credential.c) only: exec_parse on its own. */
+int kubeconfig_parse_exec_output(const struct kubeconfig *cfg, const char *text, size_t len, struct kube_cred *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (exec_parse(cfg, text, len, out) < 0) {
+		kube_cred_free(out);
+		return -1;
+	}
+	return 0;
+}
+
 static int run_exec(const struct kubeconfig *cfg, struct kube_cred *out)
 {
 	char *info = exec_info(cfg);
