@@ -501,6 +501,30 @@ static void test_allowed_spurious(void)
 	CHECK(o.allowed == 1 && o.spurious == 2);
 	graph_free(&g2);
 	scenario_free(&sc);
+
+	/*
+	 * c-0 and c-1 were created with the same data, so their first versions share one
+	 * fingerprint (0xc0). A controller that re-examines everything (catch-up) records it in
+	 * d-1's template: that is c-1 as created, which d-1 may be rolled to once.
+	 */
+	pairs(&g2, &c0, &c1, &d0, &d1);
+	g2.catch_up = 1;
+	fp_of(0xc0, fp);
+	graph_cfg_created(&g2, (size_t)c0, fp, 0.5);
+	graph_cfg_created(&g2, (size_t)c1, fp, 0.5);
+	t = tmpl_with(0xc0);
+	graph_observe(&g2, (size_t)d1, 201, t, 0, 1, 0, 3.0);
+	graph_summary(&g2, &o);
+	CHECK(o.recognised == 1 && o.allowed == 1 && o.spurious == 0);
+	struct roll_note note;
+	CHECK(graph_roll_notes(&g2, 1, &note, 1) == 1 && note.cfg == c1 && note.kind == ODD_NOT_OWED);
+	/* Without catch-up, rolling a workload to data it started with is spurious. */
+	g2.catch_up = 0;
+	graph_summary(&g2, &o);
+	CHECK(o.allowed == 0 && o.spurious == 1);
+	free(t);
+	graph_free(&g2);
+	scenario_free(&sc);
 }
 
 /* A paused deployment's template changes roll out once, when it resumes (S12). */
@@ -518,6 +542,7 @@ static void test_paused(void)
 	graph_observe(&g, (size_t)d0, 102, NULL, 1, 1, 0, 12.3);	/* update 2 while paused */
 	graph_summary(&g, &o);
 	CHECK(o.rolls == 2 && o.rollouts == 0 && o.own == 2 && o.waiting_resume == 1);
+	CHECK(!o.converged && o.behind_workloads == 1);
 	graph_observe(&g, (size_t)d0, 102, NULL, 0, 1, 0, 25.3);	/* resumed */
 	graph_summary(&g, &o);
 	CHECK(o.rolls == 2 && o.rollouts == 1 && o.waiting_resume == 0 && o.converged);

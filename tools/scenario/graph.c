@@ -140,8 +140,13 @@ static void fp_add(struct graph *g, size_t c, size_t v)
 	g->nfps++;
 }
 
-/* The version with fingerprint fp, or 0; *c, *v set. The same data written twice: the latest. */
-static int fp_find(const struct graph *g, const unsigned char fp[20], size_t *c, size_t *v)
+/*
+ * The version of an object w references whose data has fingerprint fp; 0 if none. Objects
+ * created with the same data share a fingerprint: only w's own count. The same data written
+ * twice to one object: the latest.
+ */
+static int fp_find(const struct graph *g, const unsigned char fp[20], const struct workload *w, size_t *c,
+		   size_t *v, size_t *k)
 {
 	size_t mask = g->nfpslots - 1;
 	int found = 0;
@@ -151,11 +156,17 @@ static int fp_find(const struct graph *g, const unsigned char fp[20], size_t *c,
 	for (size_t s = fp_hash(fp) & mask; g->fps[s].cfg1 != 0; s = (s + 1) & mask) {
 		const struct fpslot *f = &g->fps[s];
 		const struct version *ver = &g->cfg[f->cfg1 - 1].ver[f->ver];
+		size_t r;
 		if (memcmp(ver->fp, fp, 20) != 0 || ver->state == V_FAILED)
+			continue;
+		for (r = 0; r < w->nrefs && w->refs[r] != f->cfg1 - 1; r++)
+			;
+		if (r == w->nrefs)
 			continue;
 		if (!found || ver->order > g->cfg[*c].ver[*v].order) {
 			*c = f->cfg1 - 1;
 			*v = f->ver;
+			*k = r;
 			found = 1;
 		}
 	}
@@ -578,12 +589,8 @@ static void roll(struct graph *g, struct workload *w, const char *text, double n
 	w->rolls++;
 	w->last_roll = now;
 	for (size_t f = 0; f < n; f++) {
-		size_t c = 0, v = 0, k;
-		if (!fp_find(g, fps[f], &c, &v))
-			continue;
-		for (k = 0; k < w->nrefs && w->refs[k] != c; k++)
-			;
-		if (k == w->nrefs)
+		size_t c = 0, v = 0, k = 0;
+		if (!fp_find(g, fps[f], w, &c, &v, &k))
 			continue;
 		const struct version *ver = &g->cfg[c].ver[v];
 		struct refstate *rs = &w->rs[k];
@@ -808,8 +815,12 @@ void graph_summary(const struct graph *g, struct observed *o)
 		if (!w->exists)
 			continue;
 		o->workloads++;
-		if (w->paused && w->shown != w->tmpl)
+		/* Its pods still run the data from before the pause: not converged until it resumes. */
+		if (w->paused && w->shown != w->tmpl) {
 			o->waiting_resume++;
+			if (st == ST_CONVERGED || st == ST_LOST)
+				st = ST_BEHIND;
+		}
 		o->stale_templates += stale_template(w, latest);
 		switch (st) {
 		case ST_CONVERGED: o->converged_workloads++; break;
