@@ -21,7 +21,7 @@ static const char usage_text[] =
 	"       scenario --scenario ID|FILE --check\n"
 	"       scenario --scenario ID|FILE --controller-args\n"
 	"\n"
-	"Run a scenario (S1..S13 or a scenario file): clean up and create its namespaces and\n"
+	"Run a scenario (S1..S14 or a scenario file): clean up and create its namespaces and\n"
 	"objects, wait until the workloads are ready, send its updates open-loop for the\n"
 	"update phase, and settle until no workload rolls for a quiet period. An observer\n"
 	"watches the workloads throughout. Writes run.json (--out) and the arm's\n"
@@ -40,11 +40,12 @@ static const char usage_text[] =
 	"  --max-inflight N    concurrent API requests (64)\n"
 	"  --check             load and expand the scenario, print a summary, touch no cluster\n"
 	"  --controller-args   print the arguments the scenario gives the controller, one a line\n"
-	"  -- COMMAND...       run at the scenario's restart time (S6); exit 0 means restarted\n"
+	"  -- COMMAND...       run at the scenario's restart time (S6, S14); exit 0 means\n"
+	"                      restarted, and the controller is down until it returns\n"
 	"\n"
-	"Exit status: 0 the run did what the scenario claims; 1 it completed but did not\n"
-	"(see \"problems\" in run.json); 2 trouble (bad usage, scenario file, kubeconfig,\n"
-	"unreachable server).\n";
+	"Exit status: 0 the run did what the scenario says; 1 it completed but did not (a\n"
+	"check in run.json failed: see \"problems\"); 2 trouble (bad usage, scenario file,\n"
+	"kubeconfig, unreachable server).\n";
 
 static _Noreturn void usage(const char *fmt, const char *arg)
 {

@@ -75,18 +75,19 @@ static void check(struct checks *c, const char *name, int ok, const char *what_f
 static void check(struct checks *c, const char *name, int ok, const char *what_failed, const char *required,
 		  const char *fmt, ...)
 {
-	char value[160], sentence[400];
+	char value[121], req[121], sentence[400];	/* at most 120 characters each */
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(value, sizeof(value), fmt, ap);
 	va_end(ap);
+	snprintf(req, sizeof(req), "%s", required);
 	jv one = jv_object_set(jv_object(), jv_string("ok"), jv_bool(ok));
 	one = jv_object_set(one, jv_string("value"), jv_string(value));
-	one = jv_object_set(one, jv_string("required"), jv_string(required));
+	one = jv_object_set(one, jv_string("required"), jv_string(req));
 	c->obj = jv_object_set(c->obj, jv_string(name), one);
 	if (!ok) {
-		snprintf(sentence, sizeof(sentence), "%s: %s (required: %s)", what_failed, value, required);
+		snprintf(sentence, sizeof(sentence), "%s: %s (required: %s)", what_failed, value, req);
 		c->problems = jv_array_append(c->problems, jv_string(sentence));
 	}
 }
@@ -385,7 +386,7 @@ int run_write_results(const struct run *r, const char *out, const char *expected
 		long rolled = 0;
 		for (size_t w = 0; w < r->g.nwl; w++)
 			rolled += r->g.wl[w].rolls > 0;
-		snprintf(req, sizeof(req), "every rolled workload's template carries %.100s", s->expect_annotation);
+		snprintf(req, sizeof(req), "every rolled workload's template carries %s", s->expect_annotation);
 		check(&ck, "annotation_present", ob.annotation_missing == 0, "a rolled workload lacks the annotation", req,
 		      "%ld of %ld rolled workloads lack it", ob.annotation_missing, rolled);
 	}
