@@ -7,7 +7,7 @@
 # An interrupted run resumes where it stopped; `make report` reuses everything cached.
 
 comma := ,
-ALL_SCENARIOS := S1 S2 S3 S4 S5 S6 S7 S8 S9 S10 S11 S12 S13
+ALL_SCENARIOS := S1 S2 S3 S4 S5 S6 S7 S8 S9 S10 S11 S12 S13 S14
 # The reference's CI runs these for a quick check (its `make loadtest-quick`).
 QUICK_SCENARIOS := S1,S4,S6
 # The reference's make variables (LOADTEST_OLD_IMAGE ...) are accepted as aliases of ours.
@@ -134,7 +134,7 @@ loadtest-check: loadtest-deps
 		{ echo "loadtest: CLUSTER_NAME '$(CLUSTER_NAME)' must be lowercase letters, digits and '-', at most 47" >&2; exit 2; }
 	@dir='$(LOADTEST_SCENARIO_DIR)'; for s in $(LT_ENTRIES); do \
 		case $$s in */*|*.yaml|*.yml) f=$$s;; *) f=$${dir:-tools/scenario/scenarios}/$$s.yaml;; esac; \
-		[ -f "$$f" ] || { echo "loadtest: unknown scenario '$$s' (no $$f; S1..S13, or a scenario file)" >&2; exit 2; }; done
+		[ -f "$$f" ] || { echo "loadtest: unknown scenario '$$s' (no $$f; S1..S14, or a scenario file)" >&2; exit 2; }; done
 	@[ $(words $(LT_SCENARIOS)) -eq $(words $(sort $(LT_SCENARIOS))) ] || \
 		{ echo "loadtest: two scenarios in SCENARIOS='$(SCENARIOS)' have the same name ($(LT_SCENARIOS)): each needs its own results folder" >&2; exit 2; }
 	@for s in $(LT_SCENARIOS); do [[ $$s =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$$ ]] || \
