@@ -97,6 +97,21 @@ loadtest: loadtest-check
 	[ $$rc -eq 0 ] || exit $$rc; \
 	jq -e '.status == "PASS"' $(RESULTS_DIR)/summary.json >/dev/null
 
+# Calibration: an A/A run (IMAGE in both arms, repeated), then each row's noise from it
+# (compare --calibrate) into CALIBRATE_DIR/calibration.{txt,json}. A later run warns where a
+# threshold sits below that noise: compare --calibration CALIBRATE_DIR/calibration.json.
+IMAGE ?= stakater/reloader:v1.4.21
+CALIBRATE_DIR ?= $(RESULTS_DIR)-calibrate
+.PHONY: calibrate
+calibrate:
+	@$(MAKE) --no-print-directory loadtest OLD_IMAGE='$(IMAGE)' NEW_IMAGE='$(IMAGE)' \
+		SCENARIOS='$(if $(filter command line,$(origin SCENARIOS)),$(SCENARIOS),S1,S2,S4)' \
+		REPEATS=$(if $(filter command line,$(origin REPEATS)),$(REPEATS),5) RESULTS_DIR='$(CALIBRATE_DIR)' || \
+		echo "calibrate: the A/A run did not pass (which a calibration expects now and then); calibrating from what it measured" >&2
+	$(BIN)/compare --rules $(RULES) --calibrate --results-dir '$(CALIBRATE_DIR)' --format json --output '$(CALIBRATE_DIR)/calibration.json'
+	$(BIN)/compare --rules $(RULES) --calibrate --results-dir '$(CALIBRATE_DIR)' --output '$(CALIBRATE_DIR)/calibration.txt'
+	@cat '$(CALIBRATE_DIR)/calibration.txt'
+
 # The reference's targets: S1, S4 and S6; every scenario.
 loadtest-quick:
 	@$(MAKE) --no-print-directory loadtest SCENARIOS=$(QUICK_SCENARIOS) LOADTEST_SCENARIOS=

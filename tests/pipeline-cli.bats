@@ -390,3 +390,18 @@ dry() {
 	assert_output 2
 	assert_file_exists "$RES/junit.xml"
 }
+
+@test "make calibrate: an A/A run with repeats, then each row's noise in calibration.json and .txt" {
+	run --separate-stderr mk calibrate PROVIDER=kind SCENARIOS=S2 REPEATS=2 DURATION=5 RESULTS_DIR="$RES" \
+		IMAGE=stakater/reloader:v1.4.21
+	assert_success
+	# Both arms ran the one image, twice each.
+	run grep -c -- '^kindctl .*arm-start .*--image stakater/reloader:v1.4.21' "$CALLS"
+	assert_output 4
+	assert_file_exists "$RES-calibrate/calibration.txt"
+	# Every repeat of both arms is one sample of the same build: n = 4 per row.
+	run jq -r '.rows[] | select(.scenario == "S2" and .name == "cpu_cores_avg") | .n' "$RES-calibrate/calibration.json"
+	assert_output 4
+	run head -n 1 "$RES-calibrate/calibration.txt"
+	assert_output --partial "A/A calibration"
+}
