@@ -104,7 +104,7 @@ def change($row):
       + (if ($row.repeats.verdict // "") != "" then " <span class=\"vword\">\($row.repeats.verdict | esc)</span>" else "" end)
   elif $row.repeats.exact? then
     "exact \(($row.repeats.repeats_judged // 0) - ($row.repeats.repeats_failed // 0))/\($row.repeats.repeats_judged // 0)"
-  elif ($row.diff_pct | type) == "number" then "\($row.diff_pct | signed)%"
+  elif ($row.diff_pct | type) == "number" then "\($row.diff_pct * 10 | round / 10 | signed)%"
   else "–" end;
 def row_html:
   "<tr class=\"r-\(.status | gsub("[^a-z]"; ""))\"><th scope=\"row\">\(.display_name | esc)</th>"
