@@ -158,7 +158,7 @@ dry() {
 	[[ $stderr == *"loadtest: SCENARIOS='S2' and LOADTEST_SCENARIOS='S3' differ: give one of them"* ]]
 }
 
-@test "make loadtest-quick runs S1, S4 and S6, loadtest-full all 13, whatever SCENARIOS says" {
+@test "make loadtest-quick runs S1, S4 and S6, loadtest-full all 14, whatever SCENARIOS says" {
 	run --separate-stderr mk -n loadtest-quick PROVIDER=kind RESULTS_DIR="$RES" LOADTEST_SCENARIOS=S2
 	assert_success
 	run grep -o 'run-scenario.sh [^ ]*' <<<"$output"
@@ -166,7 +166,7 @@ dry() {
 	run --separate-stderr mk -n loadtest-full PROVIDER=kind RESULTS_DIR="$RES" SCENARIOS=S2
 	assert_success
 	run grep -c 'run-scenario.sh S' <<<"$output"
-	assert_output 13
+	assert_output 14
 	assert_file_not_exists "$CALLS"
 }
 
