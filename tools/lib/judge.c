@@ -404,9 +404,7 @@ static int alt_holds(const struct report *rep, const struct row *self, const str
 	return 1;
 }
 
-static void set(struct row *row, enum row_status st, const char *fmt, ...) LT_PRINTF(3, 4);
-
-static void set(struct row *row, enum row_status st, const char *fmt, ...)
+void row_set(struct row *row, enum row_status st, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -423,11 +421,11 @@ static int check_bounds(struct row *row, int arm)
 	double v = row->v[arm].value;
 
 	if (r->has_max_value && v > r->max_value) {
-		set(row, ST_FAIL, "%s %g is above the limit %g", arm_name(arm), v, r->max_value);
+		row_set(row, ST_FAIL, "%s %g is above the limit %g", arm_name(arm), v, r->max_value);
 		return 1;
 	}
 	if (r->has_min_value && v < r->min_value) {
-		set(row, ST_FAIL, "%s %g is below the limit %g", arm_name(arm), v, r->min_value);
+		row_set(row, ST_FAIL, "%s %g is below the limit %g", arm_name(arm), v, r->min_value);
 		return 1;
 	}
 	return 0;
@@ -439,23 +437,23 @@ static void judge_single(const struct report *rep, struct row *row, int arm)
 
 	(void)rep;
 	if (r->kind == RK_INFO) {
-		set(row, ST_INFO, "informational");
+		row_set(row, ST_INFO, "informational");
 		return;
 	}
 	if (r->kind == RK_MATCH && row->has_exp[arm]) {
 		if (row->meets[arm])
-			set(row, ST_PASS, "meets expected %g", row->exp[arm]);
+			row_set(row, ST_PASS, "meets expected %g", row->exp[arm]);
 		else
-			set(row, ST_FAIL, "%s %g misses expected %g (±%g%%)", arm_name(arm), row->v[arm].value,
+			row_set(row, ST_FAIL, "%s %g misses expected %g (±%g%%)", arm_name(arm), row->v[arm].value,
 			    row->exp[arm], rep->cat->expected_tolerance_pct);
 		return;
 	}
 	if (check_bounds(row, arm))
 		return;
 	if (r->has_max_value || r->has_min_value)
-		set(row, ST_PASS, "within limits");
+		row_set(row, ST_PASS, "within limits");
 	else
-		set(row, ST_INFO, "nothing to compare with");
+		row_set(row, ST_INFO, "nothing to compare with");
 }
 
 static void judge_ab(const struct report *rep, struct row *row)
@@ -464,46 +462,46 @@ static void judge_ab(const struct report *rep, struct row *row)
 	double o = row->v[ARM_OLD].value, n = row->v[ARM_NEW].value;
 
 	if (r->kind == RK_INFO) {
-		set(row, ST_INFO, "informational");
+		row_set(row, ST_INFO, "informational");
 		return;
 	}
 	if (r->kind == RK_MATCH && row->has_exp[ARM_NEW]) {
 		if (row->meets[ARM_NEW])
-			set(row, ST_PASS, "new meets expected %g", row->exp[ARM_NEW]);
+			row_set(row, ST_PASS, "new meets expected %g", row->exp[ARM_NEW]);
 		else
-			set(row, ST_FAIL, "new %g misses expected %g (±%g%%)", n, row->exp[ARM_NEW],
+			row_set(row, ST_FAIL, "new %g misses expected %g (±%g%%)", n, row->exp[ARM_NEW],
 			    rep->cat->expected_tolerance_pct);
 	} else if (!measured(&row->v[ARM_OLD])) {
-		set(row, ST_INFO, "old: %s", row->v[ARM_OLD].why);
+		row_set(row, ST_INFO, "old: %s", row->v[ARM_OLD].why);
 	} else if (o == 0 && n != 0 && r->new_metric_info && !row->has_exp[ARM_NEW]) {
-		set(row, ST_INFO, "new metric (0 on old)");
+		row_set(row, ST_INFO, "new metric (0 on old)");
 	} else {
 		double ad = fabs(row->diff);
 		switch (r->kind) {
 		case RK_LOWER:
 			if (r->has_min_abs && r->min_abs_diff > 0 && ad < r->min_abs_diff)
-				set(row, ST_PASS, "difference %g below %g", ad, r->min_abs_diff);
+				row_set(row, ST_PASS, "difference %g below %g", ad, r->min_abs_diff);
 			else if (r->has_max_diff && row->diff_pct > r->max_diff_pct)
-				set(row, ST_FAIL, "new is %+.1f%% above old (limit %g%%)", row->diff_pct, r->max_diff_pct);
+				row_set(row, ST_FAIL, "new is %+.1f%% above old (limit %g%%)", row->diff_pct, r->max_diff_pct);
 			else
-				set(row, ST_PASS, "%+.1f%%", row->diff_pct);
+				row_set(row, ST_PASS, "%+.1f%%", row->diff_pct);
 			break;
 		case RK_HIGHER:
 			if (r->has_min_abs && r->min_abs_diff > 0 && ad < r->min_abs_diff)
-				set(row, ST_PASS, "difference %g below %g", ad, r->min_abs_diff);
+				row_set(row, ST_PASS, "difference %g below %g", ad, r->min_abs_diff);
 			else if (r->has_max_diff && row->diff_pct < -r->max_diff_pct)
-				set(row, ST_FAIL, "new is %.1f%% below old (limit %g%%)", -row->diff_pct, r->max_diff_pct);
+				row_set(row, ST_FAIL, "new is %.1f%% below old (limit %g%%)", -row->diff_pct, r->max_diff_pct);
 			else
-				set(row, ST_PASS, "%+.1f%%", row->diff_pct);
+				row_set(row, ST_PASS, "%+.1f%%", row->diff_pct);
 			break;
 		case RK_MATCH:
 			if (r->has_min_abs && r->min_abs_diff > 0 && ad < r->min_abs_diff)
-				set(row, ST_PASS, "difference %g below %g", ad, r->min_abs_diff);
+				row_set(row, ST_PASS, "difference %g below %g", ad, r->min_abs_diff);
 			else if (r->has_max_diff && fabs(row->diff_pct) > r->max_diff_pct)
-				set(row, ST_FAIL, "new differs from old by %+.1f%% (limit %g%%)", row->diff_pct,
+				row_set(row, ST_FAIL, "new differs from old by %+.1f%% (limit %g%%)", row->diff_pct,
 				    r->max_diff_pct);
 			else
-				set(row, ST_PASS, "%+.1f%%", row->diff_pct);
+				row_set(row, ST_PASS, "%+.1f%%", row->diff_pct);
 			break;
 		case RK_INFO:
 			break;
@@ -514,7 +512,7 @@ static void judge_ab(const struct report *rep, struct row *row)
 	if (row->status == ST_FAIL) {
 		for (size_t k = 0; k < r->npass; k++) {
 			if (alt_holds(rep, row, &r->pass_if[k])) {
-				set(row, ST_PASS, "passes by rule %zu of pass_if", k + 1);
+				row_set(row, ST_PASS, "passes by rule %zu of pass_if", k + 1);
 				break;
 			}
 		}
@@ -547,19 +545,19 @@ void report_judge(struct report *rep)
 		row->status = ST_NA;
 		row->reason[0] = '\0';
 		if (!row->shown) {
-			set(row, ST_NA, "no file");
+			row_set(row, ST_NA, "no file");
 			continue;
 		}
 		for (int a = 0; a < 2; a++) {
 			if (row->v[a].state == MV_QUERY_ERROR && rep->has_arm[a]) {
-				set(row, ST_ERROR, "query failed on %s: %s", arm_name(a), row->v[a].why);
+				row_set(row, ST_ERROR, "query failed on %s: %s", arm_name(a), row->v[a].why);
 				break;
 			}
 		}
 		if (row->status == ST_ERROR)
 			goto count;
 		if (!measured(&row->v[judged])) {
-			set(row, ST_NA, "%s: %s", arm_name(judged), row->v[judged].why);
+			row_set(row, ST_NA, "%s: %s", arm_name(judged), row->v[judged].why);
 			goto count;
 		}
 		if (single >= 0)

@@ -6,6 +6,7 @@
 #define LT_JUDGE_H
 
 #include <jv.h>
+#include "msg.h"
 #include "rules.h"
 
 enum row_status { ST_PASS, ST_FAIL, ST_INFO, ST_NA, ST_ERROR };
@@ -117,6 +118,8 @@ void reports_holm(struct report *const *reps, size_t n, double alpha);
 /* The verdict from the rows, markers and checks (report_judge calls it). */
 void report_verdict(struct report *rep);
 const char *stat_verdict_name(enum stat_verdict v);
+/* A row's status and its reason, printf-style. */
+void row_set(struct row *row, enum row_status st, const char *fmt, ...) LT_PRINTF(3, 4);
 void report_free(struct report *rep);
 /* Judge rows whose values are already filled in (used by report_build and the unit tests). */
 void report_judge(struct report *rep);

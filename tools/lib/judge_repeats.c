@@ -11,7 +11,6 @@
 
 #include <ctype.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,18 +60,6 @@ size_t arm_repeats(const char *adir, char ***names)
 	else
 		fs_free_list(all);
 	return k;
-}
-
-static void setf(struct row *row, enum row_status st, const char *fmt, ...) LT_PRINTF(3, 4);
-
-static void setf(struct row *row, enum row_status st, const char *fmt, ...)
-{
-	va_list ap;
-
-	row->status = st;
-	va_start(ap, fmt);
-	vsnprintf(row->reason, sizeof(row->reason), fmt, ap);
-	va_end(ap);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -224,10 +211,10 @@ static void judge_exact(struct row *row, const struct report *subs, char **keys,
 	row->st.rep_judged = judged;
 	row->st.rep_failed = failed;
 	if (failed)
-		setf(row, worst->status, "failed in %zu of %zu repeats; repeat %s: %s", failed, judged, worst_key,
+		row_set(row, worst->status, "failed in %zu of %zu repeats; repeat %s: %s", failed, judged, worst_key,
 		     worst->reason);
 	else if (judged)
-		setf(row, ST_PASS, "passed in each of %zu repeats", judged);
+		row_set(row, ST_PASS, "passed in each of %zu repeats", judged);
 }
 
 /* Statistics of a row whose arms both have two measured repeats or more. */
@@ -306,20 +293,20 @@ static void decide(struct row *row, double alpha)
 	if (!row->r->primary) {
 		/* Shown with its statistics, never failing: outside the corrected family. */
 		st->sv = st->p >= alpha ? SV_SAME : beyond ? SV_REGRESSED : good ? SV_IMPROVED : SV_SAME;
-		setf(row, ST_INFO, "secondary row, not judged: medians %+.1f%%, raw p = %.3g", pct, st->p);
+		row_set(row, ST_INFO, "secondary row, not judged: medians %+.1f%%, raw p = %.3g", pct, st->p);
 	} else if (!st->in_family) {
 		st->sv = SV_INCONCLUSIVE;
-		setf(row, thr_status, "inconclusive (%s: no p below %g is possible); threshold rule on medians: %s",
+		row_set(row, thr_status, "inconclusive (%s: no p below %g is possible); threshold rule on medians: %s",
 		     mwu_min_p(st->n[0], st->n[1]) >= alpha ? "n too small" : "too many ties", alpha, thr_reason);
 	} else if (st->p_adj < alpha && beyond) {
 		st->sv = SV_REGRESSED;
-		setf(row, ST_FAIL, "regressed: medians %+.1f%%, adjusted p = %.3g < %g", pct, st->p_adj, alpha);
+		row_set(row, ST_FAIL, "regressed: medians %+.1f%%, adjusted p = %.3g < %g", pct, st->p_adj, alpha);
 	} else if (st->p_adj < alpha && good) {
 		st->sv = SV_IMPROVED;
-		setf(row, ST_PASS, "improved: medians %+.1f%%, adjusted p = %.3g", pct, st->p_adj);
+		row_set(row, ST_PASS, "improved: medians %+.1f%%, adjusted p = %.3g", pct, st->p_adj);
 	} else {
 		st->sv = SV_SAME;
-		setf(row, ST_PASS, "~ %s: medians %+.1f%%, adjusted p = %.3g",
+		row_set(row, ST_PASS, "~ %s: medians %+.1f%%, adjusted p = %.3g",
 		     st->p_adj < alpha ? "(significant, within the threshold)" : "(no significant change)", pct,
 		     st->p_adj);
 	}
