@@ -709,10 +709,14 @@ kind load docker-image $BUSYBOX --name c2"
 
 # ---- against a real API server ----
 
-# need_real_api: skip, saying why, when there is none; else note that cleanup is due.
+# need_real_api: say why (SKIPPED, or a failure in CI) when there is none; else note that
+# cleanup is due. (KINDCTL_TEST_API=none asks for no real API server: a plain skip.)
 need_real_api() {
-	[ -n "$REAL_KUBECONFIG" ] || skip "SKIPPED: no real API server: $REAL_WHY"
-	[ -n "$REAL_KUBECTL" ] || skip "SKIPPED: kubectl is not installed (it checks what kindctl did)"
+	if [ -z "$REAL_KUBECONFIG" ]; then
+		[ "${KINDCTL_TEST_API:-}" != none ] || skip "SKIPPED: no real API server: $REAL_WHY"
+		cannot_run "no real API server: $REAL_WHY"
+	fi
+	[ -n "$REAL_KUBECTL" ] || cannot_run "kubectl is not installed (it checks what kindctl did)"
 	touch "$BATS_TEST_TMPDIR/used-real-api"
 	EX=(--provider existing --context "$REAL_CONTEXT" --kubeconfig "$REAL_KUBECONFIG")
 }
