@@ -145,10 +145,18 @@ endif
 SUMMARIES := $(addprefix $(RESULTS_DIR)/summary.,txt md json) $(RESULTS_DIR)/junit.xml
 COMPARE := $(BIN)/compare --rules $(RULES) --results-dir $(RESULTS_DIR)
 
-.PHONY: report
-report: $(REPORTS) $(SUMMARIES)
+# The HTML report: a part per scenario (its tables, and its plots drawn by gnuplot from the
+# arms' series/, run.json and updates.jsonl), then the page around them.
+HTML_PARTS := $(REPORTS:%/report.txt=%/report.part.html)
+REPORT_HTML := pipelines/report-html.sh $(addprefix tools/compare/,report-html.jq report-index.jq report-html.css)
+
+.PHONY: report report-deps
+report: report-deps $(REPORTS) $(SUMMARIES) $(RESULTS_DIR)/index.html
 	@cat $(RESULTS_DIR)/summary.txt
 	@jq -e '.status == "PASS"' $(RESULTS_DIR)/summary.json >/dev/null
+
+report-deps:
+	@$(DEPS) report
 
 # compare exits 1 for a failed verdict: that is a result, not a failed recipe. A report
 # depends on its arms' files, repeats (ARM/N/) and the pipeline's markers included.
@@ -166,6 +174,15 @@ $(RESULTS_DIR)/summary.%: $(REPORTS) $(RULES) $(BIN)/compare $(if $(REPORTS),,FO
 # JUnit XML for CI systems: a testsuite per scenario, a testcase per judged row.
 $(RESULTS_DIR)/junit.xml: $(REPORTS) $(RULES) $(BIN)/compare $(if $(REPORTS),,FORCE)
 	$(COMPARE) --summary --format junit --output $@ || [ $$? -eq 1 ]
+
+LT_PLOT_FILES = $(wildcard $(addprefix $(RESULTS_DIR)/$(1)/,*/series/*.json */*/series/*.json */updates.jsonl \
+	*/*/updates.jsonl))
+$(RESULTS_DIR)/%/report.part.html: $(RESULTS_DIR)/%/report.txt $$(call LT_ARM_FILES,$$*) $$(call LT_PLOT_FILES,$$*) \
+		$(RULES) $(BIN)/compare $(REPORT_HTML)
+	pipelines/report-html.sh --bin $(BIN) --rules $(RULES) scenario $(RESULTS_DIR) $* $@
+
+$(RESULTS_DIR)/index.html: $(HTML_PARTS) $(RESULTS_DIR)/summary.json $(REPORT_HTML)
+	pipelines/report-html.sh index $(RESULTS_DIR)/summary.json $@ $(HTML_PARTS)
 
 .PHONY: FORCE
 FORCE:

@@ -4,9 +4,11 @@
 # sudo). The one list of the project's dependencies: make, .ci/run and `make deps` use it.
 #   NEED: build     compilers and libraries of the tools
 #         test      build, plus the test suite's tools (bats, shellcheck, valgrind,
-#                   Prometheus, python3, openssl, curl, git) and Go for the live tests
+#                   Prometheus, python3, openssl, curl, git, xmllint, clang for the
+#                   fuzzers, gnuplot, Chromium for the HTML test) and Go for the live tests
 #         loadtest  build, plus what the pipeline runs (Prometheus and Go on the local
 #                   provider, given by --provider)
+#         report    what `make report` needs besides the tools: jq, gnuplot (the HTML plots)
 #         lint      shellcheck
 #   --check         only check: never install; what is missing is one line and exit 1
 #   --provider P    the load-test provider (local needs Go and Prometheus; kind and existing
@@ -18,13 +20,14 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 say() { printf 'deps: %s\n' "$*" >&2; }
 usage_error() {
-	say "$* (usage: deps.sh [--check] [--provider P] build|test|loadtest|lint...)"
+	say "$* (usage: deps.sh [--check] [--provider P] build|test|loadtest|report|lint...)"
 	exit 2
 }
 
 pkgs_build=(make gcc libc6-dev pkg-config libjq-dev jq libyaml-dev libcurl4-openssl-dev)
 pkgs_test=(bats bats-assert bats-support bats-file shellcheck valgrind prometheus python3 openssl curl git libxml2-utils clang libclang-rt-14-dev gnuplot-nox chromium)
-pkgs_loadtest=(curl git)
+pkgs_loadtest=(curl git gnuplot-nox)
+pkgs_report=(jq gnuplot-nox)
 pkgs_local=(prometheus)
 pkgs_lint=(shellcheck)
 
@@ -37,7 +40,7 @@ while (($# > 0)); do
 	--provider) (($# >= 2)) || usage_error "--provider needs a value"; provider=$2; shift ;;
 	--provider=*) provider=${1#*=} ;;
 	-h | --help) sed -n '2,/^set -euo/{/^set /d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; exit 0 ;;
-	build | test | loadtest | lint) needs+=("$1") ;;
+	build | test | loadtest | report | lint) needs+=("$1") ;;
 	*) usage_error "unknown argument '$1'" ;;
 	esac
 	shift
@@ -58,6 +61,7 @@ for n in "${needs[@]}"; do
 			need_go=1
 		fi
 		;;
+	report) want+=("${pkgs_report[@]}") ;;
 	lint) want+=("${pkgs_lint[@]}") ;;
 	esac
 done

@@ -158,7 +158,7 @@ loadtest-check: loadtest-deps
 		echo "loadtest: PARALLELISM=$(PARALLELISM) reduced to 1 on the local provider: Reloader's metrics port (:9090) is fixed, so two arms cannot run at once on one host" >&2; fi
 	@echo "loadtest: $(words $(LT_SCENARIOS)) scenario(s) ($(LT_SCENARIOS)), $(LT_N) cluster(s), provider $(LT_PROVIDER), old '$(LT_OLD_IMAGE)', new '$(LT_NEW_IMAGE)', $(DURATION)s each$(if $(filter-out 1,$(REPEATS)),$(comma) $(REPEATS) runs per arm)" >&2
 
-loadtest-reports: $$(REPORTS) $$(SUMMARIES)
+loadtest-reports: $$(REPORTS) $$(SUMMARIES) $(RESULTS_DIR)/index.html
 # After a failed stage: the summary of whatever the results folder holds.
 loadtest-summaries: $$(SUMMARIES)
 

@@ -107,7 +107,7 @@ run_arm() {
 			start=$(jq -r .start "$tmp/run.json")
 			end=$(jq -r .end "$tmp/run.json")
 			say "[$index/$count] $scenario $label: snapshot of $job over [$start, $end]"
-			"$LOADTEST_BIN/promsnap" --url "$url" --job "$job" --start "$start" --end "$end" \
+			"$LOADTEST_BIN/promsnap" --url "$url" --job "$job" --start "$start" --end "$end" --series "$tmp/series" \
 				--fresh "$end" --out "$tmp" || why="some Prometheus queries failed (see the snapshot files)"
 		fi
 	fi
