@@ -195,6 +195,12 @@ s2() {
 	assert_equal "$(api generation_rolls)" 100
 	assert_equal "$(jq -r .action_total "$EXP")" 100
 	assert_equal "$(api '[.workloads[].generation] | unique | map(tostring) | join(",")')" 3
+	# The per-update records beside run.json: one line per update and Deployment, each rolled,
+	# as many as the API server's generations say, and never before it was sent.
+	local upd="$BATS_TEST_TMPDIR/updates.jsonl"
+	assert_equal "$(jq -s 'length' "$upd")" 100
+	assert_equal "$(jq -s '[.[] | select(.rolled >= .sent and .sent >= .scheduled - 0.001)] | length' "$upd")" \
+		"$(api generation_rolls)"
 	workloads 50
 	templates env '["ConfigMap/shared-cm"]' '{key: "initial-value"}'
 }

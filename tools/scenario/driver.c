@@ -704,6 +704,13 @@ static void fire(struct run *r, struct writer *w)
 	op->u = w->u;
 	op->seq = ++r->seq;
 	op->sched = w->next;
+	if (r->seq > r->capsched) {
+		r->capsched = r->capsched ? r->capsched * 2 : 1024;
+		r->sched_of = realloc(r->sched_of, r->capsched * sizeof(*r->sched_of));
+		if (r->sched_of == NULL)
+			dief(EXIT_TROUBLE, "out of memory");
+	}
+	r->sched_of[r->seq - 1] = op->sched;
 	op->sent = mono_now();
 	r->sent++;
 	r->outstanding++;
@@ -970,5 +977,6 @@ void run_free(struct run *r)
 	graph_free(&r->g);
 	free(r->lateness);
 	free(r->latency);
+	free(r->sched_of);
 	memset(r, 0, sizeof(*r));
 }

@@ -54,6 +54,8 @@ struct run {
 	double *latency;		/* acknowledged - scheduled */
 	size_t nlat, caplat;
 	unsigned long seq;
+	double *sched_of;		/* scheduled time of update seq (index seq - 1), monotonic */
+	size_t capsched;
 
 	/* setup */
 	long setup_failed;
@@ -86,6 +88,9 @@ void run_free(struct run *r);
 void run_count_error(struct run *r, const char *kind);
 /* Write run.json and expected.json; returns 0 or -1. Sets *ok to whether the run did what it claims. */
 int run_write_results(const struct run *r, const char *out, const char *expected_out, int *ok);
+/* One line per update and workload it owed a roll to: seq, workload, scheduled, sent and
+ * (when it got a roll of its own) rolled, unix seconds; the file beside run.json. */
+int run_write_updates(const struct run *r, const char *path);
 double run_unix(const struct run *r, double mono);
 
 #endif

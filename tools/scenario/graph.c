@@ -362,6 +362,7 @@ void graph_free(struct graph *g)
 	free(g->cfg);
 	free(g->wl);
 	free(g->lat);
+	free(g->recs);
 	free(g->slots);
 	free(g->fps);
 	free(g->ns_existing);
@@ -551,6 +552,15 @@ static void push_lat(struct graph *g, double v)
 	g->lat[g->nlat++] = v;
 }
 
+static void push_rec(struct graph *g, const struct workload *w, const struct pending *p, double now)
+{
+	if (g->nrecs == g->caprecs) {
+		g->caprecs = g->caprecs ? g->caprecs * 2 : 256;
+		g->recs = xrealloc(g->recs, g->caprecs * sizeof(*g->recs));
+	}
+	g->recs[g->nrecs++] = (struct roll_rec){ p->seq, (size_t)(w - g->wl), p->sent, now };
+}
+
 /* The roll answers entry i of w: its own roll. */
 static void claim(struct graph *g, struct workload *w, size_t i, double now)
 {
@@ -558,6 +568,7 @@ static void claim(struct graph *g, struct workload *w, size_t i, double now)
 
 	w->own++;
 	push_lat(g, lat);
+	push_rec(g, w, &w->pend[i], now);
 	if (lat > g->lat_max)
 		g->lat_max = lat;
 	memmove(w->pend + i, w->pend + i + 1, (w->npend - i - 1) * sizeof(*w->pend));

@@ -25,6 +25,13 @@ struct version {
 	int state;
 };
 
+/* An update answered by a roll of its own: for the per-update records. */
+struct roll_rec {
+	unsigned long seq;
+	size_t wl;
+	double sent, rolled;	/* monotonic seconds */
+};
+
 /* An update a workload owes a roll for. */
 struct pending {
 	unsigned long seq;
@@ -113,6 +120,8 @@ struct graph {
 	long *ns_existing;	/* existing workloads per namespace */
 	double *lat;		/* latencies measured at roll time (own rolls, recognised folds) */
 	size_t nlat, caplat;
+	struct roll_rec *recs;	/* each own roll: which update, which workload, when (updates.jsonl) */
+	size_t nrecs, caprecs;
 	double lat_max;		/* the slowest own roll so far: how far behind the controller may be */
 	long skipped_expected;	/* no-op updates: the controller should skip them */
 	long scanned_expected;

@@ -236,6 +236,16 @@ int main(int argc, char **argv)
 	if (rc == 0 || r.t_phase_start > 0) {
 		if (run_write_results(&r, out, exp_path, &ok) < 0)
 			rc = -1;
+		/* The per-update records go beside run.json (not when run.json goes to stdout). */
+		if (strcmp(out, "-") != 0) {
+			const char *slash = strrchr(out, '/');
+			char *upd;
+			if (asprintf(&upd, "%.*s%supdates.jsonl", slash ? (int)(slash - out) : 0, out, slash ? "/" : "") < 0)
+				dief(EXIT_TROUBLE, "out of memory");
+			if (run_write_updates(&r, upd) < 0)
+				rc = -1;
+			free(upd);
+		}
 	}
 	run_free(&r);
 	kubeconfig_free(&cfg);

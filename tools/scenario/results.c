@@ -1,5 +1,7 @@
 /* The arm's results: run.json (what happened and what the observer saw) and expected.json. */
 #include "driver.h"
+#include "fsio.h"
+#include "sbuf.h"
 #include "jsonf.h"
 #include "msg.h"
 #include "stats.h"
@@ -404,5 +406,50 @@ int run_write_results(const struct run *r, const char *out, const char *expected
 		rc = -1;
 	jv_free(exp);
 	jv_free(o);
+	return rc;
+}
+
+/* One record: the update, the workload, and its times in unix seconds (rolled when rolled). */
+static void update_line(struct sbuf *sb, const struct run *r, unsigned long seq, size_t wl, double sent,
+			int rolled, double at, int folded)
+{
+	const struct workload *w = &r->g.wl[wl];
+
+	sbuf_addf(sb, "{\"seq\":%lu,\"workload\":\"%s/%s\"", seq, w->ns, w->name);
+	if (seq >= 1 && seq <= r->seq && r->sched_of)
+		sbuf_addf(sb, ",\"scheduled\":%.3f", run_unix(r, r->sched_of[seq - 1]));
+	sbuf_addf(sb, ",\"sent\":%.3f", run_unix(r, sent));
+	if (rolled)
+		sbuf_addf(sb, ",\"rolled\":%.3f", run_unix(r, at));
+	if (folded)
+		sbuf_add(sb, ",\"folded\":true");
+	sbuf_add(sb, "}\n");
+}
+
+int run_write_updates(const struct run *r, const char *path)
+{
+	struct sbuf sb = SBUF_INIT;
+	int rc;
+
+	/* Updates with a roll of their own; then the others: folded ones with the rollout that
+	 * brought their data ("folded": true), and those never rolled to (missed, lost while
+	 * down, behind) without "rolled". Names are Kubernetes names: nothing to escape. */
+	for (size_t i = 0; i < r->g.nrecs; i++) {
+		const struct roll_rec *rec = &r->g.recs[i];
+		update_line(&sb, r, rec->seq, rec->wl, rec->sent, 1, rec->rolled, 0);
+	}
+	for (size_t i = 0; i < r->g.nwl; i++) {
+		const struct workload *w = &r->g.wl[i];
+		for (size_t k = 0; k < w->npend; k++) {
+			const struct pending *e = &w->pend[k];
+			/* Folded: its data reached the pods with the first rollout after it. */
+			int folded = e->out_before < w->nout;
+			if (e->acked)
+				update_line(&sb, r, e->seq, i, e->sent, folded, folded ? w->out_at[e->out_before] : 0,
+					    folded);
+		}
+	}
+	rc = fs_write_atomic(path, sb.len ? sbuf_str(&sb) : "", sb.len);
+	sbuf_free(&sb);
 	return rc;
 }
