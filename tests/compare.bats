@@ -425,3 +425,20 @@ invalid_copy() {
 	LOADTEST_REPORT_URL=https://ci.example/run/7/index.html run "$BIN/compare" --summary --results-dir "$R/summary" --format markdown
 	assert_line "**2/4 passed (50%), 2 failed, 0 invalid** · [full report](https://ci.example/run/7/index.html)"
 }
+
+@test "new errors fail even when the old build does not count them" {
+	d="$BATS_TEST_TMPDIR/noerr"
+	mkdir -p "$d"
+	cp -r "$R/pass/S2" "$d/S2"
+	# The old build exposes no errors_total series (as Reloader v1.4.12); the new one counts 5.
+	jq '.data.result = []' "$R/pass/S2/old/reloader_errors_total.json" >"$d/S2/old/reloader_errors_total.json"
+	jq '.data.result[0].value[1] = "5"' "$R/pass/S2/new/reloader_errors_total.json" >"$d/S2/new/reloader_errors_total.json"
+	run "$BIN/compare" --scenario S2 --results-dir "$d" --format json
+	assert_failure 1
+	[ "$(jq -r '.rows[] | select(.name == "errors_total") | .status' <<<"$output")" = fail ]
+	# No errors at all on the new side: nothing to blame.
+	jq '.data.result[0].value[1] = "0"' "$R/pass/S2/new/reloader_errors_total.json" >"$d/S2/new/reloader_errors_total.json"
+	run "$BIN/compare" --scenario S2 --results-dir "$d" --format json
+	assert_success
+	[ "$(jq -r '.rows[] | select(.name == "errors_total") | .status' <<<"$output")" = info ]
+}
