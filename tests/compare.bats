@@ -426,7 +426,7 @@ invalid_copy() {
 	assert_line "**2/4 passed (50%), 2 failed, 0 invalid** · [full report](https://ci.example/run/7/index.html)"
 }
 
-@test "new errors fail even when the old build does not count them" {
+@test "new reload errors fail even when the old build does not count them (errors_total: max_value 0)" {
 	d="$BATS_TEST_TMPDIR/noerr"
 	mkdir -p "$d"
 	cp -r "$R/pass/S2" "$d/S2"
