@@ -9,6 +9,12 @@ here=tests/fuzz
 # In the sanitizer build: whole stacks, so that libjq's own leak can be told apart (lsan.supp).
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0
 export LSAN_OPTIONS=${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$PWD/$here/lsan.supp:print_suppressions=0
+# A memory bomb is a failure, as under libFuzzer (-rss_limit_mb=2048): the sanitizers' own
+# limit in that build, the address space elsewhere (ASan cannot run under ulimit -v).
+export ASAN_OPTIONS=$ASAN_OPTIONS:hard_rss_limit_mb=2048
+mem_limit() {
+	grep -q __asan_init "$1" || ulimit -v 4194304
+}
 status=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -28,7 +34,7 @@ for bin in "$@"; do
 		printf 'fuzz-regress: %s: no saved inputs\n' "$name"
 		continue
 	fi
-	if "$bin" "${inputs[@]}" >/dev/null 2>"$log"; then
+	if (mem_limit "$bin" && exec timeout 300 "$bin" "${inputs[@]}") >/dev/null 2>"$log"; then
 		printf 'fuzz-regress: %s: %d inputs passed\n' "$name" "${#inputs[@]}"
 	else
 		printf 'fuzz-regress: %s: FAILED on %s\n' "$name" "$(grep '^fuzz-regress: ' "$log" | tail -1 | cut -d' ' -f2-)"

@@ -9,6 +9,71 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * Aliases make a document a graph that the loaders walk as a tree: a node referred to k
+ * times is read k times. Refuse a document whose tree, aliases expanded, has more nodes
+ * than any configuration needs ("billion laughs": a 50 KB rules.yaml took 3 GB), and an
+ * alias inside the node it refers to. Each node's expanded size is worked out once, in
+ * linear time, without recursion (nesting may be deep).
+ */
+#define MAX_EXPANDED_NODES 1000000UL
+
+static int check_aliases(struct ydoc *d)
+{
+	size_t n = (size_t)(d->doc.nodes.top - d->doc.nodes.start);
+	unsigned long *size = calloc(n + 1, sizeof(*size));
+	unsigned char *state = calloc(n + 1, 1);	/* 0 unseen, 1 being walked, 2 done */
+	struct frame { int id; size_t next; } *st = malloc((n + 1) * sizeof(*st));
+	size_t sp = 0;
+	int rc = 0;
+
+	if (size == NULL || state == NULL || st == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	st[sp++] = (struct frame){ 1, 0 };
+	state[1] = 1;
+	while (sp > 0 && rc == 0) {
+		struct frame *f = &st[sp - 1];
+		yaml_node_t *node = ydoc_node(d, f->id);
+		int child = 0;
+
+		if (node->type == YAML_SEQUENCE_NODE) {
+			yaml_node_item_t *items = node->data.sequence.items.start;
+			if (f->next < (size_t)(node->data.sequence.items.top - items))
+				child = items[f->next];
+		} else if (node->type == YAML_MAPPING_NODE) {
+			yaml_node_pair_t *pairs = node->data.mapping.pairs.start;
+			if (f->next / 2 < (size_t)(node->data.mapping.pairs.top - pairs))
+				child = f->next % 2 ? pairs[f->next / 2].value : pairs[f->next / 2].key;
+		}
+		if (child != 0) {
+			f->next++;
+			if (child < 1 || (size_t)child > n)
+				rc = ydoc_error(d, node, "broken document");
+			else if (state[child] == 1)
+				rc = ydoc_error(d, node, "an alias refers to a node that holds it");
+			else if (state[child] == 2 && (size[f->id] += size[child]) > MAX_EXPANDED_NODES)
+				rc = ydoc_error(d, node, "aliases expand this document to more than %lu nodes",
+						MAX_EXPANDED_NODES);
+			else if (state[child] == 0) {
+				state[child] = 1;
+				st[sp++] = (struct frame){ child, 0 };
+			}
+		} else {
+			size[f->id] += 1;
+			state[f->id] = 2;
+			if (size[f->id] > MAX_EXPANDED_NODES)
+				rc = ydoc_error(d, node, "aliases expand this document to more than %lu nodes",
+						MAX_EXPANDED_NODES);
+			else if (--sp > 0)
+				size[st[sp - 1].id] += size[f->id];
+		}
+	}
+	free(st);
+	free(state);
+	free(size);
+	return rc;
+}
+
 static int load(struct ydoc *d, yaml_parser_t *p)
 {
 	if (!yaml_parser_load(p, &d->doc)) {
@@ -25,7 +90,7 @@ static int load(struct ydoc *d, yaml_parser_t *p)
 	d->loaded = 1;
 	if (yaml_document_get_root_node(&d->doc) == NULL)
 		return errorf("%s: empty document", d->path);
-	return 0;
+	return check_aliases(d);
 }
 
 int ydoc_load_string(struct ydoc *d, const char *name, const char *text, size_t len)
