@@ -1,6 +1,7 @@
 /*
  * Unit tests of kindctl's manifest handling, without a cluster: documents split from the
- * text as written, REST paths, the arm template filled with arguments that need quoting.
+ * text as written, REST paths, the arm template filled with arguments that need quoting;
+ * and of the API proxy's delay line (bytes leave in order, none before its time, bounded).
  * What needs an API server is in tests/kindctl-kind.bats, which also uses this program's
  * probes:
  *   --arm-manifest ARM IMAGE [ARG...]  print the arm template filled as kindctl fills it
@@ -9,6 +10,7 @@
  *   --pid-alive PIDFILE                1 or 0: whether common.c's pid_alive takes the process
  *                                      recorded there ("pid starttime") for the one started
  */
+#include "apiproxy.h"
 #include "apply.h"
 #include "fsio.h"
 #include "incluster.h"
@@ -18,7 +20,9 @@
 #include "kubetest.h"
 #include "ydoc.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 
 static char *repo_file(const char *rel, size_t *len)
@@ -386,6 +390,133 @@ static int apply_dry_run(const char *file, const char *context)
 	return rc;
 }
 
+/* Put text into d as one chunk due at due (it must fit in one piece). */
+static void dl_put(struct dline *d, const char *text, int64_t due)
+{
+	unsigned char *p;
+	size_t n = strlen(text);
+
+	CHECK(dline_space(d, &p) >= n);
+	memcpy(p, text, n);
+	dline_commit(d, n, due);
+}
+
+/* What of d may leave at now, as a string (not consumed). */
+static const char *dl_peek(const struct dline *d, int64_t now)
+{
+	static char buf[64];
+	const unsigned char *p;
+	size_t n = dline_ready(d, now, &p);
+
+	snprintf(buf, sizeof(buf), "%.*s", (int)n, (const char *)p);
+	return buf;
+}
+
+static void test_dline(void)
+{
+	struct dline *d = malloc(sizeof(*d));
+	unsigned char *room;
+	const unsigned char *out;
+
+	dline_init(d);
+	CHECK(dline_next_due(d) == -1);
+	CHECK(dline_ready(d, 1000, &out) == 0);
+	CHECK(dline_space(d, &room) == DLINE_BYTES);
+
+	/* Nothing leaves before its time; chunks leave in order, one at a time as they fall due. */
+	dl_put(d, "abc", 100);
+	dl_put(d, "de", 150);
+	CHECK(dline_next_due(d) == 100);
+	CHECK_STR(dl_peek(d, 99), "");
+	CHECK_STR(dl_peek(d, 100), "abc");
+	CHECK_STR(dl_peek(d, 149), "abc");
+	dline_consume(d, 2);			/* a part of a chunk: the rest keeps its time */
+	CHECK(dline_next_due(d) == 100);
+	CHECK_STR(dl_peek(d, 120), "c");
+	CHECK_STR(dl_peek(d, 150), "cde");
+	dline_consume(d, 1);
+	CHECK(dline_next_due(d) == 150);
+	dline_consume(d, 2);
+	CHECK(d->len == 0 && dline_next_due(d) == -1);
+
+	/* A chunk due earlier than the one before it (a clock stepped back) waits for it. */
+	dl_put(d, "x", 200);
+	dl_put(d, "y", 190);
+	CHECK_STR(dl_peek(d, 195), "");
+	CHECK_STR(dl_peek(d, 200), "xy");
+	dline_consume(d, 2);
+
+	/* Bounded: a full buffer, or a full table of chunks, takes no more (backpressure). */
+	while (dline_space(d, &room) > 0)
+		dline_commit(d, dline_space(d, &room), 300);
+	CHECK(d->len == DLINE_BYTES && d->slen == 1);
+	dline_consume(d, DLINE_BYTES);
+	for (int i = 0; i < DLINE_SEGS; i++) {
+		CHECK(dline_space(d, &room) > 0);
+		*room = (unsigned char)i;
+		dline_commit(d, 1, 400 + i);
+	}
+	CHECK(dline_space(d, &room) == 0);
+	CHECK(dline_ready(d, 400 + DLINE_SEGS, &out) == DLINE_SEGS && out[DLINE_SEGS - 1] == DLINE_SEGS - 1);
+	dline_consume(d, DLINE_SEGS);
+
+	/* A model check across the ring's wrap: random chunks and clocks; the bytes that leave
+	   are the bytes that came, in order, none before its chunk's time. */
+	enum { TOTAL = 3 * DLINE_BYTES };
+	int64_t *due_at = malloc(TOTAL * sizeof(*due_at));
+	size_t in = 0, gone = 0, early = 0, wrong = 0, wrapped = 0;
+	int64_t now = 1000;
+	unsigned seed = 12345;
+
+	dline_init(d);
+	while (gone < TOTAL) {
+		seed = seed * 1103515245u + 12345u;
+		size_t want = 1 + (seed >> 8) % 40000;
+		size_t n = dline_space(d, &room);
+		if (n > want)
+			n = want;
+		if (n > TOTAL - in)
+			n = TOTAL - in;
+		for (size_t i = 0; i < n; i++) {
+			room[i] = (unsigned char)((in + i) * 7);
+			due_at[in + i] = now + 50;
+		}
+		dline_commit(d, n, now + 50);
+		in += n;
+		wrapped += d->head + d->len > DLINE_BYTES;
+		now += (seed >> 4) % 30;
+		size_t r = dline_ready(d, now, &out), take = r ? 1 + (seed >> 12) % r : 0;
+		for (size_t i = 0; i < take; i++) {
+			wrong += out[i] != (unsigned char)((gone + i) * 7);
+			early += due_at[gone + i] > now;
+		}
+		dline_consume(d, take);
+		gone += take;
+	}
+	CHECK(wrong == 0);
+	CHECK(early == 0);
+	CHECK(wrapped > 0);
+	CHECK(d->len == 0 && d->slen == 0);
+	free(due_at);
+	free(d);
+}
+
+static void test_loopback_addr(void)
+{
+	struct sockaddr_in sa;
+
+	CHECK(loopback_addr("--listen", "127.0.0.1:0", 0, &sa) == 0 && sa.sin_port == 0 &&
+	      ntohl(sa.sin_addr.s_addr) == 0x7f000001);
+	CHECK(loopback_addr("--to", "127.1.2.3:6443", 1, &sa) == 0 && ntohs(sa.sin_port) == 6443);
+	fprintf(stderr, "(six messages about bad addresses follow)\n");
+	CHECK(loopback_addr("--to", "127.0.0.1:0", 1, &sa) < 0);
+	CHECK(loopback_addr("--to", "10.0.0.1:443", 1, &sa) < 0);	/* leaves the host */
+	CHECK(loopback_addr("--to", "127.0.0.1", 1, &sa) < 0);
+	CHECK(loopback_addr("--to", "127.0.0.1:65536", 1, &sa) < 0);
+	CHECK(loopback_addr("--to", "localhost:443", 1, &sa) < 0);
+	CHECK(loopback_addr("--to", "127.0.0.1:4x", 1, &sa) < 0);
+}
+
 static int probe(int argc, char **argv)
 {
 	msg_init("test_kindctl");
@@ -423,5 +554,7 @@ int main(int argc, char **argv)
 	test_arm_manifest();
 	test_image_names();
 	test_rollout_judge();
+	test_dline();
+	test_loopback_addr();
 	UNIT_DONE("test_kindctl");
 }

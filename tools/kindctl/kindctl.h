@@ -22,6 +22,8 @@ struct kopts {
 	const char **args;	/* extra controller arguments */
 	size_t nargs;
 	const char *log;	/* arm-start/arm-stop: where the controller's log goes */
+	long api_delay;		/* arm-start (local): ms the arm's API requests are held by a proxy;
+				   -1: no proxy */
 	char **rest;		/* load-image: images */
 	int nrest;
 };

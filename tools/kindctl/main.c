@@ -1,5 +1,6 @@
 /* kindctl: create and delete clusters, load images, run Prometheus and controller arms. */
 #include "kindctl.h"
+#include "apiproxy.h"
 #include "msg.h"
 
 #include <errno.h>
@@ -20,6 +21,7 @@ static const char usage_text[] =
 	"  prometheus-start --name N [--port P]\n"
 	"  prometheus-stop  --name N\n"
 	"  arm-start        --name N --arm old|new --image IMAGE [--arg ARG]... [--log FILE]\n"
+	"                   [--api-delay MS]   (local: the arm's API requests held MS ms by a proxy)\n"
 	"  arm-stop         --name N --arm old|new [--log FILE]\n"
 	"  arm-restart      --name N --arm old|new\n"
 	"  detect-provider  print kind when a container engine answers, else local\n"
@@ -96,17 +98,24 @@ int main(int argc, char **argv)
 		{ "context", required_argument, NULL, 'c' },
 		{ "kubeconfig", required_argument, NULL, 'k' },
 		{ "prometheus-url", required_argument, NULL, 'u' },
+		{ "api-delay", required_argument, NULL, 'D' },
+		{ "listen", required_argument, NULL, 'L' },
+		{ "to", required_argument, NULL, 'T' },
+		{ "delay", required_argument, NULL, 'd' },
+		{ "port-file", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kopts o = { 0 };
-	const char *verb = NULL;
+	const char *verb = NULL, *listen = NULL, *to = NULL, *port_file = NULL;
+	long delay = -1;
 	char *state = NULL;
 	int c, rc;
 
 	msg_init(argv[0]);
 	o.provider = "auto";
 	o.workers = 6;
+	o.api_delay = -1;
 	o.args = calloc((size_t)argc + 1, sizeof(*o.args));
 	if (o.args == NULL)
 		dief(EXIT_TROUBLE, "out of memory");
@@ -127,6 +136,11 @@ int main(int argc, char **argv)
 		case 'c': o.context = optarg; break;
 		case 'k': o.kubeconfig = optarg; break;
 		case 'u': o.prometheus_url = optarg; break;
+		case 'D': o.api_delay = number("api-delay", optarg, 0, 60000); break;
+		case 'L': listen = optarg; break;
+		case 'T': to = optarg; break;
+		case 'd': delay = number("delay", optarg, 0, 60000); break;
+		case 'F': port_file = optarg; break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return ferror(stdout) ? EXIT_TROUBLE : 0;
@@ -147,6 +161,17 @@ int main(int argc, char **argv)
 		free(o.args);
 		return fclose(stdout) == 0 ? 0 : EXIT_TROUBLE;
 	}
+	/* Internal: the proxy that arm-start --api-delay runs in the background. */
+	if (strcmp(verb, "api-proxy") == 0) {
+		if (to == NULL || port_file == NULL || delay < 0)
+			usage("%s", "api-proxy needs --to ADDRESS:PORT, --delay MS and --port-file FILE");
+		if (o.nrest > 0)
+			usage("unexpected argument '%s'", o.rest[0]);
+		free(o.args);
+		return apiproxy_run(listen ? listen : "127.0.0.1:0", to, delay, port_file);
+	}
+	if (listen || to || port_file || delay >= 0)
+		usage("%s", "--listen, --to, --delay and --port-file go with api-proxy only");
 	const struct provider *p;
 	if (strcmp(o.provider, "auto") == 0)
 		o.provider = detect_provider();
@@ -173,6 +198,13 @@ int main(int argc, char **argv)
 		usage("%s", "--image is required");
 	if (strcmp(verb, "load-image") == 0 && o.nrest == 0)
 		usage("%s", "load-image needs at least one image");
+	if (o.api_delay >= 0 && strcmp(verb, "arm-start") != 0)
+		usage("%s", "--api-delay goes with arm-start (arm-restart keeps the arm's own)");
+	/* Their controllers run in pods: a proxy on this host cannot sit between a pod and
+	   its API server without a container image of its own in the pod. */
+	if (o.api_delay >= 0 && strcmp(o.provider, "local") != 0)
+		dief(EXIT_TROUBLE, "--api-delay: not supported by the %s provider (its controller runs in a pod, "
+		     "out of reach of a proxy on this host): use --provider local", o.provider);
 	if (strcmp(o.provider, "existing") == 0 && o.context == NULL)
 		usage("%s", "the existing provider needs --context");
 	if (o.state == NULL)

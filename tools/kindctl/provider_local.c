@@ -12,6 +12,7 @@
 #include "msg.h"
 #include "sbuf.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -402,6 +403,8 @@ static int local_delete(const struct kopts *o)
 		rc = EXIT_FAILED;
 	if (stop_pidfile(o, "arm-new.pid") < 0)
 		rc = EXIT_FAILED;
+	if (stop_pidfile(o, "arm-old-proxy.pid") < 0 || stop_pidfile(o, "arm-new-proxy.pid") < 0)
+		rc = EXIT_FAILED;
 	if (stop_pidfile(o, "prometheus.pid") < 0)
 		rc = EXIT_FAILED;
 	if (asprintf(&kwokdir, "%s/kwok/clusters/%s", dir, o->name) < 0)
@@ -573,6 +576,201 @@ static int local_prometheus_stop(const struct kopts *o)
 	return stop_pidfile(o, "prometheus.pid") < 0 ? EXIT_FAILED : 0;
 }
 
+/* ---- the injected API latency: a proxy of the arm's own (apiproxy.c) ---- */
+
+/* state/clusters/<name>/arm-<arm><suffix>; malloc'd. */
+static char *arm_file(const struct kopts *o, const char *suffix)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "arm-%s%s", o->arm, suffix);
+	return cluster_file(o, name);
+}
+
+/* "https://127.x.x.x:PORT" -> "127.x.x.x:PORT" in buf; 0, or -1 for any other server. */
+static int loopback_server(const char *server, char *buf, size_t size)
+{
+	const char *hp = server + strlen("https://");
+	struct in_addr a;
+	char host[64];
+	unsigned port;
+	int used = 0;
+
+	if (strncmp(server, "https://", 8) != 0 || sscanf(hp, "%63[0-9.]:%5u%n", host, &port, &used) != 2 ||
+	    hp[used] != '\0' || inet_pton(AF_INET, host, &a) != 1 || (ntohl(a.s_addr) >> 24) != 127 ||
+	    port == 0 || port > 65535)
+		return -1;
+	snprintf(buf, size, "%s:%u", host, port);
+	return 0;
+}
+
+/* A file only we may read (a kubeconfig may hold keys), written atomically. */
+static int write_private(const char *path, const char *data, size_t len)
+{
+	char *tmp = NULL;
+	int fd, e = 0;
+	size_t off = 0;
+
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+		dief(EXIT_TROUBLE, "out of memory");
+	fd = mkstemp(tmp);	/* mode 0600 */
+	if (fd < 0) {
+		e = errno;
+		free(tmp);
+		return errorf("cannot write '%s': %s", path, strerror(e));
+	}
+	while (off < len && e == 0) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w > 0)
+			off += (size_t)w;
+		else if (errno != EINTR)
+			e = errno;
+	}
+	if (e == 0 && fsync(fd) < 0)
+		e = errno;
+	if (close(fd) < 0 && e == 0)
+		e = errno;
+	if (e == 0 && rename(tmp, path) < 0)
+		e = errno;
+	if (e != 0)
+		unlink(tmp);
+	free(tmp);
+	return e ? errorf("cannot write '%s': %s", path, strerror(e)) : 0;
+}
+
+/*
+ * The arm's kubeconfig: the cluster's, its one "server: URL" line pointing at the proxy.
+ * Certificates and keys stay where the cluster's names them; the API server's certificate
+ * holds 127.0.0.1 as an IP SAN, so TLS is verified through the proxy as it is without.
+ */
+static int point_kubeconfig(const char *kc, const char *server, int port, const char *out)
+{
+	size_t len = 0;
+	char *text = fs_read(kc, &len), *line = NULL;
+	int rc = -1;
+
+	if (text == NULL)
+		return errorf("cannot read '%s': %s", kc, strerror(errno));
+	if (asprintf(&line, "server: %s", server) < 0)
+		dief(EXIT_TROUBLE, "out of memory");
+	char *at = strstr(text, line), *end = at ? at + strlen(line) : NULL;
+	if (at == NULL || strstr(end, line) != NULL || (*end != '\n' && *end != '\r' && *end != '\0')) {
+		errorf("'%s': cannot point it at the API proxy: it has no single line '%s'", kc, line);
+	} else {
+		struct sbuf sb = SBUF_INIT;
+		sbuf_addn(&sb, text, (size_t)(at - text));
+		sbuf_addf(&sb, "server: https://127.0.0.1:%d", port);
+		sbuf_add(&sb, end);
+		rc = write_private(out, sbuf_str(&sb), sb.len);
+		sbuf_free(&sb);
+	}
+	free(line);
+	free(text);
+	return rc;
+}
+
+/* Stop the arm's proxy (by its recorded pid) and remove what pointed at it. */
+static int proxy_stop(const struct kopts *o)
+{
+	const char *files[] = { "-proxy.port", ".kubeconfig", "-proxy.delay", NULL };
+	char *pidfile = arm_file(o, "-proxy.pid");
+	int rc = pid_stop(pidfile, 5000);
+
+	free(pidfile);
+	for (int i = 0; files[i]; i++) {
+		char *f = arm_file(o, files[i]);
+		unlink(f);
+		free(f);
+	}
+	return rc;
+}
+
+/*
+ * Start the arm's proxy: listening on a port of its choosing on 127.0.0.1, forwarding to the
+ * cluster's API server, client-to-server bytes held delay ms. Writes the arm's kubeconfig and
+ * the delay (for a restart). 0, or -1 after printing why, with nothing left running.
+ */
+static int proxy_start(const struct kopts *o, long delay)
+{
+	char *kc = cluster_file(o, "kubeconfig"), *pidfile = arm_file(o, "-proxy.pid");
+	char *portfile = arm_file(o, "-proxy.port"), *log = arm_file(o, "-proxy.log");
+	char *armkc = arm_file(o, ".kubeconfig"), *delayfile = arm_file(o, "-proxy.delay");
+	char to[96], ms[32], self[4096], *port = NULL;
+	struct kubeconfig cfg;
+	int rc = -1, pid;
+
+	if (proxy_stop(o) < 0 || kubeconfig_load(&cfg, kc, NULL) < 0)
+		goto out;
+	if (loopback_server(cfg.server, to, sizeof(to)) < 0) {
+		errorf("'%s': the API server '%s' is not https://127.x.x.x:PORT: the API proxy forwards on this "
+		       "host only", kc, cfg.server);
+		goto cfg;
+	}
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0) {
+		errorf("cannot find this kindctl's own binary: %s", strerror(errno));
+		goto cfg;
+	}
+	self[n] = '\0';
+	snprintf(ms, sizeof(ms), "%ld", delay);
+	char *argv[] = { self, "api-proxy", "--listen", "127.0.0.1:0", "--to", to, "--delay", ms,
+			 "--port-file", portfile, NULL };
+	pid = bg_start(argv, NULL, log, pidfile);
+	if (pid < 0)
+		goto cfg;
+	double deadline = mono_now() + 10;
+	while ((port = fs_read(portfile, NULL)) == NULL && pid_alive(pidfile, NULL) && mono_now() < deadline) {
+		/* The port file is polled at a short interval until the deadline. */
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	if (port == NULL || atoi(port) <= 0)
+		errorf("the API proxy (pid %d) did not start listening (see %s)", pid, log);
+	else if (point_kubeconfig(kc, cfg.server, atoi(port), armkc) == 0 &&
+		 fs_write_atomic(delayfile, ms, strlen(ms)) == 0)
+		rc = 0;
+	if (rc < 0)
+		proxy_stop(o);
+cfg:
+	kubeconfig_free(&cfg);
+out:
+	free(port);
+	free(kc);
+	free(pidfile);
+	free(portfile);
+	free(log);
+	free(armkc);
+	free(delayfile);
+	return rc;
+}
+
+/* The delay the arm's proxy was started with into *ms (-1: the arm has none); 0, or -1 after
+   printing why. */
+static int recorded_delay(const struct kopts *o, long *ms)
+{
+	char *file = arm_file(o, "-proxy.delay"), *text = fs_read(file, NULL), *end = NULL;
+	int rc = 0;
+
+	*ms = -1;
+	if (text) {
+		*ms = strtol(text, &end, 10);
+		if (end == text || *end != '\0' || *ms < 0)
+			rc = errorf("'%s' is damaged", file);
+	}
+	free(text);
+	free(file);
+	return rc;
+}
+
+static int proxy_running(const struct kopts *o)
+{
+	char *pidfile = arm_file(o, "-proxy.pid");
+	int alive = pid_alive(pidfile, NULL);
+
+	free(pidfile);
+	return alive;
+}
+
 /* ---- controller arms ---- */
 
 /* What an arm was started with, for a restart: one argv element per line, then the log. */
@@ -593,9 +791,9 @@ static int save_cmd(const struct kopts *o, char **argv, const char *log)
 	return rc;
 }
 
-static int start_arm_process(const struct kopts *o, char **argv, const char *log)
+static int start_arm_process(const struct kopts *o, char **argv, const char *log, const char *kc)
 {
-	char name[32], *pidfile, *kc = cluster_file(o, "kubeconfig"), *kcenv = NULL;
+	char name[32], *pidfile, *kcenv = NULL;
 	int pid;
 
 	snprintf(name, sizeof(name), "arm-%s.pid", o->arm);
@@ -615,7 +813,6 @@ static int start_arm_process(const struct kopts *o, char **argv, const char *log
 		pid = -1;
 	}
 	free(kcenv);
-	free(kc);
 	free(pidfile);
 	return pid;
 }
@@ -650,7 +847,7 @@ static int other_arm_running(const struct kopts *o)
 
 static int local_arm_start(const struct kopts *o)
 {
-	char *dir = cluster_dir(o), *bin = NULL, *deflog = NULL;
+	char *dir = cluster_dir(o), *bin = NULL, *deflog = NULL, *kc = NULL;
 	int rc = EXIT_FAILED;
 
 	if (!fs_is_dir(dir)) {
@@ -662,6 +859,11 @@ static int local_arm_start(const struct kopts *o)
 	bin = reloader_binary(o, o->image);
 	if (bin == NULL)
 		goto out;
+	/* With --api-delay, the controller reaches the API server through its own proxy; without,
+	   a proxy left by an earlier start goes, lest a restart take it up. */
+	if (o->api_delay >= 0 ? proxy_start(o, o->api_delay) < 0 : proxy_stop(o) < 0)
+		goto out;
+	kc = o->api_delay >= 0 ? arm_file(o, ".kubeconfig") : cluster_file(o, "kubeconfig");
 	char **argv = calloc(o->nargs + 3, sizeof(*argv));
 	if (argv == NULL)
 		dief(EXIT_TROUBLE, "out of memory");
@@ -672,13 +874,16 @@ static int local_arm_start(const struct kopts *o)
 	if (asprintf(&deflog, "%s/arm-%s.log", dir, o->arm) < 0)
 		dief(EXIT_TROUBLE, "out of memory");
 	const char *log = o->log ? o->log : deflog;
-	int pid = save_cmd(o, argv, log) < 0 ? -1 : start_arm_process(o, argv, log);
+	int pid = save_cmd(o, argv, log) < 0 ? -1 : start_arm_process(o, argv, log, kc);
 	free(argv);
 	if (pid < 0 || set_target(o, o->arm) < 0)
 		goto out;
 	printf("%d\n", pid);
 	rc = 0;
 out:
+	if (rc != 0 && o->api_delay >= 0)
+		proxy_stop(o);
+	free(kc);
 	free(deflog);
 	free(bin);
 	free(dir);
@@ -692,6 +897,8 @@ static int local_arm_stop(const struct kopts *o)
 
 	snprintf(name, sizeof(name), "arm-%s.pid", o->arm);
 	if (stop_pidfile(o, name) < 0)
+		rc = EXIT_FAILED;
+	if (proxy_stop(o) < 0)
 		rc = EXIT_FAILED;
 	snprintf(name, sizeof(name), "arm-%s.cmd", o->arm);
 	cmdfile = cluster_file(o, name);
@@ -716,7 +923,7 @@ static int local_arm_stop(const struct kopts *o)
 
 static int local_arm_restart(const struct kopts *o)
 {
-	char name[32], *cmdfile, *pidfile;
+	char name[32], *cmdfile, *pidfile, *kc = NULL;
 	int old = 0, pid = -1;
 
 	snprintf(name, sizeof(name), "arm-%s.cmd", o->arm);
@@ -737,9 +944,17 @@ static int local_arm_restart(const struct kopts *o)
 		errorf("'%s' is damaged", cmdfile);
 		goto out;
 	}
-	if (pid_stop(pidfile, 10000) < 0)
+	/* An arm started with --api-delay keeps its proxy, or gets one again if it has stopped. */
+	long ms = -1;
+	if (recorded_delay(o, &ms) < 0 || pid_stop(pidfile, 10000) < 0)
 		goto out;
-	pid = start_arm_process(o, argv, log);
+	if (ms >= 0 && !proxy_running(o)) {
+		warnf("the API proxy of arm %s had stopped: starting it again (%ld ms)", o->arm, ms);
+		if (proxy_start(o, ms) < 0)
+			goto out;
+	}
+	kc = ms >= 0 ? arm_file(o, ".kubeconfig") : cluster_file(o, "kubeconfig");
+	pid = start_arm_process(o, argv, log, kc);
 	if (pid > 0 && pid == old) {
 		errorf("the restarted controller has the same pid %d", pid);
 		pid = -1;
@@ -747,6 +962,7 @@ static int local_arm_restart(const struct kopts *o)
 	if (pid > 0)
 		printf("%d\n", pid);
 out:
+	free(kc);
 	free(text);
 	free(cmdfile);
 	free(pidfile);
