@@ -26,6 +26,9 @@ PROMETHEUS_URL ?=
 SEED ?= 1
 # Runs per arm: N >= 2 gives the statistical verdict (ARM/1..N, interleaved arms).
 REPEATS ?= 1
+# Injected regression: that arm's API requests held so many ms by a proxy (local provider only).
+OLD_API_DELAY_MS ?=
+NEW_API_DELAY_MS ?=
 
 # SCENARIOS: IDs (S2), `all`, and scenario files (a path, or a name ending in .yaml): a
 # file's results folder is its base name without .yaml.
@@ -64,7 +67,7 @@ LT_ENV = STATE=$(LT_STATE) RESULTS_DIR=$(RESULTS_DIR) PROVIDER=$(LT_PROVIDER) DU
 	OLD_IMAGE='$(LT_OLD_IMAGE)' NEW_IMAGE='$(LT_NEW_IMAGE)' SKIP_CLUSTER=$(SKIP_CLUSTER) \
 	SKIP_IMAGE_LOAD=$(SKIP_IMAGE_LOAD) KEEP_CLUSTER=$(KEEP_CLUSTER) CLUSTER_NAME='$(CLUSTER_NAME)' \
 	CONTEXTS='$(CONTEXTS)' PROMETHEUS_URL='$(PROMETHEUS_URL)' SEED=$(SEED) REPEATS=$(REPEATS) \
-	LOADTEST_BIN=$(LT_BIN)
+	OLD_API_DELAY_MS='$(OLD_API_DELAY_MS)' NEW_API_DELAY_MS='$(NEW_API_DELAY_MS)' LOADTEST_BIN=$(LT_BIN)
 
 .PHONY: loadtest loadtest-quick loadtest-full loadtest-clean
 .PHONY: loadtest-deps loadtest-check loadtest-reports loadtest-summaries
@@ -138,6 +141,10 @@ loadtest-check: loadtest-deps
 	@[ -n "$(LT_SCENARIOS)" ] || { echo "loadtest: no scenario in SCENARIOS='$(SCENARIOS)'" >&2; exit 2; }
 	@[[ "$(DURATION)" =~ ^[1-9][0-9]*$$ ]] || { echo "loadtest: DURATION must be a positive whole number of seconds, not '$(DURATION)'" >&2; exit 2; }
 	@[[ "$(REPEATS)" =~ ^[1-9][0-9]*$$ ]] && [ "$(REPEATS)" -le 30 ] || { echo "loadtest: REPEATS must be a whole number from 1 to 30, not '$(REPEATS)'" >&2; exit 2; }
+	@for v in OLD_API_DELAY_MS='$(OLD_API_DELAY_MS)' NEW_API_DELAY_MS='$(NEW_API_DELAY_MS)'; do \
+		[ -z "$${v#*=}" ] || [[ "$${v#*=}" =~ ^[0-9]{1,5}$$ ]] || { echo "loadtest: $${v%%=*} must be a whole number of milliseconds, not '$${v#*=}'" >&2; exit 2; }; done
+	@if [ -n "$(OLD_API_DELAY_MS)$(NEW_API_DELAY_MS)" ] && [ "$(LT_PROVIDER)" != local ]; then \
+		echo "loadtest: OLD_API_DELAY_MS/NEW_API_DELAY_MS work on the local provider only (provider $(LT_PROVIDER))" >&2; exit 2; fi
 	@for s in $(LT_SCENARIOS); do d='$(RESULTS_DIR)'/$$s; [ -f "$$d/arms.done" ] || continue; redo=; \
 		for a in old new; do \
 			if [ $$a = old ]; then img='$(LT_OLD_IMAGE)'; else img='$(LT_NEW_IMAGE)'; fi; [ -n "$$img" ] || continue; \

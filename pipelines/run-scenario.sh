@@ -79,6 +79,12 @@ trap 'exit 130' INT TERM
 run_arm() {
 	local arm=$1 image=$2 k=${3:-} job="reloader-$1" rc=0 why="" invalid=""
 	local tmp="$sdir/.$arm${k:+.$k}.partial" dest="$sdir/$arm${k:+/$k}" label="$arm${k:+ #$k}"
+	# OLD_API_DELAY_MS / NEW_API_DELAY_MS: that arm reaches the API server through a proxy that
+	# holds each request so many ms (kindctl arm-start --api-delay; local provider only).
+	local delay_var="${arm^^}_API_DELAY_MS" delay_args=()
+	if [ -n "${!delay_var:-}" ]; then
+		delay_args=(--api-delay "${!delay_var}")
+	fi
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
 	current_tmp=$tmp
@@ -86,7 +92,7 @@ run_arm() {
 	local t0=$SECONDS
 	say "[$index/$count] $scenario $label: starting $image on $name"
 	if ! kindctl arm-start --name "$name" "${ctx_args[@]}" --arm "$arm" --image "$image" \
-		--log "$tmp/reloader.log" "${arm_args[@]}" >"$tmp/arm.txt"; then
+		--log "$tmp/reloader.log" "${arm_args[@]}" "${delay_args[@]}" >"$tmp/arm.txt"; then
 		why="the controller did not start"
 	elif ! "$LOADTEST_BIN/promsnap" wait --url "$url" --job "$job" --timeout 120; then
 		why="Prometheus did not scrape the controller"

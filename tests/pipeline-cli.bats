@@ -405,3 +405,17 @@ dry() {
 	run head -n 1 "$RES-calibrate/calibration.txt"
 	assert_output --partial "A/A calibration"
 }
+
+@test "make loadtest NEW_API_DELAY_MS: the new arm starts behind a delaying proxy, the old one does not" {
+	run --separate-stderr mk loadtest PROVIDER=local SCENARIOS=S2 DURATION=5 RESULTS_DIR="$RES" \
+		NEW_API_DELAY_MS=50 OLD_IMAGE=bin:/bin/true NEW_IMAGE=bin:/bin/true LOADTEST_SKIP_DEPS=1
+	run grep -E '^kindctl .*arm-start' "$CALLS"
+	assert_line --regexp 'arm-start .*--arm new .* --api-delay 50$'
+	refute_line --regexp '--arm old .*--api-delay'
+	run --separate-stderr mk loadtest PROVIDER=kind SCENARIOS=S2 DURATION=5 RESULTS_DIR="$RES" NEW_API_DELAY_MS=50
+	assert_failure
+	[[ $stderr == *"work on the local provider only"* ]]
+	run --separate-stderr mk loadtest PROVIDER=local SCENARIOS=S2 DURATION=5 RESULTS_DIR="$RES" NEW_API_DELAY_MS=fast
+	assert_failure
+	[[ $stderr == *"NEW_API_DELAY_MS must be a whole number of milliseconds, not 'fast'"* ]]
+}
