@@ -103,6 +103,23 @@ static size_t next_header(const uint8_t *data, size_t size, size_t off)
 	return size;
 }
 
+/*
+ * What reaches a terminal or a report carries no control character but the newline: a
+ * snapshot's error text, a check's name, a marker or a description could otherwise move
+ * the cursor, clear the screen or retitle the terminal (issue 16).
+ */
+static void no_control(const struct sbuf *out)
+{
+	for (size_t i = 0; i < out->len; i++) {
+		unsigned char c = (unsigned char)out->buf[i];
+		if ((c < 0x20 && c != '\n') || c == 0x7f) {
+			fprintf(stderr, "fuzz_report: control character 0x%02x in a rendering, at: %.80s\n", c,
+				out->buf + (i > 40 ? i - 40 : 0));
+			abort();
+		}
+	}
+}
+
 static void render_all(struct report *rep, jv cal)
 {
 	const time_t when = 1767225600;
@@ -128,6 +145,7 @@ static void render_all(struct report *rep, jv cal)
 	render_summary(&out, FMT_MARKDOWN, &item, 1, when);
 	render_summary(&out, FMT_JSON, &item, 1, when);
 	render_junit(&out, &item, 1, when);
+	no_control(&out);
 	(void)report_passed(rep);
 	sbuf_free(&out);
 }

@@ -26,6 +26,8 @@ static void title_case(const char *key, char *buf, size_t size)
 
 	for (; *key && i + 1 < size; key++, i++) {
 		char c = *key == '_' ? ' ' : *key;
+		if ((unsigned char)c < 0x20 || c == 0x7f)
+			c = '?';	/* a key of expected.json: no control character on a terminal */
 		buf[i] = up ? (char)toupper((unsigned char)c) : c;
 		up = c == ' ';
 	}

@@ -121,6 +121,14 @@ static int read_value(const char *adir, const struct metric_def *m, struct mvalu
 	return rc;
 }
 
+/* No control character read from a results file reaches a terminal or a report. */
+static void scrub(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 /* The first line of a marker file the pipeline leaves in an arm's folder, or NULL. */
 static char *read_marker(const char *adir, const char *name)
 {
@@ -133,9 +141,7 @@ static char *read_marker(const char *adir, const char *name)
 	why[strcspn(why, "\n")] = '\0';
 	if (strlen(why) > 300)
 		why[300] = '\0';
-	for (char *p = why; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';	/* no control character reaches a terminal or a report */
+	scrub(why);
 	if (*why == '\0') {
 		free(why);
 		why = strdup("(no reason given)");
@@ -170,9 +176,7 @@ static void copy_field(char *dst, size_t size, jv v)
 		snprintf(dst, size, "%s", jv_string_value(v));
 	else
 		dst[0] = '\0';
-	for (char *p = dst; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
+	scrub(dst);
 	jv_free(v);
 }
 
@@ -187,6 +191,7 @@ int report_add_checks(struct report *rep, int arm, const char *path, jv run)
 		jv_object_foreach(checks, k, v) {
 			struct check ck = { .arm = arm };
 			snprintf(ck.name, sizeof(ck.name), "%s", jv_string_value(k));
+			scrub(ck.name);
 			if (jv_get_kind(v) == JV_KIND_TRUE || jv_get_kind(v) == JV_KIND_FALSE) {
 				/* The older form: a bare boolean. */
 				ck.ok = jv_get_kind(v) == JV_KIND_TRUE;
@@ -234,6 +239,7 @@ int report_add_checks(struct report *rep, int arm, const char *path, jv run)
 		sbuf_free(&why);
 		if (rep->arm_invalid[arm] == NULL)
 			dief(EXIT_TROUBLE, "out of memory");
+		scrub(rep->arm_invalid[arm]);
 	}
 	jv_free(ok);
 	return 0;
@@ -297,8 +303,8 @@ int report_build_dirs(const struct catalogue *c, const char *sdir, const char *s
 	rep->expected_shared = shared[0] || shared[1];
 	for (int a = 1; a >= 0 && rep->description == NULL; a--) {
 		const char *d = json_str(rep->expected[a], "description");
-		if (d && *d)
-			rep->description = strdup(d);
+		if (d && *d && (rep->description = strdup(d)) != NULL)
+			scrub(rep->description);
 	}
 
 	rep->rows = calloc(c->n ? c->n : 1, sizeof(*rep->rows));

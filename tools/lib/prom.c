@@ -144,6 +144,10 @@ int prom_extract(const char *file, jv doc, const struct extract *ex, struct mval
 		out->state = MV_QUERY_ERROR;
 		snprintf(out->why, sizeof(out->why), "%s%s%s", type ? type : "error",
 			 msg ? ": " : "", msg ? msg : "");
+		/* Prometheus's words end up in reports and on terminals: no control character. */
+		for (char *p = out->why; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
 		return 0;
 	}
 
