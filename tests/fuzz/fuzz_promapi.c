@@ -110,13 +110,24 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		perror("fuzz_promapi: cannot listen on 127.0.0.1");
 		abort();
 	}
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", ntohs(sa.sin_port));
+	/* With credentials, which must never show in an answer's error or body. */
+	snprintf(url, sizeof(url), "http://fuzz:s3cr3t@127.0.0.1:%d", ntohs(sa.sin_port));
 	if (pthread_create(&t, NULL, server, &lfd) != 0)
 		abort();
 	pthread_detach(t);
 	if (http_global_init() < 0 || (client = http_client_new()) == NULL)
 		abort();
 	return 0;
+}
+
+static void no_control(const char *what, const char *s)
+{
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			fprintf(stderr, "fuzz_promapi: control character 0x%02x in the answer's %s: %.80s\n",
+				(unsigned char)*p, what, s);
+			abort();
+		}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -144,8 +155,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		(void)prom_query(&api, "up{job=\"x\"}", "1767225660", &a);
 	/* What promsnap writes for every answer: Prometheus's own words, or an error body. */
-	if (a.body == NULL || memchr(a.error, '\0', sizeof(a.error)) == NULL)
+	if (a.body == NULL || memchr(a.error, '\0', sizeof(a.error)) == NULL ||
+	    memchr(a.error_type, '\0', sizeof(a.error_type)) == NULL)
 		abort();
+	/* The error is printed on a terminal: no control character; and never the URL's password. */
+	no_control("error", a.error);
+	no_control("error type", a.error_type);
+	if (memmem(data, size, "s3cr3t", 6) == NULL && (strstr(a.error, "s3cr3t") || strstr(a.body, "s3cr3t")))
+		abort();	/* (unless the server said it) */
 	prom_answer_free(&a);
 	return 0;
 }

@@ -82,6 +82,13 @@ static void set_error(struct prom_answer *a, const char *type, const char *fmt, 
 	va_start(ap, fmt);
 	vsnprintf(a->error, sizeof(a->error), fmt, ap);
 	va_end(ap);
+	/* Prometheus's words are printed on terminals: no control character. */
+	for (char *p = a->error_type; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	for (char *p = a->error; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 }
 
 /* Sort one HTTP exchange into *a (body, doc, outcome, error); res is only read. */
