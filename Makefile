@@ -99,14 +99,14 @@ unit: $(UNIT_BIN)
 bats: all $(UNIT_BIN) $(CONTROLS)
 	LOADTEST_BIN=$(CURDIR)/$(BIN) LOADTEST_CONTROLS=$(CURDIR)/$(BUILD)/controls LOADTEST_SAN=$(SAN) $(BATS) --print-output-on-failure $(BATS_FILES)
 
-SHELL_FILES := $(wildcard .ci/run $(filter-out %.mk,$(wildcard pipelines/*)) tests/*.bats tests/*.sh tests/helpers/*.bash tests/fixtures/*.sh tests/bench/*.sh tools/*/*.sh)
+SHELL_FILES := $(wildcard .ci/run $(filter-out %.mk,$(wildcard pipelines/*)) tests/*.bats tests/*.sh tests/helpers/*.bash tests/fixtures/*.sh tests/bench/*.sh tests/fuzz/*.sh tools/*/*.sh)
 
 # shellcheck on every shell file; the GitHub example against the Actions schemas.
 lint:
 	shellcheck -x $(SHELL_FILES)
 	tests/lint-actions.sh
 
-check: unit bats
+check: unit bats fuzz-regress
 
 # What the build, the tests and the pipeline need, installed when missing (pipelines/deps.sh).
 DEPS := pipelines/deps.sh
