@@ -529,7 +529,6 @@ void report_judge(struct report *rep)
 {
 	int single = report_single_arm(rep);
 
-	rep->npass = rep->nfail = 0;
 	/* Values and expectations first: pass_if conditions look at other rows. */
 	for (size_t i = 0; i < rep->n; i++) {
 		struct row *row = &rep->rows[i];
@@ -561,19 +560,26 @@ void report_judge(struct report *rep)
 			}
 		}
 		if (row->status == ST_ERROR)
-			goto count;
+			continue;
 		if (!measured(&row->v[judged])) {
 			row_set(row, ST_NA, "%s: %s", arm_name(judged), row->v[judged].why);
-			goto count;
+			continue;
 		}
 		if (single >= 0)
 			judge_single(rep, row, single);
 		else
 			judge_ab(rep, row);
-count:
-		if (row->status == ST_PASS)
+	}
+	report_count(rep);
+}
+
+void report_count(struct report *rep)
+{
+	rep->npass = rep->nfail = 0;
+	for (size_t i = 0; i < rep->n; i++) {
+		if (rep->rows[i].status == ST_PASS)
 			rep->npass++;
-		else if (row->status == ST_FAIL || row->status == ST_ERROR)
+		else if (rep->rows[i].status == ST_FAIL || rep->rows[i].status == ST_ERROR)
 			rep->nfail++;
 	}
 	rep->njudged = rep->npass + rep->nfail;

@@ -115,7 +115,9 @@ size_t arm_repeats(const char *adir, char ***names);
 /* Decide the statistical rows of reps[0..n-1] with Holm's adjustment across all of them
  * (the summary's family: every scenario), then their verdicts again. */
 void reports_holm(struct report *const *reps, size_t n, double alpha);
-/* The verdict from the rows, markers and checks (report_judge calls it). */
+/* Count the rows' statuses, then the verdict (after statuses change). */
+void report_count(struct report *rep);
+/* The verdict from the rows, markers and checks (report_count calls it). */
 void report_verdict(struct report *rep);
 const char *stat_verdict_name(enum stat_verdict v);
 /* A row's status and its reason, printf-style. */

@@ -312,22 +312,6 @@ static void decide(struct row *row, double alpha)
 	}
 }
 
-static void recount(struct report *rep)
-{
-	rep->npass = rep->nfail = 0;
-	for (size_t i = 0; i < rep->n; i++) {
-		if (rep->rows[i].status == ST_PASS)
-			rep->npass++;
-		else if (rep->rows[i].status == ST_FAIL || rep->rows[i].status == ST_ERROR)
-			rep->nfail++;
-	}
-	rep->njudged = rep->npass + rep->nfail;
-	for (int a = 0; a < 2; a++)
-		if (rep->arm_failed[a])
-			rep->nfail++;
-	report_verdict(rep);
-}
-
 /*
  * Holm across the family (the primary rows among rows[] whose ties and n allow a p below
  * alpha: a row that can never be significant only dilutes the others, as Tarone noted),
@@ -382,7 +366,7 @@ void reports_holm(struct report *const *reps, size_t n, double alpha)
 
 	holm_rows(rows, k, alpha);
 	for (size_t r = 0; r < n; r++)
-		recount(reps[r]);
+		report_count(reps[r]);
 	free(rows);
 }
 
@@ -473,7 +457,7 @@ int report_build_repeats(const struct catalogue *c, const char *sdir, const char
 		snprintf(rows[i]->st.thr_reason, sizeof(rows[i]->st.thr_reason), "%s", rows[i]->reason);
 	}
 	rep->nstat = holm_rows(rows, ns, c->alpha);
-	recount(rep);
+	report_count(rep);
 	free(rows);
 out:
 	for (size_t k = 0; k < built; k++)
