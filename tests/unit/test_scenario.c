@@ -9,6 +9,8 @@
 #include "stats.h"
 #include "unit.h"
 
+#include <limits.h>
+
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,6 +36,33 @@ static void test_patterns(void)
 	CHECK(pattern_expand("cm-{i", 1, &err) == NULL);
 	CHECK(pattern_expand("cm-}", 1, &err) == NULL);
 	CHECK(pattern_expand("cm-{i%0}", 1, &err) == NULL);
+	/* Overflow is an error of the pattern, never undefined behaviour (issue 16's inputs). */
+	err = NULL;
+	CHECK(pattern_expand("cm-{i*4611686018427387904}", 2, &err) == NULL);
+	CHECK_STR(err, "integer overflow");
+	err = NULL;
+	CHECK(pattern_expand("cm-{i/(0-1)}", LONG_MIN, &err) == NULL);
+	CHECK_STR(err, "integer overflow");
+	err = NULL;
+	CHECK(pattern_expand("cm-{i+9223372036854775807}", 1, &err) == NULL);
+	CHECK_STR(err, "integer overflow");
+	err = NULL;
+	CHECK(pattern_expand("cm-{99999999999999999999}", 1, &err) == NULL);
+	CHECK_STR(err, "number too large");
+	s = pattern_expand("cm-{i%(0-1)}", LONG_MIN, &err);	/* v mod -1 is 0, even for the most negative v */
+	CHECK_STR(s, "cm-0");
+	free(s);
+	s = pattern_expand("cm-{((((i))))}", 7, &err);
+	CHECK_STR(s, "cm-7");
+	free(s);
+	char deep[200];
+	memset(deep, '(', 40);
+	snprintf(deep + 40, sizeof(deep) - 40, "i%.40s", "))))))))))))))))))))))))))))))))))))))))");
+	char pat[260];
+	snprintf(pat, sizeof(pat), "cm-{%s}", deep);
+	err = NULL;
+	CHECK(pattern_expand(pat, 1, &err) == NULL);
+	CHECK_STR(err, "parentheses nested too deep");
 }
 
 static char *shipped(const char *id)

@@ -6,6 +6,7 @@
 #include "ydoc.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,7 +188,8 @@ static int ref_keys(struct ydoc *d, yaml_node_t *v, void *o)
 
 	if (str_list(d, v, x, &keys, &n, 4) < 0)
 		return -1;
-	memcpy(x->ref->keys, keys, n * sizeof(*keys));
+	if (n)
+		memcpy(x->ref->keys, keys, n * sizeof(*keys));
 	x->ref->nkeys = n;
 	return 0;
 }
@@ -833,11 +835,15 @@ char *scenario_path(const char *id)
 
 /* ---- name patterns: {expr} with integer arithmetic over i ---- */
 
+/* Checked arithmetic: an overflow is an error of the pattern, never undefined behaviour. */
 struct expr {
 	const char *p;
 	long i;
 	const char *err;
+	int depth;		/* of parentheses: bounded, so a hostile pattern cannot exhaust the stack */
 };
+
+#define MAX_EXPR_DEPTH 32
 
 static long e_sum(struct expr *e);
 
@@ -851,13 +857,18 @@ static long e_atom(struct expr *e)
 {
 	skip_ws(e);
 	if (*e->p == '(') {
+		if (++e->depth > MAX_EXPR_DEPTH) {
+			e->err = "parentheses nested too deep";
+			return 0;
+		}
 		e->p++;
 		long v = e_sum(e);
 		skip_ws(e);
 		if (*e->p != ')')
-			e->err = "missing ')'";
+			e->err = e->err ? e->err : "missing ')'";
 		else
 			e->p++;
+		e->depth--;
 		return v;
 	}
 	if (*e->p == 'i') {
@@ -866,8 +877,13 @@ static long e_atom(struct expr *e)
 	}
 	if (isdigit((unsigned char)*e->p)) {
 		char *end;
+		errno = 0;
 		long v = strtol(e->p, &end, 10);
 		e->p = end;
+		if (errno == ERANGE) {
+			e->err = "number too large";
+			return 0;
+		}
 		return v;
 	}
 	e->err = "expected i, a number or '('";
@@ -885,16 +901,32 @@ static long e_prod(struct expr *e)
 			return v;
 		e->p++;
 		long r = e_atom(e);
-		if (op == '*')
-			v *= r;
-		else if (r == 0) {
+		if (e->err)
+			return 0;
+		if (op == '*') {
+			if (__builtin_mul_overflow(v, r, &v))
+				goto overflow;
+		} else if (r == 0) {
 			e->err = "division by zero";
 			return 0;
-		} else if (op == '/')
+		} else if (r == -1) {
+			/* v / -1 overflows for the most negative v; v mod -1 is 0 */
+			if (op == '%')
+				v = 0;
+			else if (__builtin_sub_overflow(0L, v, &v))
+				goto overflow;
+		} else if (op == '/') {
 			v /= r;
-		else
-			v = ((v % r) + r) % r;
+		} else {
+			long m = v % r;	/* |m| < |r|: m + r cannot overflow unless signs agree */
+			if (__builtin_add_overflow(m, r, &m))
+				goto overflow;
+			v = m % r;
+		}
 	}
+overflow:
+	e->err = "integer overflow";
+	return 0;
 }
 
 static long e_sum(struct expr *e)
@@ -908,7 +940,12 @@ static long e_sum(struct expr *e)
 			return v;
 		e->p++;
 		long r = e_prod(e);
-		v = op == '+' ? v + r : v - r;
+		if (e->err)
+			return 0;
+		if (op == '+' ? __builtin_add_overflow(v, r, &v) : __builtin_sub_overflow(v, r, &v)) {
+			e->err = "integer overflow";
+			return 0;
+		}
 	}
 }
 
@@ -923,7 +960,7 @@ char *pattern_expand(const char *pattern, long i, const char **err)
 	}
 	for (const char *p = pattern; *p;) {
 		if (*p == '{') {
-			struct expr e = { p + 1, i, NULL };
+			struct expr e = { p + 1, i, NULL, 0 };
 			long v = e_sum(&e);
 			skip_ws(&e);
 			if (e.err == NULL && *e.p != '}')
