@@ -43,8 +43,18 @@ log_starts() {
 			assert_file_not_exists "$RES/$s/$a/FAILED"
 			assert_file_not_exists "$RES/$s/$a/INVALID"
 			[ "$(jq -r .ok "$RES/$s/$a/run.json")" = true ]
-			# Oracle: the observer counted the rolls the controller itself logged.
-			assert_equal "$(log_rolls "$RES/$s/$a/reloader.log")" "$(jq -r .observed.rolls "$RES/$s/$a/run.json")"
+			# Oracle: the observer counted the rolls the controller itself logged (S6: the
+			# controller stopped by the restart may have patched one workload without logging it).
+			local logged rolls
+			logged=$(log_rolls "$RES/$s/$a/reloader.log")
+			rolls=$(jq -r .observed.rolls "$RES/$s/$a/run.json")
+			if [ "$s" = S6 ]; then
+				if [ "$logged" -gt "$rolls" ] || [ "$rolls" -gt $((logged + 1)) ]; then
+					fail "$s $a: the controller logged $logged rolls, the observer saw $rolls"
+				fi
+			else
+				assert_equal "$logged" "$rolls"
+			fi
 		done
 		assert_file_exists "$RES/$s/report.txt"
 	done

@@ -109,10 +109,19 @@ common_checks() {
 # logged; the controller counted no failed reload; the updates the driver says succeeded are
 # the updates the API server holds (each is stamped with its number: the newest is the count).
 oracles() {
-	local rolls
+	local rolls logged
 	rolls=$(q .observed.rolls)
 	assert_equal "$(api generation_rolls)" "$rolls"
-	assert_equal "$(log_rolls)" "$rolls"
+	logged=$(log_rolls)
+	if [ "$(log_starts)" -gt 1 ]; then
+		# A controller stopped by a restart may have patched a workload and not yet logged
+		# it: one roll per restart may be missing from the log, never more, never extra.
+		if [ "$logged" -gt "$rolls" ] || [ "$rolls" -gt $((logged + $(log_starts) - 1)) ]; then
+			fail "the controller logged $logged rolls, the API server counted $rolls"
+		fi
+	else
+		assert_equal "$logged" "$rolls"
+	fi
 	assert_equal "$MET_FAILED" 0
 	assert_equal "$(api last_update)" "$(q .updates.succeeded)"
 }
