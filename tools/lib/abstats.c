@@ -62,6 +62,23 @@ static double *subset_sums(const int *r, size_t N, size_t k, size_t smax)
 	return out;
 }
 
+/* The null distribution of the rank sum W of n values among N without ties (ranks 1..N):
+ * counts for W = 0..*smax, and their total C(N, n). */
+static double *untied_ranksums(size_t n, size_t N, size_t *smax, double *total)
+{
+	int *r = xcalloc(N, sizeof(int));
+
+	for (size_t i = 0; i < N; i++)
+		r[i] = (int)(i + 1);
+	*smax = N * (N + 1) / 2;
+	double *cnt = subset_sums(r, N, n, *smax);
+	*total = 0;
+	for (size_t s = 0; s <= *smax; s++)
+		*total += cnt[s];
+	free(r);
+	return cnt;
+}
+
 double mwu_p(const double *x, size_t n, const double *y, size_t m)
 {
 	return mwu_p_min(x, n, y, m, NULL);
@@ -135,13 +152,8 @@ int mwu_critical(size_t n, size_t m, double alpha, long *lo, long *hi)
 
 	if (n == 0 || m == 0 || N > ABSTATS_MAX_N)
 		return -1;
-	int *r = xcalloc(N, sizeof(int));
-	for (size_t i = 0; i < N; i++)
-		r[i] = (int)(i + 1);
-	size_t smax = N * (N + 1) / 2, wmin = n * (n + 1) / 2;
-	double *cnt = subset_sums(r, N, n, smax), total = 0, tail = 0;
-	for (size_t s = 0; s <= smax; s++)
-		total += cnt[s];
+	size_t smax, wmin = n * (n + 1) / 2;
+	double total, tail = 0, *cnt = untied_ranksums(n, N, &smax, &total);
 	/* The distribution is symmetric about n(N+1)/2: grow the lower tail, mirror it. */
 	*lo = (long)wmin - 1;
 	for (size_t s = wmin; s <= smax; s++) {
@@ -152,7 +164,6 @@ int mwu_critical(size_t n, size_t m, double alpha, long *lo, long *hi)
 	}
 	*hi = (long)(n * (N + 1)) - *lo;
 	free(cnt);
-	free(r);
 	return 0;
 }
 
@@ -257,13 +268,8 @@ int hl_shift(const double *x, size_t n, const double *y, size_t m, double conf, 
 	*est = median_sorted(d, nm);
 
 	/* The distribution of U = W - n(n+1)/2 with untied ranks 1..N. */
-	int *r = xcalloc(N, sizeof(int));
-	for (size_t i = 0; i < N; i++)
-		r[i] = (int)(i + 1);
-	size_t smax = N * (N + 1) / 2, off = n * (n + 1) / 2;
-	double *cnt = subset_sums(r, N, n, smax), total = 0;
-	for (size_t s = 0; s <= smax; s++)
-		total += cnt[s];
+	size_t smax, off = n * (n + 1) / 2;
+	double total, *cnt = untied_ranksums(n, N, &smax, &total);
 	/* P(U <= c - 1) for c = 1, 2, ...: keep the largest c whose interval covers conf. */
 	size_t c = 1;
 	double below = cnt[off] / total;	/* P(U <= 0) */
@@ -280,7 +286,6 @@ int hl_shift(const double *x, size_t n, const double *y, size_t m, double conf, 
 	*hi = d[nm - c];
 	*achieved = cover < 0 ? 0 : cover;
 	free(cnt);
-	free(r);
 	free(d);
 	return 0;
 }
