@@ -10,10 +10,12 @@
 #include "kubeconfig.h"
 #include "netport.h"
 #include "msg.h"
+#include "num.h"
 #include "sbuf.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -650,7 +652,7 @@ static int point_kubeconfig(const char *kc, const char *server, int port, const 
 	int rc = -1;
 
 	if (text == NULL)
-		return errorf("cannot read '%s': %s", kc, strerror(errno));
+		return errorf("cannot read '%s': %s", kc, fs_strerror(errno));
 	if (asprintf(&line, "server: %s", server) < 0)
 		dief(EXIT_TROUBLE, "out of memory");
 	char *at = strstr(text, line), *end = at ? at + strlen(line) : NULL;
@@ -724,9 +726,12 @@ static int proxy_start(const struct kopts *o, long delay)
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
-	if (port == NULL || atoi(port) <= 0)
+	long portno = -1;
+	if (port != NULL)
+		port[strcspn(port, "\n")] = '\0';
+	if (port == NULL || num_long(port, 1, 65535, &portno) != NULL)
 		errorf("the API proxy (pid %d) did not start listening (see %s)", pid, log);
-	else if (point_kubeconfig(kc, cfg.server, atoi(port), armkc) == 0 &&
+	else if (point_kubeconfig(kc, cfg.server, (int)portno, armkc) == 0 &&
 		 fs_write_atomic(delayfile, ms, strlen(ms)) == 0)
 		rc = 0;
 	if (rc < 0)
@@ -748,14 +753,13 @@ out:
    printing why. */
 static int recorded_delay(const struct kopts *o, long *ms)
 {
-	char *file = arm_file(o, "-proxy.delay"), *text = fs_read(file, NULL), *end = NULL;
+	char *file = arm_file(o, "-proxy.delay"), *text = fs_read(file, NULL);
 	int rc = 0;
 
 	*ms = -1;
-	if (text) {
-		*ms = strtol(text, &end, 10);
-		if (end == text || *end != '\0' || *ms < 0)
-			rc = errorf("'%s' is damaged", file);
+	if (text && num_long(text, 0, LONG_MAX, ms) != NULL) {
+		*ms = -1;
+		rc = errorf("'%s' is damaged", file);
 	}
 	free(text);
 	free(file);
@@ -908,7 +912,7 @@ static int local_arm_stop(const struct kopts *o)
 		char *started_log = strtok(text, "\n");
 		if (started_log && strcmp(started_log, o->log) != 0) {
 			size_t len = 0;
-			char *content = fs_read(started_log, &len);
+			char *content = fs_read_max(started_log, FS_MAX_DATA, &len);
 			if (content && fs_write_atomic(o->log, content, len) < 0)
 				rc = EXIT_FAILED;
 			free(content);

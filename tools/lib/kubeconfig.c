@@ -506,9 +506,10 @@ static int load_file(struct index *ix, const char *path, int may_be_missing)
 	char *text = fs_read(path, &len);
 
 	if (text == NULL) {
-		if (errno == ENOENT && may_be_missing)
+		/* As kubectl: a name in KUBECONFIG that leads nowhere is skipped. */
+		if ((errno == ENOENT || errno == FS_EDANGLING) && may_be_missing)
 			return 1;
-		return errorf("cannot read kubeconfig '%s': %s", path, strerror(errno));
+		return errorf("cannot read kubeconfig '%s': %s", path, fs_strerror(errno));
 	}
 	for (size_t i = 0; i < ix->nfiles; i++) {
 		if (strcmp(ix->files[i]->path, path) == 0) {
@@ -606,7 +607,7 @@ static int read_named(const struct parsed *p, int idx, const char *key, struct k
 
 	if (data == NULL) {
 		int e = errno;
-		perr(p, p->v[idx].n, "cannot read %s '%s': %s", key, path, strerror(e));
+		perr(p, p->v[idx].n, "cannot read %s '%s': %s", key, path, fs_strerror(e));
 		free(path);
 		return -1;
 	}
@@ -1062,7 +1063,8 @@ static int run_exec(const struct kubeconfig *cfg, struct kube_cred *out)
 	char why[128];
 	int ws, rc;
 
-	rc = proc_run(cfg->exec->argv, envp, EXEC_TIMEOUT_MS, EXEC_MAX_OUTPUT, &sb, &ws);
+	/* In a group of its own: at the deadline, and once it has answered, all of it goes. */
+	rc = proc_run(cfg->exec->argv, envp, EXEC_TIMEOUT_MS, EXEC_MAX_OUTPUT, PROC_GROUP, &sb, &ws);
 	free(envp);
 	free(info);
 	if (rc < 0 && errno == ETIMEDOUT)
@@ -1089,7 +1091,7 @@ static int read_token_file(const struct kubeconfig *cfg, struct kube_cred *out)
 
 	if (t == NULL)
 		return errorf("%s: user '%s': cannot read tokenFile '%s': %s", cfg->user_at, cfg->user,
-			      cfg->token_file, strerror(errno));
+			      cfg->token_file, fs_strerror(errno));
 	while (len > 0 && isspace((unsigned char)t[len - 1]))
 		t[--len] = '\0';
 	while (start < len && isspace((unsigned char)t[start]))
