@@ -124,6 +124,27 @@ running() {
 	assert_equal "$stderr" "test_kube: cannot read kubeconfig '$d/token': not a regular file (a FIFO)"
 }
 
+@test "a kubeconfig of 100,000 clusters loads in seconds: entries are found by name, not searched" {
+	local d="$BATS_TEST_TMPDIR" i
+	{
+		echo 'clusters:'
+		for ((i = 0; i < 100000; i++)); do echo "- {name: c$i, cluster: {server: \"https://127.0.0.1:1\"}}"; done
+		echo 'users: [{name: u, user: {token: t}}]'
+		echo 'contexts: [{name: x, context: {cluster: c99999, user: u}}]'
+		echo 'current-context: x'
+	} >"$d/kc.yaml"
+	# The search per entry took 30 s of CPU (two minutes on a busy machine).
+	KUBECONFIG="$d/kc.yaml" run --separate-stderr timeout 30 "$PROBE" --live
+	assert_failure 1
+	[[ "$stderr" == *"GET /version: Failed to connect to 127.0.0.1 port 1"* ]] || fail "unexpected: $stderr"
+	# A name defined twice in one file is still an error.
+	printf '%s\n' 'clusters:' '- {name: a, cluster: {server: "https://127.0.0.1:1"}}' '- {name: a, cluster: {server: "https://127.0.0.1:2"}}' \
+		'contexts: [{name: x, context: {cluster: a}}]' 'current-context: x' >"$d/dup.yaml"
+	KUBECONFIG="$d/dup.yaml" run --separate-stderr "$PROBE" --live
+	assert_failure 2
+	assert_equal "$stderr" "test_kube: $d/dup.yaml:3:3: cluster 'a' is defined twice in this file"
+}
+
 # A local cluster made by kindctl, or any cluster named by LOADTEST_KUBECONFIG.
 live_kubeconfig() {
 	if [ -n "${LOADTEST_KUBECONFIG:-}" ]; then

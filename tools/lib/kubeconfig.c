@@ -53,6 +53,8 @@ struct index {
 	size_t nfiles;
 	struct entry *e[K_N];
 	size_t n[K_N];
+	size_t *slots[K_N];	/* entries by name: index + 1, open addressing (a file may list many) */
+	size_t nslots[K_N];
 	const char *current;	/* the first current-context set */
 	struct sbuf names;	/* "'a', 'b'" */
 };
@@ -365,12 +367,48 @@ static const char *str(const struct parsed *p, int idx)
 
 /* ---- the index of every file ---- */
 
+static size_t name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (size_t)h;
+}
+
 static struct entry *find(struct index *ix, enum kind k, const char *name)
 {
-	for (size_t i = 0; i < ix->n[k]; i++)
-		if (strcmp(ix->e[k][i].name, name) == 0)
-			return &ix->e[k][i];
+	size_t mask = ix->nslots[k] - 1;
+
+	if (ix->nslots[k] == 0)
+		return NULL;
+	for (size_t s = name_hash(name) & mask; ix->slots[k][s] != 0; s = (s + 1) & mask)
+		if (strcmp(ix->e[k][ix->slots[k][s] - 1].name, name) == 0)
+			return &ix->e[k][ix->slots[k][s] - 1];
 	return NULL;
+}
+
+/* Entry i of kind k into the table of names, kept at most half full. */
+static void index_name(struct index *ix, enum kind k, size_t i)
+{
+	if ((ix->n[k] + 1) * 2 > ix->nslots[k]) {
+		size_t n = ix->nslots[k] ? ix->nslots[k] * 2 : 16;
+		free(ix->slots[k]);
+		ix->slots[k] = calloc(n, sizeof(**ix->slots));
+		if (ix->slots[k] == NULL)
+			dief(EXIT_TROUBLE, "out of memory");
+		ix->nslots[k] = n;
+		for (size_t j = 0; j < i; j++) {
+			size_t s = name_hash(ix->e[k][j].name) & (n - 1);
+			while (ix->slots[k][s] != 0)
+				s = (s + 1) & (n - 1);
+			ix->slots[k][s] = j + 1;
+		}
+	}
+	size_t mask = ix->nslots[k] - 1, s = name_hash(ix->e[k][i].name) & mask;
+	while (ix->slots[k][s] != 0)
+		s = (s + 1) & mask;
+	ix->slots[k][s] = i + 1;
 }
 
 struct item_keys {
@@ -423,11 +461,16 @@ static int index_item(struct index *ix, struct kfile *f, enum kind k, yaml_node_
 	/* The first file that defines a name wins. */
 	if (old != NULL)
 		return 0;
-	struct entry *grown = realloc(ix->e[k], (ix->n[k] + 1) * sizeof(*grown));
-	if (grown == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	ix->e[k] = grown;
-	ix->e[k][ix->n[k]++] = e;
+	if ((ix->n[k] & (ix->n[k] - 1)) == 0) {
+		/* Grown by doubling: a file may list many entries. */
+		struct entry *grown = realloc(ix->e[k], (ix->n[k] ? ix->n[k] * 2 : 1) * sizeof(*grown));
+		if (grown == NULL)
+			dief(EXIT_TROUBLE, "out of memory");
+		ix->e[k] = grown;
+	}
+	ix->e[k][ix->n[k]] = e;
+	index_name(ix, k, ix->n[k]);
+	ix->n[k]++;
 	return 0;
 }
 
@@ -559,8 +602,10 @@ static void index_free(struct index *ix)
 		free(f);
 	}
 	free(ix->files);
-	for (int k = 0; k < K_N; k++)
+	for (int k = 0; k < K_N; k++) {
 		free(ix->e[k]);
+		free(ix->slots[k]);
+	}
 	sbuf_free(&ix->names);
 }
 
