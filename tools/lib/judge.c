@@ -219,6 +219,20 @@ static void copy_field(char *dst, size_t size, jv v)
 	jv_free(v);
 }
 
+void report_push_check(struct report *rep, const struct check *ck)
+{
+	size_t n = rep->nchecks;
+
+	/* The capacity is the next power of two: grown when n is one (or 0). */
+	if ((n & (n - 1)) == 0) {
+		struct check *grown = realloc(rep->checks, (n ? n * 2 : 1) * sizeof(*grown));
+		if (grown == NULL)
+			dief(EXIT_TROUBLE, "out of memory");
+		rep->checks = grown;
+	}
+	rep->checks[rep->nchecks++] = *ck;
+}
+
 int report_add_checks(struct report *rep, int arm, const char *path, jv run)
 {
 	if (jv_get_kind(run) != JV_KIND_OBJECT)
@@ -248,11 +262,7 @@ int report_add_checks(struct report *rep, int arm, const char *path, jv run)
 			jv_free(v);
 			if (rc < 0)
 				break;
-			struct check *grown = realloc(rep->checks, (rep->nchecks + 1) * sizeof(*grown));
-			if (grown == NULL)
-				dief(EXIT_TROUBLE, "out of memory");
-			rep->checks = grown;
-			rep->checks[rep->nchecks++] = ck;
+			report_push_check(rep, &ck);
 		}
 	} else if (jv_get_kind(checks) != JV_KIND_INVALID && jv_get_kind(checks) != JV_KIND_NULL) {
 		rc = errorf("'%s': \"checks\" must be an object", path);

@@ -129,6 +129,8 @@ const char *row_status_name(enum row_status s);
 /* "PASS", "FAIL" or "INVALID". */
 const char *verdict_name(enum verdict v);
 int report_passed(const struct report *rep);
+/* Append a check to rep's (grown by doubling: a run.json may list many). */
+void report_push_check(struct report *rep, const struct check *ck);
 /* Read an arm's self-checks from its run.json (borrowed) into rep; -1 after printing why. */
 int report_add_checks(struct report *rep, int arm, const char *path, jv run);
 /* The arm of a single-arm report (ARM_OLD or ARM_NEW), or -1 for an A/B report. */

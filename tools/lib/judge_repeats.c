@@ -420,12 +420,9 @@ int report_build_repeats(const struct catalogue *c, const char *sdir, const char
 		if (rep->description == NULL && subs[k].description && (rep->description = strdup(subs[k].description)) == NULL)
 			dief(EXIT_TROUBLE, "out of memory");
 		for (size_t i = 0; i < subs[k].nchecks; i++) {
-			struct check *grown = realloc(rep->checks, (rep->nchecks + 1) * sizeof(*grown));
-			if (grown == NULL)
-				dief(EXIT_TROUBLE, "out of memory");
-			rep->checks = grown;
-			rep->checks[rep->nchecks] = subs[k].checks[i];
-			rep->checks[rep->nchecks++].repeat = atoi(keys[k]);
+			struct check ck = subs[k].checks[i];
+			ck.repeat = atoi(keys[k]);
+			report_push_check(rep, &ck);
 		}
 	}
 	rep->n = c->n;

@@ -220,8 +220,12 @@ static int link_refs(struct graph *g, const struct scenario *s, size_t w)
 		if (g->linked[c] == w + 1)
 			continue;
 		g->linked[c] = w + 1;
-		wl->refs = xrealloc(wl->refs, (wl->nrefs + 1) * sizeof(*wl->refs));
-		wl->rs = xrealloc(wl->rs, (wl->nrefs + 1) * sizeof(*wl->rs));
+		if (wl->nrefs == wl->caprefs) {
+			/* Doubled: one workload may reference many objects. */
+			wl->caprefs = wl->caprefs ? wl->caprefs * 2 : 4;
+			wl->refs = xrealloc(wl->refs, wl->caprefs * sizeof(*wl->refs));
+			wl->rs = xrealloc(wl->rs, wl->caprefs * sizeof(*wl->rs));
+		}
 		memset(&wl->rs[wl->nrefs], 0, sizeof(*wl->rs));
 		wl->refs[wl->nrefs++] = (size_t)c;
 		struct cfgobj *co = &g->cfg[c];
