@@ -155,6 +155,24 @@ static void test_bad_files(void)
 		"id: x\nobjects: []\nexpect: { min_rate: 150% }\n",
 		"id: x\nobjects: []\nexpect: { min_rate: fast }\n",
 		"id: x\nobjects: []\nrestart: { at: 3s, catch_up: maybe }\n",
+		/* Numbers: decimal, whole, in range (issue 16). */
+		"id: x\nobjects: [ { kind: ConfigMap, name: c } ]\nupdates: [ { every: nan, targets: [ { kind: ConfigMap, name: c } ] } ]\n",
+		"id: x\nobjects: [ { kind: ConfigMap, name: c } ]\nupdates: [ { every: inf, targets: [ { kind: ConfigMap, name: c } ] } ]\n",
+		"id: x\nobjects: [ { kind: ConfigMap, name: c } ]\nupdates: [ { every: 1e309, targets: [ { kind: ConfigMap, name: c } ] } ]\n",
+		"id: x\nobjects: [ { kind: ConfigMap, name: c } ]\nupdates: [ { every: 0x10, targets: [ { kind: ConfigMap, name: c } ] } ]\n",
+		"id: x\nobjects: [ { kind: ConfigMap, name: c } ]\nupdates: [ { every: ' 1s', targets: [ { kind: ConfigMap, name: c } ] } ]\n",
+		"id: x\nobjects: [ { kind: ConfigMap, name: \"c-{i}\", count: 0x32 } ]\n",
+		"id: x\nobjects: [ { kind: ConfigMap, name: \"c-{i}\", count: ' 50' } ]\n",
+		"id: x\nobjects: [ { kind: ConfigMap, name: \"c-{i}\", count: 99999999999999999999 } ]\n",
+		"id: x\nobjects: [ { kind: ConfigMap, name: c } ]\nupdates: [ { every: 1s, writers: 1e2, targets: [ { kind: ConfigMap, name: c } ] } ]\n",
+		/* Names: Kubernetes' own limits. */
+		"id: x\nnamespaces: [ ../../x ]\nobjects: []\n",
+		"id: x\nnamespaces: [ UPPER CASE ]\nobjects: []\n",
+		"id: x\nnamespaces: [ a-b-c-d-e-f-g-h-i-j-k-l-m-n-o-p-q-r-s-t-u-v-w-x-y-z-0-1-2-3-4-5-6 ]\nobjects: []\n",
+		"id: x\nobjects: [ { kind: Deployment, name: d-01234567890123456789012345678901234567890123456789012345678901 } ]\n",
+		/* Found at the last index when the file is loaded. */
+		"id: x\nobjects: [ { kind: ConfigMap, name: \"cm-{i*4611686018427387904}\", count: 3 } ]\n",
+		"id: \"a/b\"\nobjects: []\n",
 		NULL,
 	};
 	struct scenario s;
@@ -174,6 +192,22 @@ static void test_bad_files(void)
 	CHECK(load_text("id: x\nobjects: []\nexpect: { min_rate: 0.5 }\n", &s) == 0);
 	CHECK_NUM(s.min_rate, 0.5);
 	scenario_free(&s);
+	/* Met only while expanding (i = 1, i = 2): a scenario error, not an exit from inside. */
+	static const char *const at_expansion[] = {
+		"id: x\nobjects: [ { kind: ConfigMap, name: \"cm-{6/(i-1)}\", count: 3 } ]\n",
+		"id: x\nobjects: [ { kind: ConfigMap, name: \"cm-{4611686018427387904*(2-(i-1)*(i-1))}\", count: 3 } ]\n",
+		"id: x\nobjects: [ { kind: ConfigMap, name: \"{(i-1)*(i-1)-1}x\", count: 3 } ]\n",
+		"id: x\nobjects: [ { kind: ConfigMap, name: \"cm-{i}\", count: 3 },\n"
+		"  { kind: Deployment, name: \"d-{i}\", count: 3, refs: [ { kind: ConfigMap, name: \"cm-{2/(2-i)}\" } ] } ]\n",
+		"id: x\nobjects: [ { kind: ConfigMap, name: c } ]\nupdates: [ { every: 1s, targets: [ { kind: Secret, name: c } ] } ]\n",
+		NULL,
+	};
+	for (int i = 0; at_expansion[i]; i++) {
+		CHECK(load_text(at_expansion[i], &s) == 0);
+		CHECK(graph_build(&g, &s) < 0);
+		graph_free(&g);
+		scenario_free(&s);
+	}
 }
 
 static struct scenario sc;
@@ -829,6 +863,69 @@ static void test_results(void)
 	scenario_free(&sc);
 }
 
+/*
+ * graph_targets, found through indexes, against a plain scan of every object (the rule as
+ * written: a pattern names the objects of the spec written with it, a name the objects of
+ * that name in any namespace), in the same order, for every target of every shipped scenario
+ * and of one with names in several namespaces and patterns that look alike.
+ */
+static void check_targets_by_scan(const struct scenario *s, const struct graph *g)
+{
+	for (size_t u = 0; u < s->nupdates; u++) {
+		for (size_t t = 0; t < s->updates[u].ntargets; t++) {
+			const struct target_spec *ts = &s->updates[u].targets[t];
+			size_t n, k = 0;
+			size_t *got = graph_targets(g, &s->updates[u], t, &n);
+			for (size_t c = 0; c < g->ncfg; c++) {
+				const struct cfgobj *co = &g->cfg[c];
+				int match = co->kind == ts->kind &&
+					    strcmp(strchr(ts->name, '{') ? co->spec->name : co->name, ts->name) == 0;
+				if (match) {
+					CHECK(k < n && got[k] == c);
+					k++;
+				}
+			}
+			CHECK(k == n && n > 0);
+			free(got);
+		}
+	}
+}
+
+static void test_targets_by_scan(void)
+{
+	static const char *const ids[] = { "S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9", "S10", "S11",
+					   "S12", "S13", "S14" };
+	struct scenario s;
+	struct graph g;
+
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		char *path = shipped(ids[i]);
+		CHECK(scenario_load(path, &s) == 0);
+		free(path);
+		CHECK(graph_build(&g, &s) == 0);
+		check_targets_by_scan(&s, &g);
+		graph_free(&g);
+		scenario_free(&s);
+	}
+	CHECK(load_text("id: x\nnamespaces: [a, b, c]\nobjects:\n"
+			"  - { kind: ConfigMap, name: \"cm-{i}\", count: 4 }\n"
+			"  - { kind: ConfigMap, name: \"cm-{i+4}\", count: 2 }\n"
+			"  - { kind: Secret, name: \"cm-{i}\", count: 3 }\n"
+			"  - { kind: Secret, name: solo }\n"
+			"updates:\n"
+			"  - { every: 1s, targets: [ { kind: ConfigMap, name: \"cm-{i}\" }, { kind: ConfigMap, name: cm-5 },\n"
+			"      { kind: Secret, name: \"cm-{i}\" }, { kind: Secret, name: cm-2 }, { kind: ConfigMap, name: \"cm-{i+4}\" },\n"
+			"      { kind: Secret, name: solo } ] }\n", &s) == 0);
+	CHECK(graph_build(&g, &s) == 0);
+	check_targets_by_scan(&s, &g);
+	size_t n;
+	size_t *t = graph_targets(&g, &s.updates[0], 1, &n);
+	CHECK(n == 3);	/* cm-5 in a, b and c: made by the second pattern */
+	free(t);
+	graph_free(&g);
+	scenario_free(&s);
+}
+
 static void test_targets_and_manifests(void)
 {
 	struct graph g;
@@ -886,5 +983,6 @@ int main(void)
 	test_fingerprint();
 	test_results();
 	test_targets_and_manifests();
+	test_targets_by_scan();
 	UNIT_DONE("test_scenario");
 }
