@@ -950,12 +950,16 @@ int run_scenario(struct run *r, const struct scenario *s, const struct run_opts 
 	progress(r, "cleaning up namespaces");
 	for (size_t i = 0; i < s->nns && rc == 0; i++)
 		rc = delete_namespace(r, s->namespaces[i], r->t_start + 180);
-	if (rc == 0)
+	if (rc == 0) {
+		r->t_cleaned = mono_now();
 		rc = setup(r);
+	}
 	if (rc == 0 && !r->interrupted)
 		update_phase(r);
-	if (rc == 0 && !r->interrupted)
+	if (rc == 0 && !r->interrupted) {
 		settle(r);
+		r->t_settled = mono_now();
+	}
 	observer_stop();
 	r->t_end = mono_now();
 	if (r->restart_pid > 0) {

@@ -40,7 +40,7 @@ struct run {
 	/* clock: monotonic seconds, mapped to unix time by one reading at the start */
 	double mono0;
 	double unix0;
-	double t_start, t_ready, t_phase_start, t_phase_end, t_end;
+	double t_start, t_cleaned, t_ready, t_phase_start, t_phase_end, t_settled, t_end;
 	double phase_len;
 	int setup_ready;
 
