@@ -101,7 +101,7 @@ run_arm() {
 	else
 		say "[$index/$count] $scenario $label: running for ${DURATION}s"
 		stage scenario "$LOADTEST_BIN/scenario" --scenario "${SCENARIO_FILE:-$scenario}" --duration "$DURATION" --arm "$arm" \
-			--kubeconfig "$kubeconfig" "${ctx_args[@]}" --out "$tmp/run.json" --seed "${SEED:-1}" \
+			--kubeconfig "$kubeconfig" "${ctx_args[@]}" --out "$tmp/run.json" --seed "${SEED:-1}" --delete-after \
 			-- "$LOADTEST_BIN/kindctl" --provider "$PROVIDER" arm-restart --name "$name" \
 			"${ctx_args[@]}" --arm "$arm" || rc=$?
 		if [ "$rc" -ne 0 ] || [ ! -f "$tmp/run.json" ]; then

@@ -15,6 +15,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,6 +253,42 @@ static int wait_nodes(const struct kopts *o, const char *kubeconfig, long want, 
 
 static int local_delete(const struct kopts *o);
 
+/*
+ * kwokctl picks its components' ports by looking for free ones, so two clusters made at
+ * once (PARALLELISM, or two pipelines) can pick the same port. Cluster creation on this host
+ * is one at a time: an exclusive lock on a host-wide file, held until kwokctl has started
+ * every component (they hold their ports from then on). The descriptor, or -1 after
+ * printing why.
+ */
+#define CREATE_LOCK "/tmp/reloader-loadtest-create.lock"
+static int create_lock(double timeout_s)
+{
+	int fd = open(CREATE_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+	double deadline = mono_now() + timeout_s;
+	int said = 0;
+
+	if (fd < 0)
+		return errorf("cannot open '%s': %s", CREATE_LOCK, strerror(errno));
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			errorf("cannot lock '%s': %s", CREATE_LOCK, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (mono_now() > deadline) {
+			errorf("another cluster has been in creation on this host for %.0f s (lock '%s')", timeout_s,
+			       CREATE_LOCK);
+			close(fd);
+			return -1;
+		}
+		if (!said++)
+			infof("waiting for another cluster's creation to finish (kwokctl picks ports one cluster at a time)");
+		struct timespec ts = { 0, 200 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return fd;
+}
+
 static int local_create(const struct kopts *o)
 {
 	char *dir = cluster_dir(o), *kc = fs_join(dir, "kubeconfig"), *conf = fs_join(dir, "kwokctl.yaml");
@@ -277,12 +315,24 @@ static int local_create(const struct kopts *o)
 		errorf("the build did not yield every control-plane binary (see %s/build.log)", dir);
 		goto out;
 	}
-	/* Every component listens on 127.0.0.1 only. */
+	/* Every component listens on 127.0.0.1 only. The controller manager and the scheduler
+	   talk to the API server at 200 requests/s (their default, 20, made 50 Deployments take
+	   10 s to get ready: set-up time of the framework, not of the controller under test);
+	   the API server keeps its own limits. */
 	static const char config[] =
 		"kind: KwokctlConfiguration\n"
 		"apiVersion: config.kwok.x-k8s.io/v1alpha1\n"
 		"options:\n"
-		"  bindAddress: 127.0.0.1\n";
+		"  bindAddress: 127.0.0.1\n"
+		"componentsPatches:\n"
+		"- name: kube-controller-manager\n"
+		"  extraArgs:\n"
+		"  - { key: kube-api-qps, value: \"200\" }\n"
+		"  - { key: kube-api-burst, value: \"400\" }\n"
+		"- name: kube-scheduler\n"
+		"  extraArgs:\n"
+		"  - { key: kube-api-qps, value: \"200\" }\n"
+		"  - { key: kube-api-burst, value: \"400\" }\n";
 	if (fs_write_atomic(conf, config, sizeof(config) - 1) < 0)
 		goto out;
 	char *create[] = { "create", "cluster", "--name", (char *)o->name, "--runtime", "binary",
@@ -290,7 +340,12 @@ static int local_create(const struct kopts *o)
 			   "--etcd-binary", etcd, "--kube-apiserver-binary", apiserver,
 			   "--kube-controller-manager-binary", kcm, "--kube-scheduler-binary", sched,
 			   "--kwok-controller-binary", kwok, "--wait", "120s", NULL };
-	if (kwokctl(o, kwokctl_bin, create) < 0)
+	int lock = create_lock(600);
+	if (lock < 0)
+		goto out;
+	int created = kwokctl(o, kwokctl_bin, create);
+	close(lock);
+	if (created < 0)
 		goto out;
 	char replicas[32];
 	snprintf(replicas, sizeof(replicas), "%ld", o->workers);
@@ -514,10 +569,15 @@ static int local_prometheus_start(const struct kopts *o)
 		rc = 0;
 		goto out;
 	}
-	/* Another Prometheus (another run's) on that port would answer in ours' place. */
+	/* Another Prometheus (another run's) on that port would answer in ours' place. Without
+	   --port, the next free port above the default will do (another pipeline's cluster of
+	   the same index may hold it). */
+	for (long tries = 0; !port_free((int)port) && !o->port && tries < 100 && port < 65535; tries++)
+		port++;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%ld", port);
 	char probe[160];
 	snprintf(probe, sizeof(probe), "%s/-/ready", url);
-	if (wait_http_ok(probe, 0.01) == 0) {
+	if (!port_free((int)port) || wait_http_ok(probe, 0.01) == 0) {
 		errorf("port %ld already serves something (another Prometheus?): pick another with --port", port);
 		goto out;
 	}

@@ -16,11 +16,13 @@ struct run_opts {
 	double duration;		/* seconds, as the reference's --duration */
 	unsigned long seed;
 	double setup_timeout;		/* seconds to wait for workloads to be ready */
-	double quiet;			/* settle ends after this long without a roll ... */
+	double quiet;			/* settle ends, once every expected roll is seen, after this
+					   long without one more ... */
 	double settle_timeout;		/* ... or after this long */
 	int max_inflight;		/* concurrent API requests */
 	char **restart_cmd;		/* argv run at the scenario's restart time, or NULL */
 	int progress;			/* progress lines on stderr */
+	int delete_after;		/* delete the namespaces at the end, without waiting */
 };
 
 #define MAX_ERR_KINDS 24
