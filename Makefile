@@ -192,6 +192,7 @@ FORCE:
 bench: all
 	LOADTEST_BIN=$(CURDIR)/$(BIN) tests/bench/control-plane.sh
 	LOADTEST_BIN=$(CURDIR)/$(BIN) tests/bench/update-rate.sh
+	tests/bench/overhead.sh
 
 # Everything a run needs, ahead of time: packages, and the local provider's binaries
 # (etcd, Kubernetes, kwok, the pinned Reloaders) built into the cache.

@@ -141,7 +141,7 @@ log_starts() {
 	assert_output ""
 	local p
 	for p in $recorded; do
-		run kill -0 "$p"
+		run running "$p"
 		assert_failure
 	done
 	local kept redo_from

@@ -537,7 +537,7 @@ int apiproxy_run(const char *listen_addr, const char *to_addr, long delay_ms, co
 	return rc;
 }
 
-int armbridge_run(const char *api_addr, int metrics_port, long delay_ms, const char *port_file)
+int armbridge_run(const char *api_addr, const char *host_addr, int metrics_port, long delay_ms, const char *port_file)
 {
 	struct proxy *px = proxy_new();
 	char metrics[32];
@@ -545,7 +545,7 @@ int armbridge_run(const char *api_addr, int metrics_port, long delay_ms, const c
 
 	snprintf(metrics, sizeof(metrics), "127.0.0.1:%d", metrics_port);
 	if (add_route(px, api_addr, 0, api_addr, 1, delay_ms) < 0 ||
-	    add_route(px, "127.0.0.1:0", 1, metrics, 0, 0) < 0) {
+	    add_route(px, host_addr, 1, metrics, 0, 0) < 0) {
 		proxy_free(px);
 		return EXIT_TROUBLE;
 	}

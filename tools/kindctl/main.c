@@ -176,12 +176,12 @@ int main(int argc, char **argv)
 	}
 	/* Internal: an isolated arm's bridge (arm-start runs it), and the way into its namespace. */
 	if (strcmp(verb, "arm-bridge") == 0) {
-		if (to == NULL || port_file == NULL || delay < 0 || listen)
+		if (to == NULL || port_file == NULL || delay < 0)
 			usage("%s", "arm-bridge needs --to ADDRESS:PORT, --delay MS and --port-file FILE");
 		if (o.nrest > 0)
 			usage("unexpected argument '%s'", o.rest[0]);
 		free(o.args);
-		return armbridge_run(to, 9090, delay, port_file);
+		return armbridge_run(to, listen ? listen : "127.0.0.1:0", 9090, delay, port_file);
 	}
 	if (strcmp(verb, "netns-exec") == 0) {
 		if (netns == NULL || o.nrest == 0 || o.rest[0][0] != '/')

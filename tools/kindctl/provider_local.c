@@ -531,12 +531,22 @@ static int local_load_image(const struct kopts *o)
 
 /* ---- Prometheus: Debian's package, file-based discovery of the running arm ---- */
 
-/* The arm Prometheus scrapes: job reloader-ARM at addr (127.0.0.1:PORT), or none. */
+/*
+ * The arm Prometheus scrapes: job reloader-ARM at addr (127.0.0.1:PORT), or none. Where arms
+ * are isolated, Prometheus was given both arms' fixed ports once (static_targets): nothing to
+ * change, and no wait for its discovery, which passes changes on every 5 s only.
+ */
 static int set_target(const struct kopts *o, const char *arm, const char *addr)
 {
-	char *file = cluster_file(o, "targets.json");
+	char *file = cluster_file(o, "targets.json"), *fixed = cluster_file(o, "targets.static");
 	char text[256];
-	int rc;
+	int rc, is_static = fs_is_file(fixed);
+
+	free(fixed);
+	if (is_static) {
+		free(file);
+		return 0;
+	}
 
 	if (arm)
 		snprintf(text, sizeof(text), "[{\"targets\": [\"%s\"], \"labels\": {\"arm\": \"%s\"}}]\n", addr, arm);
@@ -544,6 +554,55 @@ static int set_target(const struct kopts *o, const char *arm, const char *addr)
 		snprintf(text, sizeof(text), "[]\n");
 	rc = fs_write_atomic(file, text, strlen(text));
 	free(file);
+	return rc;
+}
+
+/* The first port from start on that is free now, or -1. */
+static int free_port_from(int start)
+{
+	for (int p = start; p < start + 200 && p < 65536; p++)
+		if (port_free(p))
+			return p;
+	return -1;
+}
+
+/*
+ * Isolated arms get fixed host ports for their metrics, chosen here (1000 and 2000 above
+ * Prometheus's, or the next free ones), recorded in arm-ARM.port and given to Prometheus
+ * once, with targets.static saying so. Elsewhere nothing is done. 0, or -1 after printing why.
+ */
+static int static_targets(const struct kopts *o, long prom_port)
+{
+	char why[160], *fixed = cluster_file(o, "targets.static"), *targets = cluster_file(o, "targets.json");
+	int rc = 0, ports[2];
+
+	unlink(fixed);
+	if (local_arms_isolated(why, sizeof(why))) {
+		struct sbuf sb = SBUF_INIT;
+		sbuf_add(&sb, "[");
+		for (int a = 0; a < 2 && rc == 0; a++) {
+			const char *arm = a ? "new" : "old";
+			char name[32], line[16], *f;
+			ports[a] = free_port_from((int)prom_port + 1000 * (a + 1));
+			if (ports[a] < 0 || (a == 1 && ports[1] == ports[0])) {
+				rc = errorf("no free port for the metrics of arm %s above %ld", arm, prom_port + 1000 * (a + 1));
+				break;
+			}
+			snprintf(name, sizeof(name), "arm-%s.port", arm);
+			f = cluster_file(o, name);
+			int n = snprintf(line, sizeof(line), "%d\n", ports[a]);
+			rc = fs_write_atomic(f, line, (size_t)n);
+			free(f);
+			sbuf_addf(&sb, "%s{\"targets\": [\"127.0.0.1:%d\"], \"labels\": {\"arm\": \"%s\"}}", a ? ", " : "",
+				  ports[a], arm);
+		}
+		sbuf_add(&sb, "]\n");
+		if (rc == 0 && fs_write_atomic(targets, sbuf_str(&sb), sb.len) == 0)
+			rc = fs_write_atomic(fixed, "", 0);
+		sbuf_free(&sb);
+	}
+	free(fixed);
+	free(targets);
 	return rc;
 }
 
@@ -596,7 +655,8 @@ static int local_prometheus_start(const struct kopts *o)
 		     "        target_label: job\n"
 		     "        replacement: reloader-$1\n", targets) < 0)
 		dief(EXIT_TROUBLE, "out of memory");
-	if (fs_write_atomic(conf, text, strlen(text)) < 0 || (!fs_is_file(targets) && set_target(o, NULL, NULL) < 0))
+	if (fs_write_atomic(conf, text, strlen(text)) < 0 || static_targets(o, port) < 0 ||
+	    (!fs_is_file(targets) && set_target(o, NULL, NULL) < 0))
 		goto out;
 	snprintf(listen, sizeof(listen), "--web.listen-address=127.0.0.1:%ld", port);
 	snprintf(cfgarg, sizeof(cfgarg), "--config.file=%s", conf);
@@ -945,7 +1005,13 @@ static int bridge_start(const struct kopts *o, long delay, int *pid, int *port)
 	if (self_path(self, sizeof(self)) < 0)
 		goto cfg;
 	snprintf(ms, sizeof(ms), "%ld", delay);
-	char *argv[] = { self, "arm-bridge", "--to", to, "--delay", ms, "--port-file", portfile, NULL };
+	/* The host port Prometheus was given for this arm, or any. */
+	char listen[32], *fixedfile = arm_file(o, ".port"), *fixed = fs_read(fixedfile, NULL);
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", fixed ? atoi(fixed) : 0);
+	free(fixed);
+	free(fixedfile);
+	char *argv[] = { self, "arm-bridge", "--listen", listen, "--to", to, "--delay", ms, "--port-file", portfile,
+			 NULL };
 	*pid = bg_start(argv, NULL, log, pidfile);
 	if (*pid < 0)
 		goto cfg;
