@@ -70,6 +70,9 @@ else
 	url=$(kindctl prometheus-start --name "$name" "${ctx_args[@]}" --port-offset "$k") ||
 		fail "Prometheus did not start"
 fi
+# A PROMETHEUS_URL's password stays in the environment: the state files and messages name
+# the server without it (run-scenario.sh takes PROMETHEUS_URL itself).
+shown=$(redact_url "$url")
 printf 'name=%s\nprovider=%s\nkubeconfig=%s\nprometheus=%s\ncontext=%s\nsetup_seconds=%s\n' \
-	"$name" "$PROVIDER" "$kubeconfig" "$url" "${ctx_args[1]:-}" "$((SECONDS - start))" | write_atomic "$ready"
-say "cluster $name: ready in $((SECONDS - start))s (Prometheus $url)"
+	"$name" "$PROVIDER" "$kubeconfig" "$shown" "${ctx_args[1]:-}" "$((SECONDS - start))" | write_atomic "$ready"
+say "cluster $name: ready in $((SECONDS - start))s (Prometheus $shown)"

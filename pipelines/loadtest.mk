@@ -23,6 +23,9 @@ KEEP_CLUSTER ?=
 CLUSTER_NAME ?=
 CONTEXTS ?=
 PROMETHEUS_URL ?=
+# Exported, not written on the stages' command lines: make echoes those, and the URL may
+# carry a password.
+export PROMETHEUS_URL
 SEED ?= 1
 # Runs per arm: N >= 2 gives the statistical verdict (ARM/1..N, interleaved arms).
 REPEATS ?= 1
@@ -68,7 +71,7 @@ LT_BIN ?= $(CURDIR)/$(BIN)
 LT_ENV = STATE=$(LT_STATE) RESULTS_DIR=$(RESULTS_DIR) PROVIDER=$(LT_PROVIDER) DURATION=$(DURATION) \
 	OLD_IMAGE='$(LT_OLD_IMAGE)' NEW_IMAGE='$(LT_NEW_IMAGE)' SKIP_CLUSTER=$(SKIP_CLUSTER) \
 	SKIP_IMAGE_LOAD=$(SKIP_IMAGE_LOAD) KEEP_CLUSTER=$(KEEP_CLUSTER) CLUSTER_NAME='$(CLUSTER_NAME)' \
-	CONTEXTS='$(CONTEXTS)' PROMETHEUS_URL='$(PROMETHEUS_URL)' SEED=$(SEED) REPEATS=$(REPEATS) \
+	CONTEXTS='$(CONTEXTS)' SEED=$(SEED) REPEATS=$(REPEATS) \
 	OLD_API_DELAY_MS='$(OLD_API_DELAY_MS)' NEW_API_DELAY_MS='$(NEW_API_DELAY_MS)' LOADTEST_BIN=$(LT_BIN)
 
 .PHONY: loadtest loadtest-quick loadtest-full loadtest-clean

@@ -46,7 +46,10 @@ if [ -z "$cluster" ]; then
 fi
 name=$(kv "$cluster" name)
 kubeconfig=$(kv "$cluster" kubeconfig)
-url=$(kv "$cluster" prometheus)
+# PROMETHEUS_URL, when given, is every cluster's (its password is not in the state file).
+url=${PROMETHEUS_URL:-$(kv "$cluster" prometheus)}
+[[ $url != *'***@'* ]] ||
+	die "cluster $name: its Prometheus ($url) needs the password it was given: set PROMETHEUS_URL again"
 context=$(kv "$cluster" context)
 
 # Both arms run with the scenario's controller arguments, or the scenario does not run.
@@ -129,7 +132,7 @@ run_arm() {
 	fi
 	if [ -n "$invalid" ]; then
 		printf '%s\n' "$invalid" >"$tmp/INVALID"
-		say "$scenario $label: INVALID: $invalid"
+		say "$scenario $label: INVALID: $(printable "$invalid")"
 		why=${why:-INVALID}
 	fi
 	{
@@ -167,7 +170,8 @@ run_if_needed() {
 		say "[$index/$count] $scenario $arm${k:+ #$k}: already done, kept"
 		return 0
 	fi
-	[ ! -f "$dest/INVALID" ] || say "[$index/$count] $scenario $arm${k:+ #$k}: redoing an INVALID run ($(head -c 200 "$dest/INVALID"))"
+	[ ! -f "$dest/INVALID" ] ||
+		say "[$index/$count] $scenario $arm${k:+ #$k}: redoing an INVALID run ($(printable "$(head -n 1 "$dest/INVALID" | head -c 200)"))"
 	run_arm "$arm" "$image" "$k"
 }
 

@@ -105,6 +105,191 @@ setup() {
 	assert_line --index 0 --partial "usage: scenario --scenario ID|FILE"
 }
 
+# ---- hostile scenario files (issue 16) ----
+
+# check_error FILE WANT: --check refuses FILE with exactly the line "scenario: WANT".
+check_error() {
+	run --separate-stderr timeout 60 "$BIN/scenario" --scenario "$1" --check
+	assert_failure 2
+	assert_one_line
+	assert_equal "$stderr" "scenario: $2"
+	assert_output ""
+}
+
+@test "durations, counts and rates are decimal numbers: no nan, inf, 1e309, hex or spaces" {
+	local f="$BATS_TEST_TMPDIR/n.yaml" v
+	for v in nan inf .inf -nan 1e309 1e309s 0x10 0x10s "' 5s'" "'5s '" 5h; do
+		printf '%s\n' 'id: n' 'objects: [ { kind: ConfigMap, name: c } ]' \
+			"updates: [ { every: $v, targets: [ { kind: ConfigMap, name: c } ] } ]" >"$f"
+		run --separate-stderr "$BIN/scenario" --scenario "$f" --check
+		assert_failure 2
+		assert_one_line
+		[[ "$stderr" == "scenario: $f:3:21: '"*"' is not a duration (e.g. 500ms, 2s, 1m)" ||
+			"$stderr" == "scenario: $f:3:21: '"*"' is too long a duration (at most a year)" ]] ||
+			fail "every: $v: $stderr"
+	done
+	printf '%s\n' 'id: n' 'objects: [ { kind: ConfigMap, name: c } ]' 'restart: { at: 1e400ms }' >"$f"
+	check_error "$f" "$f:3:16: '1e400ms' is too long a duration (at most a year)"
+	for v in 0x32 "' 50'" 1e2 5.0 99999999999999999999; do
+		printf '%s\n' 'id: n' "objects: [ { kind: ConfigMap, name: 'c-{i}', count: $v } ]" >"$f"
+		run --separate-stderr "$BIN/scenario" --scenario "$f" --check
+		assert_failure 2
+		assert_one_line
+		[[ "$stderr" == "scenario: $f:2:53: "*" is not a whole number" ||
+			"$stderr" == "scenario: $f:2:53: 99999999999999999999 is out of range (1 to 100000)" ]] ||
+			fail "count: $v: $stderr"
+	done
+	printf '%s\n' 'id: n' 'objects: []' 'expect: { min_rate: nan% }' >"$f"
+	check_error "$f" "$f:3:21: 'nan%' is not a share of the intended rate (e.g. 95% or 0.95)"
+}
+
+@test "names: namespaces are DNS labels, objects DNS subdomains, workloads at most 63: file:line:col" {
+	local f="$BATS_TEST_TMPDIR/names.yaml" long300 long64
+	long300=$(printf 'a%.0s' {1..300})
+	long64=$(printf 'd%.0s' {1..64})
+	printf '%s\n' 'id: names' 'namespaces: [ ok, ../../x ]' 'objects: []' >"$f"
+	check_error "$f" "$f:2:19: namespace '../../x' has a character other than lowercase letters, digits and '-'"
+	printf '%s\n' 'id: names' 'namespaces: [ "UPPER CASE" ]' 'objects: []' >"$f"
+	check_error "$f" "$f:2:15: namespace 'UPPER CASE' has a character other than lowercase letters, digits and '-'"
+	printf '%s\n' 'id: names' "namespaces: [ $long64 ]" 'objects: []' >"$f"
+	check_error "$f" "$f:2:15: namespace '$long64' is longer than 63 characters"
+	printf '%s\n' 'id: names' 'namespaces: [ -x ]' 'objects: []' >"$f"
+	check_error "$f" "$f:2:15: namespace '-x' must start and end with a lowercase letter or a digit (and so must each part between dots)"
+	printf '%s\n' 'id: names' 'objects:' "  - { kind: ConfigMap, name: $long300 }" >"$f"
+	check_error "$f" "$f:3:30: ConfigMap name '$long300' is longer than 253 characters"
+	printf '%s\n' 'id: names' 'objects:' "  - { kind: Deployment, name: $long64 }" >"$f"
+	check_error "$f" "$f:3:31: Deployment name '$long64' is longer than 63 characters"
+	# The longest a pattern gives is checked at the index that gives it.
+	printf '%s\n' 'id: names' 'objects:' "  - { kind: Secret, name: 'a{i*1000000000000000}', count: 200 }" >"$f"
+	run --separate-stderr "$BIN/scenario" --scenario "$f" --check
+	assert_success
+	# Valid at the first and the last index, not at i = 100: found when the graph is built.
+	printf '%s\n' 'id: names' 'objects:' "  - { kind: ConfigMap, name: '{(i-100)*(i-100)-1}.x', count: 200 }" >"$f"
+	check_error "$f" "$f:3:30: ConfigMap name '-1.x' must start and end with a lowercase letter or a digit (and so must each part between dots)"
+	# 253 characters is a valid ConfigMap name.
+	printf '%s\n' 'id: names' 'objects:' "  - { kind: ConfigMap, name: ${long300:0:253} }" >"$f"
+	run --separate-stderr "$BIN/scenario" --scenario "$f" --check
+	assert_success
+	printf '%s\n' 'id: "S1/../x"' 'objects: []' >"$f"
+	run --separate-stderr "$BIN/scenario" --scenario "$f" --check
+	assert_failure 2
+	assert_one_line
+	[[ "$stderr" == "scenario: $f:1:5: id must be one word usable as a folder name and a label value"* ]]
+}
+
+@test "--namespace and --duration are checked as strictly as the file" {
+	local args
+	for args in "--namespace ../../x" "--namespace UPPER" "--namespace $(printf 'n%.0s' {1..64})" \
+		"--duration nan" "--duration 0x10" "--duration ' 5'" "--duration 1e309" "--seed ' 1'" "--max-inflight 0x10"; do
+		eval "run --separate-stderr \"\$BIN/scenario\" --scenario S1 --out \"$OUT/run.json\" $args"
+		assert_failure 2
+		assert_one_line
+		[[ "$stderr" == *"(see 'scenario --help')" ]] || fail "$args: $stderr"
+	done
+	# A renamed namespace that grows past 63 characters (S3's reloader-test-0 ... from a long prefix).
+	run --separate-stderr "$BIN/scenario" --scenario S3 --check --namespace "$(printf 'n%.0s' {1..62})"
+	assert_failure 2
+	assert_one_line
+	[[ "$stderr" == *"is longer than 63 characters" ]] || fail "$stderr"
+}
+
+@test "an update target that matches no object is an error of the file, file:line:col" {
+	local f="$BATS_TEST_TMPDIR/t.yaml"
+	printf '%s\n' 'id: t' 'objects:' '  - { kind: ConfigMap, name: "cm-{i}", count: 3 }' \
+		'updates: [ { every: 1s, targets: [ { kind: ConfigMap, name: "cm-{i}" }, { kind: Secret, name: "cm-{i}" } ] } ]' >"$f"
+	check_error "$f" "$f:4:95: the update target Secret 'cm-{i}' matches no object the scenario creates"
+	printf '%s\n' 'id: t' 'objects:' '  - { kind: ConfigMap, name: "cm-{i}", count: 3 }' \
+		'updates: [ { every: 1s, targets: [ { kind: ConfigMap, name: cm-3 } ] } ]' >"$f"
+	check_error "$f" "$f:4:61: the update target ConfigMap 'cm-3' matches no object the scenario creates"
+	printf '%s\n' 'id: t' 'objects:' '  - { kind: ConfigMap, name: "cm-{i}", count: 3 }' \
+		'updates: [ { every: 1s, targets: [ { kind: ConfigMap, name: "cm-{ i }" } ] } ]' >"$f"
+	check_error "$f" "$f:4:61: the update target ConfigMap 'cm-{ i }' matches no object the scenario creates"
+	printf '%s\n' 'id: t' 'objects:' '  - { kind: ConfigMap, name: "cm-{i}", count: 3 }' \
+		'updates: [ { every: 1s, targets: [ { kind: ConfigMap, name: cm-2 } ] } ]' >"$f"
+	run --separate-stderr "$BIN/scenario" --scenario "$f" --check
+	assert_success
+}
+
+@test "an overflow or a division by zero met only while expanding: file:line:col, exit 2" {
+	local d="$REPO_ROOT/tests/fuzz/crashers/scenario"
+	check_error "$d/name-overflow" "$d/name-overflow:4:30: bad name pattern 'cm-{i*4611686018427387904}': integer overflow (i = 2)"
+	check_error "$d/divzero-exits" "$d/divzero-exits:4:30: bad name pattern 'cm-{6/(i-1)}': division by zero (i = 1)"
+	# In a reference, at the index of the workload that meets it.
+	local f="$BATS_TEST_TMPDIR/r.yaml"
+	printf '%s\n' 'id: r' 'objects:' '  - { kind: ConfigMap, name: "cm-{i}", count: 3 }' \
+		'  - { kind: Deployment, name: "d-{i}", count: 3, refs: [ { kind: ConfigMap, name: "cm-{2/(2-i)}" } ] }' >"$f"
+	check_error "$f" "$f:4:83: bad name pattern 'cm-{2/(2-i)}': division by zero (i = 2)"
+}
+
+@test "a FIFO, /dev/zero through a link, a folder or a file over 16 MiB: one line, exit 2, at once" {
+	local f="$BATS_TEST_TMPDIR/s.yaml"
+	mkfifo "$f"
+	check_error "$f" "cannot read '$f': not a regular file (a FIFO)"
+	rm "$f"
+	ln -s /dev/zero "$f"
+	check_error "$f" "cannot read '$f': not a regular file (a character device)"
+	rm "$f"
+	mkdir "$f"
+	check_error "$f" "cannot read '$f': not a regular file (a folder)"
+	rmdir "$f"
+	truncate -s 17M "$f"
+	check_error "$f" "cannot read '$f': larger than 16 MiB, the limit for this kind of file"
+	rm "$f"
+	ln -s "$BATS_TEST_TMPDIR/nothing" "$f"
+	check_error "$f" "cannot read '$f': a symbolic link to a file that does not exist"
+	printf '%s\n' 'id: two' 'objects: []' '---' 'id: three' 'objects: []' >"$BATS_TEST_TMPDIR/two.yaml"
+	check_error "$BATS_TEST_TMPDIR/two.yaml" "$BATS_TEST_TMPDIR/two.yaml:3:1: a second YAML document (after '---'): a file holds one document"
+}
+
+@test "--check is linear: 100,000 objects as entries, patterns, many keys and many namespaces in seconds" {
+	local d="$BATS_TEST_TMPDIR" i
+	# 100,000 object entries (and 50,000 update targets): each name checked unique, each target matched.
+	{
+		echo 'id: entries'
+		echo 'objects:'
+		for ((i = 0; i < 50000; i++)); do echo "  - { kind: ConfigMap, name: c$i, data: { k: v } }"; done
+		for ((i = 0; i < 50000; i++)); do echo "  - { kind: Deployment, name: d$i, refs: [ { kind: ConfigMap, name: c$i } ] }"; done
+		echo 'updates: [ { every: 1s, targets: ['
+		for ((i = 0; i < 50000; i++)); do echo "  { kind: ConfigMap, name: c$i },"; done
+		echo '] } ]'
+	} >"$d/entries.yaml"
+	# One ConfigMap with 100,000 keys: duplicate keys looked for in each mapping.
+	{
+		printf '%s\n' 'id: keys' 'objects:' '  - kind: ConfigMap' '    name: c' '    data:'
+		for ((i = 0; i < 100000; i++)); do echo "      k$i: v"; done
+	} >"$d/keys.yaml"
+	# One Deployment with 100,000 references, and 2,000 namespaces of 50 Deployments.
+	{
+		printf '%s\n' 'id: refs' 'objects:' '  - { kind: ConfigMap, name: "c-{i}", count: 100000 }' \
+			'  - kind: Deployment' '    name: d' '    refs:'
+		for ((i = 0; i < 100000; i++)); do echo "      - { kind: ConfigMap, name: c-$i }"; done
+	} >"$d/refs.yaml"
+	{
+		printf 'id: ns\nnamespaces: [ n0'
+		for ((i = 1; i < 2000; i++)); do printf ', n%d' "$i"; done
+		printf ' ]\nobjects:\n'
+		printf '%s\n' '  - { kind: ConfigMap, name: shared }' \
+			'  - { kind: Deployment, name: "d-{i}", count: 50, refs: [ { kind: ConfigMap, name: shared } ] }' \
+			'updates: [ { every: 1s, targets: [ { kind: ConfigMap, name: shared } ] } ]'
+	} >"$d/ns.yaml"
+	local -A want=(
+		[entries]="entries: 1 namespaces, 50000 configmaps/secrets, 50000 workloads, 50000 references, 1 update streams"
+		[keys]="keys: 1 namespaces, 1 configmaps/secrets, 0 workloads, 0 references, 0 update streams"
+		[refs]="refs: 1 namespaces, 100000 configmaps/secrets, 1 workloads, 100000 references, 0 update streams"
+		[ns]="ns: 2000 namespaces, 2000 configmaps/secrets, 100000 workloads, 100000 references, 1 update streams"
+	)
+	local name start
+	for name in entries keys refs ns; do
+		start=$SECONDS
+		# Quadratic steps took 47 s (keys) and 2 s (refs); linear ones take well under a second
+		# (more under the sanitizers): 20 s tells them apart on a busy machine.
+		run --separate-stderr timeout 20 "$BIN/scenario" --scenario "$d/$name.yaml" --check
+		assert_success
+		assert_output "${want[$name]}"
+		echo "# $name: $((SECONDS - start)) s" >&3
+	done
+}
+
 # A kubeconfig for a server at URL with the given user entry.
 kubeconfig() {
 	cat >"$BATS_TEST_TMPDIR/kc" <<EOK

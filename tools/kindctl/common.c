@@ -285,7 +285,7 @@ int engine_answers(const char *engine)
 	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (saved >= 0 && null >= 0)
 		dup2(null, 2);
-	rc = proc_run(argv, environ, 20000, 1 << 16, &out, &st);
+	rc = proc_run(argv, environ, 20000, 1 << 16, 0, &out, &st);
 	if (saved >= 0) {
 		dup2(saved, 2);
 		close(saved);

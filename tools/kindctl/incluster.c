@@ -200,7 +200,7 @@ static char *read_manifest(const char *file, char **path, size_t *len)
 	text = fs_read(*path, len);
 	if (text == NULL)
 		errorf("cannot read manifest '%s': %s (set LOADTEST_MANIFESTS to the manifests/ folder)", *path,
-		       strerror(errno));
+		       fs_strerror(errno));
 	return text;
 }
 
@@ -594,7 +594,7 @@ static char *forward_pidfile(const struct kopts *o)
 static void last_line(const char *path, char *buf, size_t size)
 {
 	size_t len;
-	char *text = fs_read(path, &len);
+	char *text = fs_read_max(path, FS_MAX_DATA, &len);
 
 	buf[0] = '\0';
 	if (text == NULL)

@@ -2,6 +2,7 @@
 #include "kindctl.h"
 #include "apiproxy.h"
 #include "msg.h"
+#include "num.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -45,12 +46,9 @@ static _Noreturn void usage(const char *fmt, const char *arg)
 
 static long number(const char *name, const char *s, long min, long max)
 {
-	char *end;
 	long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno || v < min || v > max) {
+	if (num_long(s, min, max, &v) != NULL) {
 		char buf[128];
 		snprintf(buf, sizeof(buf), "--%s needs a whole number from %ld to %ld, not '%%s'", name, min, max);
 		usage(buf, s);

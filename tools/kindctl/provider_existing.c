@@ -80,7 +80,9 @@ static int ex_prometheus_start(const struct kopts *o)
 
 	if (o->prometheus_url) {
 		if (http_check_url(o->prometheus_url, &why) < 0) {
-			errorf("--prometheus-url '%s': %s", o->prometheus_url, why);
+			char *shown = http_redact_url(o->prometheus_url);
+			errorf("--prometheus-url '%s': %s", shown, why);
+			free(shown);
 			return EXIT_TROUBLE;
 		}
 		printf("%s\n", o->prometheus_url);

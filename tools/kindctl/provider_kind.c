@@ -123,7 +123,7 @@ static int run(struct kctx *c, const char *what, char *const argv[], int timeout
 		if (saved >= 0)
 			dup2(fd, 2);
 	}
-	rc = proc_run(argv, c->env ? c->env : environ, timeout_s * 1000, (size_t)64 << 20, o, &st);
+	rc = proc_run(argv, c->env ? c->env : environ, timeout_s * 1000, (size_t)64 << 20, 0, o, &st);
 	e = errno;
 	if (saved >= 0) {
 		dup2(saved, 2);

@@ -11,11 +11,13 @@
 #include "kubeconfig.h"
 #include "netport.h"
 #include "msg.h"
+#include "num.h"
 #include "sbuf.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/file.h>
 #include <signal.h>
 #include <stdio.h>
@@ -773,7 +775,7 @@ static int point_kubeconfig(const char *kc, const char *server, int port, const 
 	int rc = -1;
 
 	if (text == NULL)
-		return errorf("cannot read '%s': %s", kc, strerror(errno));
+		return errorf("cannot read '%s': %s", kc, fs_strerror(errno));
 	if (asprintf(&line, "server: %s", server) < 0)
 		dief(EXIT_TROUBLE, "out of memory");
 	char *at = strstr(text, line), *end = at ? at + strlen(line) : NULL;
@@ -865,10 +867,10 @@ static int wait_port_file(const char *portfile, const char *pidfile)
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
+	long v;
 	if (text) {
-		char *end = NULL;
-		long v = strtol(text, &end, 10);
-		if (end != text && (*end == '\n' || *end == '\0') && v > 0 && v <= 65535)
+		text[strcspn(text, "\n")] = '\0';
+		if (num_long(text, 1, 65535, &v) == NULL)
 			port = (int)v;
 	}
 	free(text);
@@ -920,14 +922,13 @@ out:
    printing why. */
 static int recorded_delay(const struct kopts *o, long *ms)
 {
-	char *file = arm_file(o, "-proxy.delay"), *text = fs_read(file, NULL), *end = NULL;
+	char *file = arm_file(o, "-proxy.delay"), *text = fs_read(file, NULL);
 	int rc = 0;
 
 	*ms = -1;
-	if (text) {
-		*ms = strtol(text, &end, 10);
-		if (end == text || *end != '\0' || *ms < 0)
-			rc = errorf("'%s' is damaged", file);
+	if (text && num_long(text, 0, LONG_MAX, ms) != NULL) {
+		*ms = -1;
+		rc = errorf("'%s' is damaged", file);
 	}
 	free(text);
 	free(file);
@@ -1008,7 +1009,13 @@ static int bridge_start(const struct kopts *o, long delay, int *pid, int *port)
 	snprintf(ms, sizeof(ms), "%ld", delay);
 	/* The host port Prometheus was given for this arm, or any. */
 	char listen[32], *fixedfile = arm_file(o, ".port"), *fixed = fs_read(fixedfile, NULL);
-	snprintf(listen, sizeof(listen), "127.0.0.1:%d", fixed ? atoi(fixed) : 0);
+	long fixed_port = 0;
+	if (fixed) {
+		fixed[strcspn(fixed, "\n")] = '\0';
+		if (num_long(fixed, 1, 65535, &fixed_port) != NULL)
+			fixed_port = 0;
+	}
+	snprintf(listen, sizeof(listen), "127.0.0.1:%ld", fixed_port);
 	free(fixed);
 	free(fixedfile);
 	char *argv[] = { self, "arm-bridge", "--listen", listen, "--to", to, "--delay", ms, "--port-file", portfile,
@@ -1036,10 +1043,12 @@ out:
 static int bridge_running(const struct kopts *o, int *pid, int *port, long *delay)
 {
 	char *pidfile = arm_file(o, "-bridge.pid"), *portfile = arm_file(o, "-bridge.port");
-	char *delayfile = arm_file(o, "-bridge.delay"), *text = fs_read(delayfile, NULL), *end = NULL;
+	char *delayfile = arm_file(o, "-bridge.delay"), *text = fs_read(delayfile, NULL);
 	int alive = pid_alive(pidfile, pid);
 
-	*delay = text ? strtol(text, &end, 10) : -1;
+	*delay = -1;
+	if (text && num_long(text, 0, 60000, delay) != NULL)
+		*delay = -1;
 	if (alive)
 		*port = wait_port_file(portfile, pidfile);
 	free(text);
@@ -1246,7 +1255,7 @@ static int local_arm_stop(const struct kopts *o)
 		char *started_log = strtok(text, "\n");
 		if (started_log && strcmp(started_log, o->log) != 0) {
 			size_t len = 0;
-			char *content = fs_read(started_log, &len);
+			char *content = fs_read_max(started_log, FS_MAX_DATA, &len);
 			if (content && fs_write_atomic(o->log, content, len) < 0)
 				rc = EXIT_FAILED;
 			free(content);

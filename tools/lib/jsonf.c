@@ -31,14 +31,14 @@ int json_parse(const char *what, const char *text, size_t len, jv *out)
 int json_load(const char *path, jv *out)
 {
 	size_t len;
-	char *text = fs_read(path, &len);
+	char *text = fs_read_max(path, FS_MAX_DATA, &len);
 	char what[4096];
 	int rc;
 
 	if (text == NULL) {
 		if (errno == ENOENT)
 			return 1;
-		return errorf("cannot read '%s': %s", path, strerror(errno));
+		return errorf("cannot read '%s': %s", path, fs_strerror(errno));
 	}
 	snprintf(what, sizeof(what), "'%s'", path);
 	rc = json_parse(what, text, len, out);

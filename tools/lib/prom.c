@@ -2,6 +2,7 @@
 #include "prom.h"
 #include "jsonf.h"
 #include "msg.h"
+#include "num.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -11,8 +12,6 @@
 
 int prom_parse_value(const char *s, double *out)
 {
-	char *end;
-
 	if (strcmp(s, "NaN") == 0) {
 		*out = NAN;
 		return 0;
@@ -25,10 +24,8 @@ int prom_parse_value(const char *s, double *out)
 		*out = -INFINITY;
 		return 0;
 	}
-	*out = strtod(s, &end);
-	if (*s == '\0' || *end != '\0' || isnan(*out) || isinf(*out))
-		return -1;
-	return 0;
+	/* Prometheus writes Go's decimal floats: nothing around them, no hex. */
+	return num_double(s, out) == NULL ? 0 : -1;
 }
 
 /* A sample is [timestamp, "value"]. */

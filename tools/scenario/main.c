@@ -5,9 +5,11 @@
 #include "kubeconfig.h"
 #include "model.h"
 #include "msg.h"
+#include "num.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,12 +64,9 @@ static _Noreturn void usage(const char *fmt, const char *arg)
 
 static double seconds_arg(const char *name, const char *s, double min)
 {
-	char *end;
 	double v;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (*s == '\0' || *end != '\0' || errno || v < min || v > 1e7) {
+	if (num_double(s, &v) != NULL || v < min || v > 1e7) {
 		char buf[128];
 		snprintf(buf, sizeof(buf), "--%s needs a number of seconds, not '%%s'", name);
 		usage(buf, s);
@@ -75,8 +74,11 @@ static double seconds_arg(const char *name, const char *s, double min)
 	return v;
 }
 
-/* --namespace NS: NS replaces the first namespace, and the prefix of those that start with it. */
-static void rename_namespaces(struct scenario *s, const char *ns)
+/*
+ * --namespace NS: NS replaces the first namespace, and the prefix of those that start with
+ * it; 0, or -1 after printing why (a name that grew too long).
+ */
+static int rename_namespaces(struct scenario *s, const char *ns)
 {
 	const char *first = s->namespaces[0];
 	size_t n = strlen(first);
@@ -87,8 +89,12 @@ static void rename_namespaces(struct scenario *s, const char *ns)
 		char *name = arena_alloc(s->arena, strlen(ns) + strlen(s->namespaces[i] + n) + 1);
 		strcpy(name, ns);
 		strcat(name, s->namespaces[i] + n);
+		const char *why = k8s_name_problem(name, NAME_MAX_LABEL, 0);
+		if (why != NULL)
+			return errorf("--namespace '%s': namespace '%s' (for '%s') %s", ns, name, s->namespaces[i], why);
 		s->namespaces[i] = name;
 	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -126,7 +132,6 @@ int main(int argc, char **argv)
 	};
 	const char *id = NULL, *out = NULL, *expected = NULL, *ns = NULL, *kubeconfig = NULL, *context = NULL;
 	int check = 0, print_args = 0, c;
-	char *end;
 
 	msg_init(argv[0]);
 	opterr = 0;
@@ -147,17 +152,16 @@ int main(int argc, char **argv)
 		case 'D': o.delete_after = 1; break;
 		case 'C': check = 1; break;
 		case 'A': print_args = 1; break;
-		case 'S':
-			errno = 0;
-			o.seed = strtoul(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || errno || *optarg == '-')
+		case 'S': {
+			long v;
+			if (num_long(optarg, 0, LONG_MAX, &v) != NULL)
 				usage("--seed needs a whole number, not '%s'", optarg);
+			o.seed = (unsigned long)v;
 			break;
+		}
 		case 'm': {
 			long v;
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || errno || v < 1 || v > 4096)
+			if (num_long(optarg, 1, 4096, &v) != NULL)
 				usage("--max-inflight needs a number from 1 to 4096, not '%s'", optarg);
 			o.max_inflight = (int)v;
 			break;
@@ -184,8 +188,8 @@ int main(int argc, char **argv)
 		if (out == NULL)
 			usage("%s", "--out is required");
 	}
-	if (ns && (*ns == '\0' || strchr(ns, '/')))
-		usage("--namespace needs a namespace name, not '%s'", ns);
+	if (ns && k8s_name_problem(ns, NAME_MAX_LABEL, 0) != NULL)
+		usage("--namespace needs a namespace name (lowercase letters, digits and '-', at most 63), not '%s'", ns);
 
 	char *path = scenario_path(id);
 	struct scenario s;
@@ -196,8 +200,10 @@ int main(int argc, char **argv)
 		return EXIT_TROUBLE;
 	}
 	free(path);
-	if (ns)
-		rename_namespaces(&s, ns);
+	if (ns && rename_namespaces(&s, ns) < 0) {
+		scenario_free(&s);
+		return EXIT_TROUBLE;
+	}
 	if (print_args) {
 		for (size_t i = 0; i < s.nargs; i++)
 			printf("%s\n", s.controller_args[i]);

@@ -3,11 +3,14 @@
 #include "arena.h"
 #include "fsio.h"
 #include "msg.h"
+#include "num.h"
 #include "ydoc.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,6 +29,41 @@ int kind_is_workload(enum obj_kind k)
 	return k == K_DEPLOYMENT || k == K_STATEFULSET || k == K_DAEMONSET;
 }
 
+size_t kind_name_max(enum obj_kind k)
+{
+	return kind_is_workload(k) ? NAME_MAX_LABEL : NAME_MAX_OBJECT;
+}
+
+static int lower_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+const char *k8s_name_problem(const char *name, size_t max, int dots)
+{
+	static char buf[64];
+	size_t len = strlen(name);
+
+	if (len == 0)
+		return "is empty";
+	if (len > max) {
+		snprintf(buf, sizeof(buf), "is longer than %zu characters", max);
+		return buf;
+	}
+	for (const char *p = name; *p; p++) {
+		if (lower_alnum(*p) || *p == '-')
+			continue;
+		if (*p != '.' || !dots)
+			return dots ? "has a character other than lowercase letters, digits, '-' and '.'"
+				    : "has a character other than lowercase letters, digits and '-'";
+	}
+	/* Each dot-separated part starts and ends with a letter or a digit. */
+	for (const char *p = name; *p; p++)
+		if ((p == name || p[-1] == '.' || p[1] == '\0' || p[1] == '.') && !lower_alnum(*p))
+			return "must start and end with a lowercase letter or a digit (and so must each part between dots)";
+	return NULL;
+}
+
 struct ctx {
 	struct scenario *s;
 	struct obj_spec *obj;
@@ -39,29 +77,42 @@ static char *sdup(struct ctx *x, const char *s)
 	return arena_strdup(x->s->arena, s);
 }
 
-/* "100ms", "2s", "1.5m", or a number of seconds. */
+/* The longest duration a scenario may give: a year, far beyond any run. */
+#define MAX_DURATION (365.0 * 86400)
+
+/*
+ * "100ms", "2s", "1.5m", or a number of seconds: decimal, nothing around it (not " 2s",
+ * "0x10s", "nan", "inf" or "1e309").
+ */
 static int duration(struct ydoc *d, yaml_node_t *v, double *out)
 {
 	const char *s = ydoc_str(d, v);
-	char *end;
-	double n, mul = 1;
+	size_t n;
+	char num[64];
+	const char *unit;
+	double x, mul = 1;
 
 	if (s == NULL)
 		return -1;
-	n = strtod(s, &end);
-	if (end == s)
+	n = num_span(s);
+	unit = s + n;
+	if (n == 0 || n >= sizeof(num))
 		return ydoc_error(d, v, "'%s' is not a duration (e.g. 500ms, 2s, 1m)", s);
-	if (strcmp(end, "ms") == 0)
+	if (strcmp(unit, "ms") == 0)
 		mul = 0.001;
-	else if (strcmp(end, "s") == 0 || *end == '\0')
+	else if (strcmp(unit, "s") == 0 || *unit == '\0')
 		mul = 1;
-	else if (strcmp(end, "m") == 0)
+	else if (strcmp(unit, "m") == 0)
 		mul = 60;
 	else
 		return ydoc_error(d, v, "'%s' is not a duration (e.g. 500ms, 2s, 1m)", s);
-	if (n < 0)
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (num_double(num, &x) != NULL || !isfinite(x * mul) || x * mul > MAX_DURATION)
+		return ydoc_error(d, v, "'%s' is too long a duration (at most a year)", s);
+	if (x < 0)
 		return ydoc_error(d, v, "a duration cannot be negative");
-	*out = n * mul;
+	*out = x * mul;
 	return 0;
 }
 
@@ -84,6 +135,7 @@ static int parse_kind(struct ydoc *d, yaml_node_t *v, int want_workload, enum ob
 	return ydoc_error(d, v, "unknown kind '%s' (ConfigMap, Secret, Deployment, StatefulSet, DaemonSet)", s);
 }
 
+/* The pattern's syntax; its names are checked once the kind is known (check_name). */
 static int check_pattern(struct ydoc *d, yaml_node_t *v, const char *pat)
 {
 	const char *err = NULL;
@@ -91,15 +143,31 @@ static int check_pattern(struct ydoc *d, yaml_node_t *v, const char *pat)
 
 	if (s == NULL)
 		return ydoc_error(d, v, "bad name pattern '%s': %s", pat, err);
-	/* Kubernetes names: lowercase alphanumerics and '-', at most 253 characters. */
-	for (const char *p = s; *p; p++) {
-		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-' || *p == '.')) {
-			free(s);
-			return ydoc_error(d, v, "name '%s' is not a valid Kubernetes name", pat);
-		}
-	}
 	free(s);
 	return 0;
+}
+
+static struct pos pos_of(const yaml_node_t *n)
+{
+	return (struct pos){ (int)n->start_mark.line + 1, (int)n->start_mark.column + 1 };
+}
+
+/*
+ * The name of index i of a pattern of kind k, as Kubernetes would take it; the names of
+ * every index are checked again when the graph is built (graph.c).
+ */
+static int check_name(struct ydoc *d, struct pos at, enum obj_kind k, const char *pat, long i)
+{
+	const char *err = NULL, *why;
+	char *s = pattern_expand(pat, i, &err);
+	int rc = 0;
+
+	if (s == NULL)
+		return errorf("%s:%d:%d: bad name pattern '%s': %s (i = %ld)", d->path, at.line, at.col, pat, err, i);
+	if ((why = k8s_name_problem(s, kind_name_max(k), 1)) != NULL)
+		rc = errorf("%s:%d:%d: %s name '%s' %s", d->path, at.line, at.col, kind_name(k), s, why);
+	free(s);
+	return rc;
 }
 
 static int str_list(struct ydoc *d, yaml_node_t *v, struct ctx *x, const char ***out, size_t *n, size_t max)
@@ -137,6 +205,7 @@ static int ref_name(struct ydoc *d, yaml_node_t *v, void *o)
 	if (s == NULL || check_pattern(d, v, s) < 0)
 		return -1;
 	x->ref->name = sdup(x, s);
+	x->ref->at = pos_of(v);
 	return 0;
 }
 
@@ -218,6 +287,7 @@ static int obj_name(struct ydoc *d, yaml_node_t *v, void *o)
 	if (s == NULL || check_pattern(d, v, s) < 0)
 		return -1;
 	x->obj->name = sdup(x, s);
+	x->obj->name_at = pos_of(v);
 	return 0;
 }
 
@@ -294,7 +364,8 @@ static int obj_refs(struct ydoc *d, yaml_node_t *v, void *o)
 		x->ref = &ob->refs[ob->nrefs++];
 		x->ref->via[0] = VIA_ENVFROM;
 		x->ref->nvia = 1;
-		if (ydoc_expect(d, item, YAML_MAPPING_NODE) < 0 || ydoc_map(d, item, ref_table, x) < 0)
+		if (ydoc_expect(d, item, YAML_MAPPING_NODE) < 0 || ydoc_map(d, item, ref_table, x) < 0 ||
+		    check_name(d, x->ref->at, x->ref->kind, x->ref->name, 0) < 0)
 			return -1;
 		for (size_t k = 0; k < x->ref->nvia; k++)
 			if (x->ref->via[k] == VIA_ENV_KEY && x->ref->nkeys == 0)
@@ -360,6 +431,10 @@ static int read_obj(struct ydoc *d, yaml_node_t *item, struct ctx *x, struct obj
 	}
 	if (ob->count > 1 && strchr(ob->name, '{') == NULL)
 		return ydoc_error(d, item, "count %ld needs a name pattern with {i}", ob->count);
+	/* The first and the last; graph_build checks every one. */
+	if (check_name(d, ob->name_at, ob->kind, ob->name, 0) < 0 ||
+	    (ob->count > 1 && check_name(d, ob->name_at, ob->kind, ob->name, ob->count - 1) < 0))
+		return -1;
 	return 0;
 }
 
@@ -395,6 +470,7 @@ static int tgt_name(struct ydoc *d, yaml_node_t *v, void *o)
 	if (s == NULL || check_pattern(d, v, s) < 0)
 		return -1;
 	x->tgt->name = sdup(x, s);
+	x->tgt->at = pos_of(v);
 	return 0;
 }
 
@@ -432,7 +508,8 @@ static int upd_targets(struct ydoc *d, yaml_node_t *v, void *o)
 	YDOC_SEQ_EACH(d, v, item) {
 		u->targets = arena_grow(x->s->arena, u->targets, u->ntargets, u->ntargets + 1, sizeof(*u->targets));
 		x->tgt = &u->targets[u->ntargets++];
-		if (ydoc_expect(d, item, YAML_MAPPING_NODE) < 0 || ydoc_map(d, item, tgt_table, x) < 0)
+		if (ydoc_expect(d, item, YAML_MAPPING_NODE) < 0 || ydoc_map(d, item, tgt_table, x) < 0 ||
+		    check_name(d, x->tgt->at, x->tgt->kind, x->tgt->name, 0) < 0)
 			return -1;
 	}
 	if (u->ntargets == 0)
@@ -650,16 +727,21 @@ static int exp_min_rate(struct ydoc *d, yaml_node_t *v, void *o)
 {
 	struct ctx *x = o;
 	const char *s = ydoc_str(d, v);
-	char *end;
+	size_t n;
+	char num[64];
 	double f;
 
 	if (s == NULL)
 		return -1;
-	f = strtod(s, &end);
-	if (end != s && strcmp(end, "%") == 0)
-		f /= 100;
-	else if (end == s || *end != '\0')
+	n = num_span(s);
+	if (n == 0 || n >= sizeof(num) || (s[n] != '\0' && strcmp(s + n, "%") != 0))
 		return ydoc_error(d, v, "'%s' is not a share of the intended rate (e.g. 95%% or 0.95)", s);
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (num_double(num, &f) != NULL)
+		return ydoc_error(d, v, "'%s' is not a share of the intended rate (e.g. 95%% or 0.95)", s);
+	if (s[n] == '%')
+		f /= 100;
 	if (!(f > 0 && f <= 1))
 		return ydoc_error(d, v, "min_rate must be above 0 and at most 100%%");
 	x->s->min_rate = f;
@@ -693,10 +775,17 @@ static int top_id(struct ydoc *d, yaml_node_t *v, void *o)
 {
 	struct ctx *x = o;
 
+	const char *id;
+
 	if (top_str(d, v, x, &x->s->id) < 0)
 		return -1;
-	if (*x->s->id == '\0' || strchr(x->s->id, '/') || strchr(x->s->id, ' '))
-		return ydoc_error(d, v, "id must be one word usable as a folder name");
+	/* A folder name, and the value of the label on every object (at most 63 characters). */
+	id = x->s->id;
+	if (*id == '\0' || strlen(id) > NAME_MAX_LABEL || !isalnum((unsigned char)id[0]) ||
+	    !isalnum((unsigned char)id[strlen(id) - 1]) || strspn(id, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != strlen(id))
+		return ydoc_error(d, v, "id must be one word usable as a folder name and a label value: "
+				  "letters, digits, '-', '_' and '.', at most 63, starting and ending with a letter or digit");
 	return 0;
 }
 
@@ -712,6 +801,11 @@ static int top_description(struct ydoc *d, yaml_node_t *v, void *o)
 	return top_str(d, v, x, &x->s->description);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static int top_namespaces(struct ydoc *d, yaml_node_t *v, void *o)
 {
 	struct ctx *x = o;
@@ -720,10 +814,19 @@ static int top_namespaces(struct ydoc *d, yaml_node_t *v, void *o)
 		return -1;
 	if (x->s->nns == 0)
 		return ydoc_error(d, v, "namespaces needs at least one entry");
-	for (size_t i = 0; i < x->s->nns; i++)
-		for (size_t k = 0; k < i; k++)
-			if (strcmp(x->s->namespaces[i], x->s->namespaces[k]) == 0)
-				return ydoc_error(d, v, "namespace '%s' is listed twice", x->s->namespaces[i]);
+	for (size_t i = 0; i < x->s->nns; i++) {
+		const char *why = k8s_name_problem(x->s->namespaces[i], NAME_MAX_LABEL, 0);
+		if (why != NULL)
+			return ydoc_error(d, ydoc_node(d, v->data.sequence.items.start[i]), "namespace '%s' %s",
+					  x->s->namespaces[i], why);
+	}
+	/* Sorted copies side by side: linear after the sort, whatever the number of namespaces. */
+	const char **sorted = arena_alloc(x->s->arena, x->s->nns * sizeof(*sorted));
+	memcpy(sorted, x->s->namespaces, x->s->nns * sizeof(*sorted));
+	qsort(sorted, x->s->nns, sizeof(*sorted), cmp_str);
+	for (size_t i = 1; i < x->s->nns; i++)
+		if (strcmp(sorted[i], sorted[i - 1]) == 0)
+			return ydoc_error(d, v, "namespace '%s' is listed twice", sorted[i]);
 	return 0;
 }
 

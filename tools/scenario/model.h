@@ -20,9 +20,15 @@ struct data_spec {
 	long size;		/* 0: the value as written */
 };
 
+/* Where a name was written in the scenario file, for messages found while expanding it. */
+struct pos {
+	int line, col;
+};
+
 struct ref_spec {
 	enum obj_kind kind;
 	const char *name;	/* pattern, e.g. "mixed-cm-{i}" or "complex-cm-{(i+1)%5}" */
+	struct pos at;
 	enum ref_via via[8];
 	size_t nvia;
 	const char *keys[4];	/* for env_key: the keys read through valueFrom */
@@ -37,6 +43,7 @@ struct kv {
 struct obj_spec {
 	enum obj_kind kind;
 	const char *name;	/* pattern with {i}, {i+1}, {(i+1)%5} ... */
+	struct pos name_at;
 	long count;
 	struct data_spec *data;
 	size_t ndata;
@@ -51,6 +58,7 @@ struct obj_spec {
 struct target_spec {
 	enum obj_kind kind;
 	const char *name;	/* pattern matched against expanded names: {i} is any index */
+	struct pos at;
 };
 
 struct update_spec {
@@ -112,5 +120,16 @@ int kind_is_workload(enum obj_kind k);
  * and parentheses inside braces. Returns a malloc'd string or NULL (and *err set).
  */
 char *pattern_expand(const char *pattern, long i, const char **err);
+
+/* Kubernetes' limits on names (its DNS-1123 rules). */
+#define NAME_MAX_OBJECT 253	/* a ConfigMap's or Secret's name: a DNS subdomain */
+#define NAME_MAX_LABEL 63	/* a namespace; a workload's name, also its pods' label value */
+/*
+ * What is wrong with name as a Kubernetes name of at most max characters: a DNS subdomain
+ * (dot-separated labels) when dots is set, else a DNS label; NULL when nothing is.
+ */
+const char *k8s_name_problem(const char *name, size_t max, int dots);
+/* The longest name a kind may have. */
+size_t kind_name_max(enum obj_kind k);
 
 #endif
