@@ -101,11 +101,18 @@ long graph_find_wl(const struct graph *g, enum obj_kind kind, const char *ns, co
 
 /* ---- fingerprints: which version of which object a template records ---- */
 
-static uint64_t fp_hash(const unsigned char fp[20])
+/*
+ * Keyed by the fingerprint and the object: objects created with the same data (a scaled
+ * scenario's thousands of ConfigMaps as created) share a fingerprint, and one chain of
+ * them all would make every lookup walk it.
+ */
+static uint64_t fp_hash(const unsigned char fp[20], size_t c)
 {
 	uint64_t h = 0;
 
 	memcpy(&h, fp, sizeof(h));
+	h ^= ((uint64_t)c + 1) * 0x9E3779B97F4A7C15ULL;
+	h ^= h >> 29;
 	return h;
 }
 
@@ -113,7 +120,7 @@ static void fp_put(struct graph *g, size_t c, size_t v)
 {
 	size_t mask = g->nfpslots - 1;
 
-	for (size_t s = fp_hash(g->cfg[c].ver[v].fp) & mask;; s = (s + 1) & mask) {
+	for (size_t s = fp_hash(g->cfg[c].ver[v].fp, c) & mask;; s = (s + 1) & mask) {
 		if (g->fps[s].cfg1 == 0) {
 			g->fps[s].cfg1 = (uint32_t)c + 1;
 			g->fps[s].ver = (uint32_t)v;
@@ -153,21 +160,21 @@ static int fp_find(const struct graph *g, const unsigned char fp[20], const stru
 
 	if (g->nfpslots == 0)
 		return 0;
-	for (size_t s = fp_hash(fp) & mask; g->fps[s].cfg1 != 0; s = (s + 1) & mask) {
-		const struct fpslot *f = &g->fps[s];
-		const struct version *ver = &g->cfg[f->cfg1 - 1].ver[f->ver];
-		size_t r;
-		if (memcmp(ver->fp, fp, 20) != 0 || ver->state == V_FAILED)
-			continue;
-		for (r = 0; r < w->nrefs && w->refs[r] != f->cfg1 - 1; r++)
-			;
-		if (r == w->nrefs)
-			continue;
-		if (!found || ver->order > g->cfg[*c].ver[*v].order) {
-			*c = f->cfg1 - 1;
-			*v = f->ver;
-			*k = r;
-			found = 1;
+	for (size_t r = 0; r < w->nrefs; r++) {
+		size_t ref = w->refs[r];
+		for (size_t s = fp_hash(fp, ref) & mask; g->fps[s].cfg1 != 0; s = (s + 1) & mask) {
+			const struct fpslot *f = &g->fps[s];
+			if (f->cfg1 - 1 != ref)
+				continue;
+			const struct version *ver = &g->cfg[ref].ver[f->ver];
+			if (memcmp(ver->fp, fp, 20) != 0 || ver->state == V_FAILED)
+				continue;
+			if (!found || ver->order > g->cfg[*c].ver[*v].order) {
+				*c = ref;
+				*v = f->ver;
+				*k = r;
+				found = 1;
+			}
 		}
 	}
 	return found;
@@ -434,8 +441,11 @@ void graph_workload_created(struct graph *g, size_t w, double sent, double ack)
 {
 	struct workload *wl = &g->wl[w];
 
-	if (!wl->exists)
+	if (!wl->exists) {
 		g->ns_existing[wl->nsi]++;
+		g->nexisting++;
+		g->nready_existing += wl->ready;
+	}
 	wl->exists = 1;
 	wl->created_sent = sent;
 	wl->created_ack = ack;
@@ -445,8 +455,11 @@ void graph_deleted(struct graph *g, size_t w)
 {
 	struct workload *wl = &g->wl[w];
 
-	if (wl->exists)
+	if (wl->exists) {
 		g->ns_existing[wl->nsi]--;
+		g->nexisting--;
+		g->nready_existing -= wl->ready;
+	}
 	wl->exists = 0;
 	/* What it waited for stays: a roll the controller made before the deletion still answers it. */
 	wl->deleted = 1;
@@ -647,7 +660,9 @@ void graph_observe(struct graph *g, size_t wi, uint64_t tmpl, const char *tmpl_t
 	struct workload *w = &g->wl[wi];
 
 	w->seen = 1;
-	w->ready = ready;
+	if (w->exists)
+		g->nready_existing += (ready != 0) - w->ready;
+	w->ready = ready != 0;
 	w->paused = paused;
 	/* The first sight is the template as created; only the controller changes it later. */
 	if (!w->have_tmpl) {

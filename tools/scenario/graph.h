@@ -118,6 +118,8 @@ struct graph {
 	size_t nwl, capwl;
 	size_t nns;
 	long *ns_existing;	/* existing workloads per namespace */
+	long nexisting;		/* workloads that exist ... */
+	long nready_existing;	/* ... and of them, ready (kept as events come) */
 	double *lat;		/* latencies measured at roll time (own rolls, recognised folds) */
 	size_t nlat, caplat;
 	struct roll_rec *recs;	/* each own roll: which update, which workload, when (updates.jsonl) */
