@@ -828,7 +828,7 @@ static void update_phase(struct run *r)
 	r->t_phase_start = start;
 	schedule_init(&sc, s, &r->g, r->o->seed, start, end);
 	r->intended += sc.intended;
-	window_init(&r->win, r->o->fixed_inflight ? r->o->max_inflight : 16, r->o->max_inflight, start);
+	window_init(&r->win, r->o->fixed_inflight ? r->o->max_inflight : WINDOW_START, r->o->max_inflight, start);
 	r->backlog_since = -1;
 	if (s->churn.set)
 		cs.next = start;
@@ -846,7 +846,7 @@ static void update_phase(struct run *r)
 		while ((w = oldest_due(&sc, t, end)) != NULL) {
 			if (w->u->during_restart && r->restart_pid <= 0) {
 				/* Only while the controller is down. */
-				w->next += w->u->every;
+				schedule_advance(w);
 				continue;
 			}
 			if (r->upd_inflight >= window_allowed(&r->win)) {
@@ -858,7 +858,7 @@ static void update_phase(struct run *r)
 			if (w->u->during_restart)
 				r->intended++;
 			fire(r, &sc, w);
-			w->next += w->u->every;
+			schedule_advance(w);
 		}
 		backlog_mark(r, backlog, t);
 		for (size_t i = 0; i < sc.n; i++)
@@ -891,8 +891,8 @@ static void update_phase(struct run *r)
 	r->t_phase_end = mono_now();
 	backlog_mark(r, 0, r->t_phase_end);
 	for (size_t i = 0; i < sc.n; i++)
-		for (double t = sc.w[i].next; t < end && !sc.w[i].u->during_restart; t += sc.w[i].u->every)
-			r->not_sent++;
+		if (!sc.w[i].u->during_restart)
+			r->not_sent += schedule_ticks_before(&sc.w[i], end);
 	r->saturated = r->backlog_done >= 10 &&
 		       (r->not_sent > 0 || r->backlog_seconds >= fmax(1.0, 0.05 * r->phase_len));
 	if (r->saturated)

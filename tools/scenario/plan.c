@@ -41,8 +41,8 @@ int scenario_plan(const struct scenario *s, double duration, unsigned long seed,
 	for (size_t i = 0; i < sc.n; i++) {
 		const struct update_spec *u = sc.w[i].u;
 		restart_stream |= u->during_restart;
-		for (double t = sc.w[i].next; t < phase && !u->during_restart; t += u->every)
-			per_stream[u - s->updates]++;
+		if (!u->during_restart)
+			per_stream[u - s->updates] += schedule_ticks_before(&sc.w[i], phase);
 	}
 
 	jv o = jv_object_set(jv_object(), jv_string("scenario"), jv_string(s->id));
@@ -93,7 +93,7 @@ int scenario_plan(const struct scenario *s, double duration, unsigned long seed,
 				seq++;
 				graph_update_ok(&g, (size_t)c, w->u->change != CH_NOOP, seq, w->next, w->next);
 			}
-			w->next += w->u->every;
+			schedule_advance(w);
 		}
 		long expected = 0;
 		for (size_t w = 0; w < g.nwl; w++)

@@ -42,11 +42,11 @@ void schedule_init(struct schedule *sc, const struct scenario *s, const struct g
 			for (size_t t = 0; t < u->ntargets; t++)
 				w->targets[t] = graph_targets(g, u, t, &w->ntargets[t]);
 			/* Writers of one stream are spread evenly over its interval. */
-			w->next = start + u->every * (double)k / (double)u->writers;
+			w->t0 = w->next = start + u->every * (double)k / (double)u->writers;
 			/* Every scheduled tick inside the phase is intended, sent or not (during a
 			   restart: counted when it comes, as only then is it known). */
-			for (double t = w->next; t < end && !u->during_restart; t += u->every)
-				sc->intended++;
+			if (!u->during_restart)
+				sc->intended += schedule_ticks_before(w, end);
 		}
 	}
 }
@@ -61,6 +61,21 @@ void schedule_free(struct schedule *sc)
 	}
 	free(sc->w);
 	memset(sc, 0, sizeof(*sc));
+}
+
+void schedule_advance(struct writer *w)
+{
+	w->k++;
+	w->next = w->t0 + (double)w->k * w->u->every;
+}
+
+long schedule_ticks_before(const struct writer *w, double end)
+{
+	long n = 0;
+
+	for (long k = w->k; w->t0 + (double)k * w->u->every < end; k++)
+		n++;
+	return n;
 }
 
 long schedule_pick(struct schedule *sc, struct writer *w)

@@ -15,7 +15,9 @@ struct writer {
 	const struct update_spec *u;
 	size_t **targets;	/* per target group: cfg indices */
 	size_t *ntargets;
-	double next;		/* scheduled time of its next update */
+	double t0;		/* its first tick */
+	long k;			/* ticks passed */
+	double next;		/* scheduled time of its next update: t0 + k * every */
 	size_t rr, alt;
 };
 
@@ -30,6 +32,10 @@ struct schedule {
 void schedule_init(struct schedule *sc, const struct scenario *s, const struct graph *g, unsigned long seed,
 		   double start, double end);
 void schedule_free(struct schedule *sc);
+/* Move w to its next tick (by multiplication: adding `every` 50 times to 0 gives 4.999...). */
+void schedule_advance(struct writer *w);
+/* Ticks of w at or after its next one and before end. */
+long schedule_ticks_before(const struct writer *w, double end);
 /* The object writer w's next update goes to (and moves its round-robin); -1: none to pick. */
 long schedule_pick(struct schedule *sc, struct writer *w);
 

@@ -13,7 +13,9 @@
 
 #define WINDOW_TOLERANCE 4.0	/* service time allowed, as a multiple of the lowest */
 #define WINDOW_SLACK 0.020	/* ... plus this (seconds): a fast server may take a few ms more */
-#define WINDOW_PERIOD 30.0	/* the lowest service time is forgotten after two such periods */
+#define WINDOW_PERIOD 30.0
+/* Small enough that the first answers show the server's service time without a queue. */
+#define WINDOW_START 4	/* the lowest service time is forgotten after two such periods */
 
 struct window {
 	double w;		/* updates allowed in flight */
