@@ -372,6 +372,7 @@ void graph_free(struct graph *g)
 	free(g->recs);
 	free(g->slots);
 	free(g->fps);
+	free(g->seqver);
 	free(g->ns_existing);
 	memset(g, 0, sizeof(*g));
 }
@@ -402,17 +403,41 @@ size_t *graph_targets(const struct graph *g, const struct update_spec *u, size_t
 
 /* ---- what the driver did ---- */
 
+/* The version update seq wrote to object c; -1: none yet. */
+static long seq_version(const struct graph *g, size_t c, unsigned long seq)
+{
+	size_t v;
+
+	if (seq == 0 || seq >= g->nseqver || g->seqver[seq] == 0)
+		return -1;
+	v = g->seqver[seq] - 1;
+	return v < g->cfg[c].nver && g->cfg[c].ver[v].seq == seq ? (long)v : -1;
+}
+
+static void seq_record(struct graph *g, unsigned long seq, size_t v)
+{
+	if (seq >= g->nseqver) {
+		size_t n = g->nseqver ? g->nseqver : 1024;
+		while (n <= seq)
+			n *= 2;
+		g->seqver = xrealloc(g->seqver, n * sizeof(*g->seqver));
+		memset(g->seqver + g->nseqver, 0, (n - g->nseqver) * sizeof(*g->seqver));
+		g->nseqver = n;
+	}
+	g->seqver[seq] = v + 1;
+}
+
 static size_t add_version(struct graph *g, size_t c, unsigned long seq, double sent, const unsigned char *fp,
 			  double order)
 {
 	struct cfgobj *co = &g->cfg[c];
+	long found = seq_version(g, c, seq);
 	size_t v;
 
 	/* A write retried after a conflict keeps its update's number and data: same version. */
-	for (v = co->nver; v-- > 0;)
-		if (co->ver[v].seq == seq && seq != 0)
-			break;
-	if (v == (size_t)-1) {
+	if (found >= 0) {
+		v = (size_t)found;
+	} else {
 		if (co->nver == co->capver) {
 			co->capver = co->capver ? co->capver * 2 : 16;
 			co->ver = xrealloc(co->ver, co->capver * sizeof(*co->ver));
@@ -420,6 +445,8 @@ static size_t add_version(struct graph *g, size_t c, unsigned long seq, double s
 		v = co->nver++;
 		memset(&co->ver[v], 0, sizeof(co->ver[v]));
 		co->ver[v].seq = seq;
+		if (seq != 0)
+			seq_record(g, seq, v);
 		if (fp) {
 			memcpy(co->ver[v].fp, fp, 20);
 			co->ver[v].has_fp = 1;
@@ -492,19 +519,19 @@ void graph_update_begin(struct graph *g, size_t c, unsigned long seq, double sen
 void graph_update_failed(struct graph *g, size_t c, unsigned long seq)
 {
 	struct cfgobj *co = &g->cfg[c];
+	long v = seq_version(g, c, seq);
 
-	for (size_t v = co->nver; v-- > 0;)
-		if (co->ver[v].seq == seq) {
-			co->ver[v].state = V_FAILED;
-			break;
-		}
+	if (v >= 0)
+		co->ver[v].state = V_FAILED;
 	for (size_t k = 0; k < co->nusers; k++) {
 		struct workload *w = &g->wl[co->users[k]];
-		size_t j = 0;
-		for (size_t i = 0; i < w->npend; i++)
-			if (w->pend[i].seq != seq)
-				w->pend[j++] = w->pend[i];
-		w->npend = j;
+		/* One entry per update and workload, recent: searched from the end. */
+		for (size_t i = w->npend; i-- > 0;)
+			if (w->pend[i].seq == seq) {
+				memmove(w->pend + i, w->pend + i + 1, (w->npend - i - 1) * sizeof(*w->pend));
+				w->npend--;
+				break;
+			}
 	}
 }
 
@@ -520,11 +547,9 @@ void graph_update_ok(struct graph *g, size_t c, int data_changed, unsigned long 
 	}
 	co->changes++;
 	co->last_change_done = done;
-	for (size_t v = co->nver; v-- > 0;)
-		if (co->ver[v].seq == seq) {
-			co->ver[v].state = V_OK;
-			break;
-		}
+	long v = seq_version(g, c, seq);
+	if (v >= 0)
+		co->ver[v].state = V_OK;
 	for (size_t k = 0; k < co->nusers; k++) {
 		struct workload *w = &g->wl[co->users[k]];
 		/* Its entry is recent: search from the end. */

@@ -137,6 +137,9 @@ struct graph {
 	/* hash of "kind/ns/name" -> index + 1 (cfg: positive, workload: negative) */
 	long *slots;
 	size_t nslots;
+	/* update seq -> its version's index + 1 in the object it wrote (0: none): O(1) lookups */
+	size_t *seqver;
+	size_t nseqver;
 	/* fingerprint -> (cfg + 1, version) */
 	struct fpslot { uint32_t cfg1, ver; } *fps;
 	size_t nfps, nfpslots;
