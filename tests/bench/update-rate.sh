@@ -69,7 +69,7 @@ measure() {
 		"$(jq -c '.updates.failed_by_kind' "$r")" "$p50" "$p99" \
 		"$(jq -r '.updates.inflight_window.final // "-"' "$r")" "$(echo "$u + $s" | bc)" \
 		"$(echo "$m / 1024" | bc -l)" "${sat:+saturated at $sat/s}"
-	[ -z "$sat" ] || saturation+=("$sat")
+	[ -z "$sat" ] || saturation+=("$rate:$sat")
 	achieved_at[$rate]=$achieved
 	if awk -v a="$achieved" -v r="$rate" -v p="$pct" 'BEGIN { exit !(a >= 0.95 * r && p < 1) }'; then
 		good_at[$rate]=1
@@ -104,10 +104,13 @@ else
 	else
 		echo "knee: $good/s (highest rate with < 1 % errors and >= 95 % of intended achieved; $bad/s was not)"
 	fi
-	echo "achieved at 400/s intended: ${achieved_at[400]}/s; at 800/s intended: ${achieved_at[800]}/s"
+	printf 'achieved at 400/s intended: %.1f/s; at 800/s intended: %.1f/s\n' "${achieved_at[400]}" "${achieved_at[800]}"
 fi
+# The saturation point as the driver measured it in the most overloaded run (the highest
+# rate intended): what the server answered while updates were held back.
 if [ "${#saturation[@]}" -gt 0 ]; then
-	echo "API server saturated at $(printf '%s\n' "${saturation[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }') updates/s (median of the ${#saturation[@]} saturated runs: ${saturation[*]})"
+	top=$(printf '%s\n' "${saturation[@]}" | sort -t: -k1,1n | tail -n 1)
+	echo "API server saturated at ${top#*:} updates/s (measured at ${top%%:*}/s intended; every saturated run, intended:measured: ${saturation[*]})"
 fi
 
 # The same updates from a plain kubectl loop, for 30 s.
