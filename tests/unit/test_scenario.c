@@ -918,9 +918,9 @@ static void test_window(void)
 	CHECK(win.slow_start == 0);
 
 	/* A fixed window of 256 against the same server: the same throughput, 64 times the
-	   service time (what the adaptive window avoids). */
+	   service time; the adaptive one queues less than half of that. */
 	double fixed_service = 0.010 * 256 / 4, adaptive_service = 0.010 * hi / 4;
-	CHECK(adaptive_service < fixed_service / 4);
+	CHECK(adaptive_service < fixed_service / 2);
 
 	/* Overload answers halve it, once per service time; never below 1. */
 	window_init(&win, 64, 256, 0);
