@@ -2,10 +2,11 @@
 # Benchmark of the scenario driver against the local provider's API server (make bench):
 # the knee (the highest ConfigMap update rate sustained for 30 s with under 1 % errors and
 # at least 95 % of the intended rate achieved), found by doubling from 50/s and then
-# bisecting between the last good and the first bad rate; the server's saturation point as
-# the driver measured it (a rate counts as not sustained when two runs of it fail); achieved rate at 400/s and 800/s intended (an overloaded server
-# must not make the driver achieve less at 800 than at 400); how late updates leave; the
-# driver's CPU and RSS; and a plain kubectl loop for comparison.
+# bisecting between the last good and the first bad rate (a rate is bad when two runs of
+# it fail: the machine is shared); the server's saturation point as the driver measured
+# it; achieved rate at 400/s and 800/s intended (an overloaded server must not make the
+# driver achieve less at 800 than at 400); how late updates leave; the driver's CPU and
+# RSS; and a plain kubectl loop for comparison.
 # Usage: update-rate.sh [RATE...]   (rates given: only those, no search)
 # LOADTEST_SCENARIO_BIN runs another build of bin/scenario (to compare two builds).
 set -euo pipefail
