@@ -188,12 +188,13 @@ $(RESULTS_DIR)/index.html: $(HTML_PARTS) $(RESULTS_DIR)/summary.json $(REPORT_HT
 FORCE:
 
 # Benchmarks (not timed tests): numbers for the closing notes, printed as tables. Each
-# starts local clusters, so each holds the host-wide lock of live runs (scale.sh takes it
-# itself: it starts Reloader).
+# starts local clusters (overhead.sh and scale.sh Reloader too), so each holds the host-wide
+# lock of live runs (scale.sh takes it itself).
 .PHONY: bench
 bench: all
 	LOADTEST_BIN=$(CURDIR)/$(BIN) flock /tmp/loadtest-live.lock tests/bench/control-plane.sh
 	LOADTEST_BIN=$(CURDIR)/$(BIN) flock /tmp/loadtest-live.lock tests/bench/update-rate.sh
+	flock /tmp/loadtest-live.lock tests/bench/overhead.sh
 	LOADTEST_BIN=$(CURDIR)/$(BIN) tests/bench/scale.sh
 
 # Everything a run needs, ahead of time: packages, and the local provider's binaries

@@ -66,7 +66,8 @@ fi
 if [ -n "${PROMETHEUS_URL:-}" ]; then
 	url=$PROMETHEUS_URL
 else
-	url=$(kindctl prometheus-start --name "$name" "${ctx_args[@]}" --port $((9091 + k))) ||
+	# At 9091+K, or (local) the next free port above it.
+	url=$(kindctl prometheus-start --name "$name" "${ctx_args[@]}" --port-offset "$k") ||
 		fail "Prometheus did not start"
 fi
 printf 'name=%s\nprovider=%s\nkubeconfig=%s\nprometheus=%s\ncontext=%s\nsetup_seconds=%s\n' \

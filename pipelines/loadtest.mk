@@ -57,10 +57,12 @@ else
 LT_OLD_IMAGE := $(OLD_IMAGE)
 LT_NEW_IMAGE := $(NEW_IMAGE)
 endif
-# Reloader's metrics port is hard-coded (:9090): on the local provider two arms cannot run at
-# once on one host, so the local pool has one cluster. kind and existing clusters run N.
+# Reloader's metrics port is hard-coded (:9090): on the local provider arms run at once only
+# in network namespaces of their own (root; `kindctl netns-check` says "yes" or "no: why"),
+# else the local pool has one cluster. kind runs N; existing runs one per context.
+LT_NETNS = $(eval LT_NETNS := $(shell $(BIN)/kindctl netns-check 2>&1))$(LT_NETNS)
 LT_MAX := $(words $(LT_SCENARIOS))
-LT_WANT = $(if $(filter local,$(LT_PROVIDER)),1,$(if $(filter existing,$(LT_PROVIDER)),$(words $(subst $(comma), ,$(CONTEXTS))),$(PARALLELISM)))
+LT_WANT = $(if $(filter local,$(LT_PROVIDER)),$(if $(filter yes,$(LT_NETNS)),$(PARALLELISM),1),$(if $(filter existing,$(LT_PROVIDER)),$(words $(subst $(comma), ,$(CONTEXTS))),$(PARALLELISM)))
 LT_N = $(eval LT_N := $(shell n=$(LT_WANT); m=$(LT_MAX); [ "$$n" -gt "$$m" ] 2>/dev/null && n=$$m; [ "$$n" -ge 1 ] 2>/dev/null || n=1; echo $$n))$(LT_N)
 LT_CLUSTERS = $(shell seq 0 $$(( $(LT_N) - 1 )))
 
@@ -171,8 +173,9 @@ loadtest-check: loadtest-deps
 		{ echo "loadtest: two scenarios in SCENARIOS='$(SCENARIOS)' have the same name ($(LT_SCENARIOS)): each needs its own results folder" >&2; exit 2; }
 	@for s in $(LT_SCENARIOS); do [[ $$s =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$$ ]] || \
 		{ echo "loadtest: scenario name '$$s' must be letters, digits, '.', '_' and '-' (it names a results folder)" >&2; exit 2; }; done
-	@if [ "$(LT_PROVIDER)" = local ] && [ "$(PARALLELISM)" -gt 1 ]; then \
-		echo "loadtest: PARALLELISM=$(PARALLELISM) reduced to 1 on the local provider: Reloader's metrics port (:9090) is fixed, so two arms cannot run at once on one host" >&2; fi
+	@[[ "$(PARALLELISM)" =~ ^[1-9][0-9]?$$ ]] || { echo "loadtest: PARALLELISM must be a whole number from 1 to 99, not '$(PARALLELISM)'" >&2; exit 2; }
+	@if [ "$(LT_PROVIDER)" = local ] && [ "$(PARALLELISM)" -gt 1 ] && [ "$(LT_NETNS)" != yes ]; then \
+		echo "loadtest: PARALLELISM=$(PARALLELISM) reduced to 1 on the local provider: Reloader's metrics port (:9090) is fixed and arms cannot get network namespaces of their own here ($(patsubst no: %,%,$(LT_NETNS)))" >&2; fi
 	@echo "loadtest: $(words $(LT_SCENARIOS)) scenario(s) ($(LT_SCENARIOS)), $(LT_N) cluster(s), provider $(LT_PROVIDER), old '$(LT_OLD_IMAGE)', new '$(LT_NEW_IMAGE)', $(DURATION)s each$(if $(filter-out 1,$(REPEATS)),$(comma) $(REPEATS) runs per arm)" >&2
 
 loadtest-reports: $$(REPORTS) $$(SUMMARIES) $(RESULTS_DIR)/index.html

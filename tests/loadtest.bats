@@ -119,6 +119,10 @@ log_starts() {
 	local pid=$!
 	wait_until 300 test -f "$res2/S1/old/run.json"
 	wait_until 120 test -d "$res2/S1/.new.partial"
+	# Every process the run's clusters record (control plane, Prometheus, arms, bridges).
+	local recorded
+	recorded=$(cat "$LOADTEST_STATE"/clusters/*/*.pid "$LOADTEST_STATE"/clusters/*/kwok/clusters/*/pids/*.pid 2>/dev/null | awk '{print $1}')
+	[ -n "$recorded" ]
 	kill -TERM -- "-$pid"
 	# The pipeline takes its cluster down, says so, and exits non-zero.
 	wait_until 120 grep -q "interrupted; run it again to resume" "$log"
@@ -135,8 +139,11 @@ log_starts() {
 	# Clusters and their processes are gone.
 	run ls "$LOADTEST_STATE/clusters"
 	assert_output ""
-	run curl -sf http://127.0.0.1:9090/metrics
-	assert_failure
+	local p
+	for p in $recorded; do
+		run running "$p"
+		assert_failure
+	done
 	local kept redo_from
 	kept=$(stat -c %Y "$res2/S1/old/run.json")
 	redo_from=$(date +%s)

@@ -39,7 +39,9 @@ char *cluster_file(const struct kopts *o, const char *file)
 }
 
 /* Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. */
-static unsigned long long start_time(int pid)
+/* The start time (clock ticks after boot) of process pid, 0 when there is none; a zombie
+   (exited, not yet reaped: where PID 1 reaps late, seconds) counts as none when zombie_dead. */
+static unsigned long long proc_start_time(int pid, int zombie_dead)
 {
 	char path[64], buf[1024];
 	FILE *f;
@@ -57,10 +59,17 @@ static unsigned long long start_time(int pid)
 	if (p == NULL)
 		return 0;
 	p++;
+	if (zombie_dead && p[0] == ' ' && p[1] == 'Z')
+		return 0;
 	for (int field = 3; field < 22 && p; field++) {
 		p = strchr(p + 1, ' ');
 	}
 	return p ? strtoull(p + 1, NULL, 10) : 0;
+}
+
+static unsigned long long start_time(int pid)
+{
+	return proc_start_time(pid, 0);
 }
 
 int bg_start(char *const argv[], char *const env[], const char *log, const char *pidfile)
@@ -182,7 +191,7 @@ int pid_alive(const char *pidfile, int *pidp)
 		*pidp = pid;
 	/* Our child may be a zombie until reaped: reap it if it is ours. */
 	waitpid(pid, NULL, WNOHANG);
-	return kill(pid, 0) == 0 && start_time(pid) == st;
+	return kill(pid, 0) == 0 && proc_start_time(pid, 1) == st;
 }
 
 int pid_stop(const char *pidfile, int timeout_ms)

@@ -41,11 +41,18 @@ struct provider {
 	int (*arm_start)(const struct kopts *o);
 	int (*arm_stop)(const struct kopts *o);
 	int (*arm_restart)(const struct kopts *o);
+	int (*arm_metrics_url)(const struct kopts *o);
 };
 
 extern const struct provider provider_local;
 extern const struct provider provider_kind;
 extern const struct provider provider_existing;
+
+/*
+ * Whether the local provider runs each arm in a network namespace of its own (root, unless
+ * LOADTEST_NETNS=off): 1, or 0 with the reason in why.
+ */
+int local_arms_isolated(char *why, size_t size);
 
 /* Whether the engine's daemon answers (docker or podman), not just its client being installed. */
 int engine_answers(const char *engine);

@@ -159,7 +159,8 @@ static void ns_closed(const struct kube_result *res, void *ud)
 	w->closed = 1;
 }
 
-static int delete_namespace(struct run *r, const char *ns, double deadline)
+/* Delete namespace ns (one this tool made), waiting until it is gone unless !wait. */
+static int delete_namespace(struct run *r, const char *ns, double deadline, int wait)
 {
 	char path[512];
 	struct kube_result res;
@@ -193,7 +194,7 @@ static int delete_namespace(struct run *r, const char *ns, double deadline)
 		return 0;
 	if (st != 200 && st != 202 && st != 409)
 		return errorf("cannot delete namespace '%s': HTTP %ld", ns, st);
-	while (mono_now() < deadline && !r->interrupted) {
+	while (wait && mono_now() < deadline && !r->interrupted) {
 		/* List to learn the resource version, then watch from there for the deletion. */
 		snprintf(path, sizeof(path), "/api/v1/namespaces?fieldSelector=metadata.name%%3D%s", ns);
 		if (call(r, "GET", path, jv_invalid(), &res) < 0)
@@ -225,6 +226,8 @@ static int delete_namespace(struct run *r, const char *ns, double deadline)
 		if (w.gone)
 			return 0;
 	}
+	if (!wait)
+		return 0;
 	if (r->interrupted)
 		return errorf("interrupted while deleting namespace '%s'", ns);
 	return errorf("namespace '%s' still exists after %.0f s", ns, deadline - r->t_start);
@@ -964,15 +967,23 @@ int run_scenario(struct run *r, const struct scenario *s, const struct run_opts 
 	r->t_start = r->mono0;
 	progress(r, "cleaning up namespaces");
 	for (size_t i = 0; i < s->nns && rc == 0; i++)
-		rc = delete_namespace(r, s->namespaces[i], r->t_start + 180);
-	if (rc == 0)
+		rc = delete_namespace(r, s->namespaces[i], r->t_start + 180, 1);
+	if (rc == 0) {
+		r->t_cleaned = mono_now();
 		rc = setup(r);
+	}
 	if (rc == 0 && !r->interrupted)
 		update_phase(r);
-	if (rc == 0 && !r->interrupted)
+	if (rc == 0 && !r->interrupted) {
 		settle(r);
+		r->t_settled = mono_now();
+	}
 	observer_stop();
 	r->t_end = mono_now();
+	/* The next run's clean-up starts now, while this one's results are written. */
+	for (size_t i = 0; o->delete_after && !r->interrupted && i < s->nns; i++)
+		if (delete_namespace(r, s->namespaces[i], 0, 0) < 0)
+			warnf("namespace '%s' was not deleted: the next run deletes it", s->namespaces[i]);
 	if (r->restart_pid > 0) {
 		/* Never leave the restart command behind. */
 		kill(r->restart_pid, SIGTERM);

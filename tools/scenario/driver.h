@@ -18,12 +18,14 @@ struct run_opts {
 	double duration;		/* seconds, as the reference's --duration */
 	unsigned long seed;
 	double setup_timeout;		/* seconds to wait for workloads to be ready */
-	double quiet;			/* settle ends after this long without a roll ... */
+	double quiet;			/* settle ends, once every expected roll is seen, after this
+					   long without one more ... */
 	double settle_timeout;		/* ... or after this long */
 	int max_inflight;		/* concurrent API requests; the update window adapts below it */
 	int fixed_inflight;		/* keep the update window at max_inflight (no adaptation) */
 	char **restart_cmd;		/* argv run at the scenario's restart time, or NULL */
 	int progress;			/* progress lines on stderr */
+	int delete_after;		/* delete the namespaces at the end, without waiting */
 };
 
 #define MAX_ERR_KINDS 24
@@ -42,7 +44,7 @@ struct run {
 	/* clock: monotonic seconds, mapped to unix time by one reading at the start */
 	double mono0;
 	double unix0;
-	double t_start, t_ready, t_phase_start, t_phase_end, t_end;
+	double t_start, t_cleaned, t_ready, t_phase_start, t_phase_end, t_settled, t_end;
 	double phase_len;
 	int setup_ready;
 

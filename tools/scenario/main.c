@@ -19,7 +19,7 @@ static const char usage_text[] =
 	"                [--namespace NS] [--seed N] [--kubeconfig FILES] [--context NAME]\n"
 	"                [--expected FILE] [--setup-timeout S] [--quiet S] [--settle-timeout S]\n"
 	"                [--max-inflight N] [--fixed-inflight] [--scale N] [--set KEY=VALUE[,...]]...\n"
-	"                [--no-progress] [-- RESTART-COMMAND [ARG...]]\n"
+	"                [--no-progress] [--delete-after] [-- RESTART-COMMAND [ARG...]]\n"
 	"       scenario --scenario ID|FILE [--scale N] [--set KEY=VALUE]... --check\n"
 	"       scenario --scenario ID|FILE [--scale N] [--set KEY=VALUE]... --duration SECONDS\n"
 	"                [--seed N] --plan\n"
@@ -27,7 +27,8 @@ static const char usage_text[] =
 	"\n"
 	"Run a scenario (S1..S14 or a scenario file): clean up and create its namespaces and\n"
 	"objects, wait until the workloads are ready, send its updates open-loop for the\n"
-	"update phase, and settle until no workload rolls for a quiet period. An observer\n"
+	"update phase, and settle until every expected roll is seen and no more come for a\n"
+	"short quiet period. An observer\n"
 	"watches the workloads throughout. Writes run.json (--out) and the arm's\n"
 	"expected.json (next to it, or --expected).\n"
 	"\n"
@@ -38,9 +39,12 @@ static const char usage_text[] =
 	"  --kubeconfig FILES  ':'-separated kubeconfig files (default $KUBECONFIG, ~/.kube/config)\n"
 	"  --context NAME      kubeconfig context (default: current context)\n"
 	"  --setup-timeout S   wait at most S seconds for the workloads to be ready (300)\n"
-	"  --quiet S           settle ends after S seconds without a roll (5)\n"
+	"  --quiet S           settle ends, once every workload has rolled to the content it\n"
+	"                      should run, after S seconds without a roll (2)\n"
 	"  --settle-timeout S  ... or after S seconds (60); without convergence, quiet\n"
 	"                      for 3 x --quiet (at least 15 s) also ends it\n"
+	"  --delete-after      at the end, delete the scenario's namespaces without waiting\n"
+	"                      (the next run's clean-up waits for what is left)\n"
 	"  --max-inflight N    at most N concurrent API requests (64); the updates in flight\n"
 	"                      adapt below it to what the server answers\n"
 	"  --fixed-inflight    keep the updates in flight at --max-inflight (no adaptation)\n"
@@ -119,6 +123,7 @@ int main(int argc, char **argv)
 		{ "settle-timeout", required_argument, NULL, 'Q' },
 		{ "max-inflight", required_argument, NULL, 'm' },
 		{ "no-progress", no_argument, NULL, 'P' },
+		{ "delete-after", no_argument, NULL, 'D' },
 		{ "check", no_argument, NULL, 'C' },
 		{ "controller-args", no_argument, NULL, 'A' },
 		{ "plan", no_argument, NULL, 'L' },
@@ -128,7 +133,16 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct run_opts o = { "new", -1, 1, 300, 5, 60, 64, 0, NULL, 1 };
+	struct run_opts o = {
+		.arm = "new",
+		.duration = -1,
+		.seed = 1,
+		.setup_timeout = 300,
+		.quiet = 2,
+		.settle_timeout = 60,
+		.max_inflight = 64,
+		.progress = 1,
+	};
 	const char *id = NULL, *out = NULL, *expected = NULL, *ns = NULL, *kubeconfig = NULL, *context = NULL;
 	int check = 0, print_args = 0, plan = 0, c;
 	long scale = 1;
@@ -152,6 +166,7 @@ int main(int argc, char **argv)
 		case 'q': o.quiet = seconds_arg("quiet", optarg, 0); break;
 		case 'Q': o.settle_timeout = seconds_arg("settle-timeout", optarg, 0); break;
 		case 'P': o.progress = 0; break;
+		case 'D': o.delete_after = 1; break;
 		case 'C': check = 1; break;
 		case 'A': print_args = 1; break;
 		case 'L': plan = 1; break;

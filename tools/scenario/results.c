@@ -262,6 +262,14 @@ int run_write_results(const struct run *r, const char *out, const char *expected
 	}
 	o = jv_object_set(o, jv_string("update_phase"), phase);
 	o = json_set_num(o, "setup_seconds", r->t_ready > 0, r->t_ready - r->t_start);
+	/* Where the run's time went, stage by stage (a stage not reached is absent). */
+	jv stages = jv_object();
+	stages = json_set_num(stages, "cleanup", r->t_cleaned > 0, r->t_cleaned - r->t_start);
+	stages = json_set_num(stages, "setup", r->t_ready > 0 && r->t_cleaned > 0, r->t_ready - r->t_cleaned);
+	stages = json_set_num(stages, "update", r->t_phase_start > 0, r->t_phase_end - r->t_phase_start);
+	stages = json_set_num(stages, "settle", r->t_settled > 0, r->t_settled - r->t_phase_end);
+	stages = json_set_num(stages, "total", 1, r->t_end - r->t_start);
+	o = jv_object_set(o, jv_string("stages_seconds"), stages);
 
 	for (size_t i = 0; i < r->nerrs; i++)
 		errs = jv_object_set(errs, jv_string(r->errs[i].kind), jv_number((double)r->errs[i].n));
