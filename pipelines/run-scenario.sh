@@ -9,7 +9,8 @@
 # With REPEATS=N (N >= 2) each arm runs N times, into ARM/1 .. ARM/N, the arms interleaved in
 # an order drawn from SEED (each repeat's pair in a random order: never all old first); a
 # repeat already there is kept, so an interrupted run resumes and a larger N adds repeats (an
-# arm of one earlier run, at ARM/, becomes its repeat 1).
+# arm of one earlier run, at ARM/, becomes its repeat 1). SCALE and SET (bin/scenario's --scale
+# and --set) are recorded in each arm's params.txt: an arm that ran with others runs again.
 set -euo pipefail
 # shellcheck source=pipelines/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -63,6 +64,12 @@ for a in "${cargs[@]}"; do
 done
 ctx_args=()
 [ -n "$context" ] && ctx_args=(--context "$context")
+# The scenario as scaled and changed (SCALE, SET): every arm runs the same.
+scale=${SCALE:-1}
+[[ $scale =~ ^[1-9][0-9]*$ ]] || die "SCALE must be a positive whole number, not '$scale'"
+size_args=(--scale "$scale")
+[ -z "${SET:-}" ] || size_args+=(--set "$SET")
+params="scale=$scale set=${SET:-}"
 
 current_tmp=""
 current_arm=""
@@ -104,7 +111,7 @@ run_arm() {
 	else
 		say "[$index/$count] $scenario $label: running for ${DURATION}s"
 		stage scenario "$LOADTEST_BIN/scenario" --scenario "${SCENARIO_FILE:-$scenario}" --duration "$DURATION" --arm "$arm" \
-			--kubeconfig "$kubeconfig" "${ctx_args[@]}" --out "$tmp/run.json" --seed "${SEED:-1}" --delete-after \
+			--kubeconfig "$kubeconfig" "${ctx_args[@]}" --out "$tmp/run.json" --seed "${SEED:-1}" --delete-after "${size_args[@]}" \
 			-- "$LOADTEST_BIN/kindctl" --provider "$PROVIDER" arm-restart --name "$name" \
 			"${ctx_args[@]}" --arm "$arm" || rc=$?
 		if [ "$rc" -ne 0 ] || [ ! -f "$tmp/run.json" ]; then
@@ -139,6 +146,7 @@ run_arm() {
 		printf 'arm_seconds=%s\n' "$((SECONDS - t0))"
 		printf '%s' "$stage_times"
 	} >"$tmp/timing.txt"
+	printf '%s\n' "$params" >"$tmp/params.txt"
 	rm -rf "${dest:?}"
 	mkdir -p "$(dirname "$dest")"
 	mv "$tmp" "$dest"
@@ -166,7 +174,9 @@ run_if_needed() {
 	image=$(image_of "$arm")
 	[ -n "$image" ] || return 0
 	dest="$sdir/$arm${k:+/$k}"
-	if [ -d "$dest" ] && [ ! -f "$dest/INVALID" ]; then
+	if [ -d "$dest" ] && [ ! -f "$dest/INVALID" ] && [ "$(cat "$dest/params.txt" 2>/dev/null || echo 'scale=1 set=')" != "$params" ]; then
+		say "[$index/$count] $scenario $arm${k:+ #$k}: redoing a run made with another SCALE or SET ($(cat "$dest/params.txt" 2>/dev/null || echo 'scale=1 set='))"
+	elif [ -d "$dest" ] && [ ! -f "$dest/INVALID" ]; then
 		say "[$index/$count] $scenario $arm${k:+ #$k}: already done, kept"
 		return 0
 	fi
@@ -199,4 +209,5 @@ else
 		done
 	done
 fi
+printf '%s\n' "$params" | write_atomic "$sdir/params.txt"
 date +%s | write_atomic "$sdir/arms.done"
