@@ -4,19 +4,11 @@
 #include "msg.h"
 #include "sbuf.h"
 #include "ydoc.h"
+#include "wrapper.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static char *xstrdup(const char *s)
-{
-	char *p = strdup(s);
-
-	if (p == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	return p;
-}
 
 int kconn_open(struct kconn *c, const char *paths, const char *context)
 {
@@ -180,9 +172,7 @@ static int one_object(struct ydoc *d, const char *base, size_t blen, struct mobj
 	size_t to = byte_offset(base, blen, d->doc.end_mark.index);
 	if (to < from)
 		to = from;
-	o->text = malloc(to - from + 1);
-	if (o->text == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	o->text = xmalloc(to - from + 1);
 	memcpy(o->text, base + from, to - from);
 	o->text[to - from] = '\0';
 	o->api_version = xstrdup(av);
@@ -255,10 +245,7 @@ int manifest_parse(const char *name, const char *text, size_t len, struct mobj *
 		}
 		if (n == cap) {
 			cap = cap ? cap * 2 : 8;
-			struct mobj *grown = realloc(objs, (size_t)cap * sizeof(*objs));
-			if (grown == NULL)
-				dief(EXIT_TROUBLE, "out of memory");
-			objs = grown;
+			objs = xrealloc(objs, (size_t)cap * sizeof(*objs));
 		}
 		memset(&objs[n], 0, sizeof(objs[n]));
 		int rc = one_object(&d, text, len, &objs[n]);
@@ -343,8 +330,7 @@ int kobj_delete(struct kube *k, const char *path, const char *what, int must_own
 			return errorf("%s was not made by the load test (no label %s=%s): left alone", what,
 				      OWNER_LABEL, OWNER_VALUE);
 	}
-	if (asprintf(&url, "%s?propagationPolicy=Background", path) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
+	url = xasprintf("%s?propagationPolicy=Background", path);
 	kube_call(k, "DELETE", url, NULL, NULL, &r);
 	free(url);
 	if (r.code == CURLE_OK && (r.status == 200 || r.status == 202 || r.status == 404)) {
@@ -404,9 +390,8 @@ int apply_objects(struct kube *k, const struct mobj *objs, int n, int flags)
 	for (int i = 0; i < n; i++) {
 		const struct mobj *o = &objs[i];
 		struct kube_result r;
-		if (asprintf(&url, "%s?fieldManager=%s&force=true%s", o->path, FIELD_MANAGER,
-			     (flags & APPLY_DRY_RUN) ? "&dryRun=All" : "") < 0)
-			dief(EXIT_TROUBLE, "out of memory");
+		url = xasprintf("%s?fieldManager=%s&force=true%s", o->path, FIELD_MANAGER,
+				(flags & APPLY_DRY_RUN) ? "&dryRun=All" : "");
 		kube_call(k, "PATCH", url, o->text, "application/apply-patch+yaml", &r);
 		free(url);
 		int ok = r.code == CURLE_OK && (r.status == 200 || r.status == 201);

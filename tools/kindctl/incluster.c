@@ -6,7 +6,9 @@
 #include "jsonf.h"
 #include "kwait.h"
 #include "msg.h"
+#include "proc.h"
 #include "sbuf.h"
+#include "wrapper.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -19,8 +21,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 #define ROLLOUT_TIMEOUT_S 300.0
 #define POD_TIMEOUT_S 180.0
@@ -170,28 +170,6 @@ char *manifest_file(const char *file)
 	return p;
 }
 
-char *find_on_path(const char *name)
-{
-	const char *path = getenv("PATH");
-	char *copy, *save = NULL, *found = NULL;
-
-	if (strchr(name, '/'))
-		return access(name, X_OK) == 0 ? strdup(name) : NULL;
-	copy = strdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
-	if (copy == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-		char *full = fs_join(*dir ? dir : ".", name);
-		if (access(full, X_OK) == 0 && fs_is_file(full)) {
-			found = full;
-			break;
-		}
-		free(full);
-	}
-	free(copy);
-	return found;
-}
-
 static char *read_manifest(const char *file, char **path, size_t *len)
 {
 	char *text;
@@ -327,13 +305,9 @@ char *arm_manifest(const char *tmpl, const char *arm, const char *image, const c
 			sbuf_addn(&out, p, n);
 		p += n;
 	}
-	char *text = strdup(sbuf_str(&out));
-	if (text == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
 	free(filled);
 	sbuf_free(&lines);
-	sbuf_free(&out);
-	return text;
+	return sbuf_detach(&out);
 }
 
 /* ---- waits ---- */
@@ -452,9 +426,8 @@ static char *ns_path(const char *group_version, const char *ns, const char *reso
 {
 	char *p = NULL;
 
-	if (asprintf(&p, "%s/%s/namespaces/%s/%s", strchr(group_version, '/') ? "/apis" : "/api", group_version, ns,
-		     resource) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
+	p = xasprintf("%s/%s/namespaces/%s/%s", strchr(group_version, '/') ? "/apis" : "/api", group_version, ns,
+		      resource);
 	return p;
 }
 
@@ -464,8 +437,7 @@ static int wait_rollout(struct kube *k, const char *ns, const char *name, const 
 	char *pd = NULL, *pp = kwait_selector(base_p, "labelSelector", selector), what[512];
 	char *field = NULL;
 
-	if (asprintf(&field, "metadata.name=%s", name) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
+	field = xasprintf("metadata.name=%s", name);
 	pd = kwait_selector(base_d, "fieldSelector", field);
 	const char *paths[] = { pd, pp };
 	snprintf(what, sizeof(what), "deployment '%s/%s' did not roll out", ns, name);
@@ -492,8 +464,7 @@ static int wait_ns_gone(struct kube *k, const char *ns)
 {
 	char *field = NULL, *path, what[300];
 
-	if (asprintf(&field, "metadata.name=%s", ns) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
+	field = xasprintf("metadata.name=%s", ns);
 	path = kwait_selector("/api/v1/namespaces", "fieldSelector", field);
 	const char *paths[] = { path };
 	snprintf(what, sizeof(what), "namespace '%s' was not deleted", ns);
@@ -606,29 +577,6 @@ static void last_line(const char *path, char *buf, size_t size)
 	free(text);
 }
 
-/* environ with KUBECONFIG set to kubeconfig (left as it is when NULL); malloc'd array. */
-static char **env_with_kubeconfig(const char *kubeconfig, char **mine)
-{
-	size_t n = 0, j = 0;
-
-	while (environ[n])
-		n++;
-	char **env = calloc(n + 2, sizeof(*env));
-	if (env == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	*mine = NULL;
-	for (size_t i = 0; i < n; i++)
-		if (kubeconfig == NULL || strncmp(environ[i], "KUBECONFIG=", 11) != 0)
-			env[j++] = environ[i];
-	if (kubeconfig != NULL) {
-		if (asprintf(mine, "KUBECONFIG=%s", kubeconfig) < 0)
-			dief(EXIT_TROUBLE, "out of memory");
-		env[j++] = *mine;
-	}
-	env[j] = NULL;
-	return env;
-}
-
 /*
  * Mark every descriptor from 3 up close-on-exec: bg_start hands a child all that are not,
  * and a long-lived port-forward holding its caller's pipes or lock files would keep a
@@ -686,7 +634,10 @@ static int port_forward(const struct kopts *o, const struct access *a, long port
 	}
 	char *argv[] = { kubectl, "port-forward", "--address", "127.0.0.1", "-n", PROM_NS, "svc/" PROM_NAME, ports,
 			 a->context ? "--context" : NULL, (char *)a->context, NULL };
-	env = env_with_kubeconfig(a->kubeconfig, &envkc);
+	/* Our environment, with KUBECONFIG set to the access's files when it names them. */
+	envkc = a->kubeconfig ? xasprintf("KUBECONFIG=%s", a->kubeconfig) : NULL;
+	const char *changes[] = { envkc, NULL };
+	env = env_build(changes);
 	fflush(stdout);
 	cloexec_all();
 	pid = bg_start(argv, env, log, pidfile);
@@ -717,7 +668,7 @@ out:
 	free(log);
 	free(kubectl);
 	free(envkc);
-	free(env);
+	env_free(env);
 	return rc;
 }
 
@@ -873,9 +824,8 @@ static int one_log(struct kube *k, const char *ns, const char *pod, const char *
 	struct kube_result r;
 	int rc = 0;
 
-	if (asprintf(&path, "/api/v1/namespaces/%s/pods/%s/log?container=%s%s", ns, pod, container,
-		     previous ? "&previous=true" : "") < 0)
-		dief(EXIT_TROUBLE, "out of memory");
+	path = xasprintf("/api/v1/namespaces/%s/pods/%s/log?container=%s%s", ns, pod, container,
+			 previous ? "&previous=true" : "");
 	/* A long-running controller may have written a lot: no whole-request limit here. */
 	kube_set_timeouts(k, 0, 600000);
 	kube_call(k, "GET", path, NULL, NULL, &r);

@@ -54,7 +54,4 @@ int ic_arm_start(const struct kopts *o, const struct access *a);
 int ic_arm_stop(const struct kopts *o, const struct access *a);
 int ic_arm_restart(const struct kopts *o, const struct access *a);
 
-/* PATH lookup for a program started with bg_start (which takes a path); malloc'd or NULL. */
-char *find_on_path(const char *name);
-
 #endif

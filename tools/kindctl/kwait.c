@@ -2,6 +2,7 @@
 #include "kwait.h"
 #include "jsonf.h"
 #include "msg.h"
+#include "wrapper.h"
 
 #include <curl/curl.h>
 #include <poll.h>
@@ -135,10 +136,8 @@ static jv sorted(jv *v, int n)
 jv kobj_by_creation(jv arr)
 {
 	int n = jv_array_length(jv_copy(arr));
-	jv *v = calloc((size_t)n + 1, sizeof(*v));
+	jv *v = xcalloc((size_t)n + 1, sizeof(*v));
 
-	if (v == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
 	for (int i = 0; i < n; i++)
 		v[i] = jv_array_get(jv_copy(arr), i);
 	jv_free(arr);
@@ -151,10 +150,8 @@ jv kobj_by_creation(jv arr)
 static jv as_array(jv objs)
 {
 	int n = jv_object_length(jv_copy(objs)), i = 0;
-	jv *v = calloc((size_t)n + 1, sizeof(*v));
+	jv *v = xcalloc((size_t)n + 1, sizeof(*v));
 
-	if (v == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
 	jv_object_foreach(objs, key, val) {
 		jv_free(key);
 		if (i < n)
@@ -241,10 +238,11 @@ out:
 
 char *kwait_selector(const char *base, const char *param, const char *value)
 {
-	char *esc = curl_easy_escape(NULL, value, 0), *out = NULL;
+	char *esc = curl_easy_escape(NULL, value, 0), *out;
 
-	if (esc == NULL || asprintf(&out, "%s%s%s=%s", base, strchr(base, '?') ? "&" : "?", param, esc) < 0)
+	if (esc == NULL)
 		dief(EXIT_TROUBLE, "out of memory");
+	out = xasprintf("%s%s%s=%s", base, strchr(base, '?') ? "&" : "?", param, esc);
 	curl_free(esc);
 	return out;
 }

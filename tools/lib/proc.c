@@ -1,5 +1,8 @@
-/* Child processes without a shell: posix_spawn of a program found on PATH, stdout through a pipe, a deadline. */
+/* Child processes without a shell: posix_spawn of a program found on PATH, stdout through a pipe, a deadline;
+   the environment they get. */
 #include "proc.h"
+#include "fsio.h"
+#include "wrapper.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,22 +16,14 @@
 #include <time.h>
 #include <unistd.h>
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Milliseconds left before the deadline for poll(2); -1 (wait for ever) when there is none. */
-static int left_ms(long long deadline)
+static int left_ms(double deadline)
 {
-	long long left;
+	double left;
 
 	if (deadline == 0)
 		return -1;
-	left = deadline - now_ms();
+	left = (deadline - mono_now()) * 1000;
 	return left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
 }
 
@@ -39,40 +34,72 @@ static void kill_and_reap(pid_t pid)
 		;
 }
 
-/*
- * Find argv[0] on PATH first, as posix_spawnp would: a child that cannot exec reports
- * nothing but exit status 127 where posix_spawn falls back to fork (under valgrind).
- */
-static char *find_program(const char *name, int *err)
+char *find_on_path(const char *name)
 {
 	const char *path = getenv("PATH");
 	char *copy, *save = NULL, *found = NULL;
+	int err = ENOENT;
 
-	if (strchr(name, '/') != NULL) {
-		if (access(name, X_OK) < 0) {
-			*err = errno;
-			return NULL;
-		}
-		return strdup(name);
-	}
-	copy = strdup(path && *path ? path : "/usr/local/bin:/bin:/usr/bin");
-	*err = ENOENT;
-	for (char *dir = strtok_r(copy, ":", &save); copy && dir; dir = strtok_r(NULL, ":", &save)) {
-		char *full = NULL;
-		if (asprintf(&full, "%s/%s", *dir ? dir : ".", name) < 0)
-			break;
-		if (access(full, X_OK) == 0) {
+	if (strchr(name, '/') != NULL)
+		return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
+	copy = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		char *full = fs_join(*dir ? dir : ".", name);
+		if (access(full, X_OK) == 0 && fs_is_file(full)) {
 			found = full;
 			break;
 		}
 		if (errno == EACCES)
-			*err = EACCES;
+			err = EACCES;
 		free(full);
 	}
 	free(copy);
+	if (found == NULL)
+		errno = err;
 	return found;
 }
 
+char **env_build(const char *const *changes)
+{
+	extern char **environ;
+	size_t n = 0, m = 0, j = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	while (changes && changes[m])
+		m++;
+	env = xcalloc(n + m + 1, sizeof(*env));
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strcspn(environ[i], "=");
+		int changed = 0;
+		for (size_t c = 0; c < m && !changed; c++)
+			changed = strcspn(changes[c], "=") == len && strncmp(changes[c], environ[i], len) == 0;
+		if (!changed)
+			env[j++] = xstrdup(environ[i]);
+	}
+	for (size_t c = 0; c < m; c++)
+		if (strchr(changes[c], '=') != NULL)
+			env[j++] = xstrdup(changes[c]);
+	env[j] = NULL;
+	return env;
+}
+
+void env_free(char **env)
+{
+	if (env == NULL)
+		return;
+	for (char **e = env; *e; e++) {
+		explicit_bzero(*e, strlen(*e));
+		free(*e);
+	}
+	free(env);
+}
+
+/*
+ * Find argv[0] on PATH first, as posix_spawnp would: a child that cannot exec reports
+ * nothing but exit status 127 where posix_spawn falls back to fork (under valgrind).
+ */
 static int spawn(pid_t *pid, char *const argv[], char *const envp[], int outfd)
 {
 	char *prog;
@@ -81,8 +108,8 @@ static int spawn(pid_t *pid, char *const argv[], char *const envp[], int outfd)
 	sigset_t none, dfl;
 	int rc;
 
-	if ((prog = find_program(argv[0], &rc)) == NULL)
-		return rc;
+	if ((prog = find_on_path(argv[0])) == NULL)
+		return errno;
 	if ((rc = posix_spawn_file_actions_init(&fa)) != 0) {
 		free(prog);
 		return rc;
@@ -111,7 +138,7 @@ static int spawn(pid_t *pid, char *const argv[], char *const envp[], int outfd)
 int proc_run(char *const argv[], char *const envp[], int timeout_ms, size_t max,
 	     struct sbuf *out, int *wstatus)
 {
-	long long deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+	double deadline = timeout_ms > 0 ? mono_now() + timeout_ms / 1000.0 : 0;
 	int fds[2], rc;
 	pid_t pid;
 	char buf[4096];
@@ -132,7 +159,7 @@ int proc_run(char *const argv[], char *const envp[], int timeout_ms, size_t max,
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n == 0 && deadline && now_ms() >= deadline) {
+		if (n == 0 && deadline && mono_now() >= deadline) {
 			rc = ETIMEDOUT;
 			break;
 		}
@@ -163,7 +190,7 @@ int proc_run(char *const argv[], char *const envp[], int timeout_ms, size_t max,
 			return 0;
 		if (w < 0 && errno != EINTR)
 			return -1;
-		if (deadline && now_ms() >= deadline) {
+		if (deadline && mono_now() >= deadline) {
 			kill_and_reap(pid);
 			errno = ETIMEDOUT;
 			return -1;
