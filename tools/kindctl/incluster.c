@@ -1,6 +1,7 @@
 /* Prometheus and controller arms inside a cluster (kind or existing): manifests applied, waits by watch. */
 #include "incluster.h"
 #include "apply.h"
+#include "kobj.h"
 #include "fsio.h"
 #include "http.h"
 #include "jsonf.h"
@@ -30,81 +31,14 @@
 #define PROM_NAME "prometheus"
 #define PROM_RBAC "loadtest-prometheus"
 
-/* ---- small JSON helpers (every jv argument is borrowed) ---- */
-
-/* v.k1.k2... as a new reference; jv_invalid() when a step is missing. */
-static jv dig(jv v, ...)
-{
-	va_list ap;
-	const char *key;
-	jv cur = jv_copy(v);
-
-	va_start(ap, v);
-	while ((key = va_arg(ap, const char *)) != NULL) {
-		jv next = json_get(cur, key);
-		jv_free(cur);
-		cur = next;
-	}
-	va_end(ap);
-	return cur;
-}
-
-static double dig_num(jv v, double dflt, const char *a, const char *b)
-{
-	jv x = dig(v, a, b, (const char *)NULL);
-	double d = jv_get_kind(x) == JV_KIND_NUMBER ? jv_number_value(x) : dflt;
-
-	jv_free(x);
-	return d;
-}
-
-/* A string field two levels down, copied into buf ("" when absent). */
-static const char *dig_str(jv v, const char *a, const char *b, char *buf, size_t size)
-{
-	jv x = dig(v, a, b, (const char *)NULL);
-
-	snprintf(buf, size, "%s", jv_get_kind(x) == JV_KIND_STRING ? jv_string_value(x) : "");
-	jv_free(x);
-	return buf;
-}
-
-static int deleting(jv obj)
-{
-	char ts[64];
-
-	return *dig_str(obj, "metadata", "deletionTimestamp", ts, sizeof(ts)) != '\0';
-}
-
-/* The condition of type t in status.conditions: 1 True, 0 otherwise; reason copied. */
-static int condition(jv obj, const char *t, char *reason, size_t size)
-{
-	jv conds = dig(obj, "status", "conditions", (const char *)NULL);
-	int found = 0, n = jv_get_kind(conds) == JV_KIND_ARRAY ? jv_array_length(jv_copy(conds)) : 0;
-
-	if (reason)
-		*reason = '\0';
-	for (int i = 0; i < n; i++) {
-		jv c = jv_array_get(jv_copy(conds), i);
-		const char *type = json_str(c, "type"), *st = json_str(c, "status"), *r = json_str(c, "reason");
-		if (type && strcmp(type, t) == 0) {
-			found = st && strcmp(st, "True") == 0;
-			if (reason)
-				snprintf(reason, size, "%s", r ? r : "");
-			jv_free(c);
-			break;
-		}
-		jv_free(c);
-	}
-	jv_free(conds);
-	return found;
-}
+/* ---- pods ---- */
 
 static int pod_ready(jv pod)
 {
 	char phase[32];
 
-	return !deleting(pod) && strcmp(dig_str(pod, "status", "phase", phase, sizeof(phase)), "Running") == 0 &&
-	       condition(pod, "Ready", NULL, 0);
+	return !kobj_deleting(pod) && strcmp(kobj_str(pod, "status", "phase", phase, sizeof(phase)), "Running") == 0 &&
+	       kobj_condition(pod, "Ready", NULL, 0);
 }
 
 /* Container states that do not mend by waiting: the image or the command is wrong. */
@@ -123,13 +57,13 @@ static int pod_trouble(jv pod, struct sbuf *why)
 	char name[256], phase[32];
 	int bad = 0, said = 0;
 
-	dig_str(pod, "metadata", "name", name, sizeof(name));
+	kobj_str(pod, "metadata", "name", name, sizeof(name));
 	for (size_t l = 0; l < 2 && !said; l++) {
-		jv cs = dig(pod, "status", lists[l], (const char *)NULL);
+		jv cs = kobj_field(pod, "status", lists[l]);
 		int n = jv_get_kind(cs) == JV_KIND_ARRAY ? jv_array_length(jv_copy(cs)) : 0;
 		for (int i = 0; i < n && !said; i++) {
 			jv c = jv_array_get(jv_copy(cs), i);
-			jv w = dig(c, "state", "waiting", (const char *)NULL);
+			jv w = kobj_field(c, "state", "waiting");
 			const char *reason = json_str(w, "reason"), *msg = json_str(w, "message");
 			const char *cname = json_str(c, "name");
 			if (reason != NULL) {
@@ -144,7 +78,7 @@ static int pod_trouble(jv pod, struct sbuf *why)
 		}
 		jv_free(cs);
 	}
-	if (!said && *dig_str(pod, "status", "phase", phase, sizeof(phase)))
+	if (!said && *kobj_str(pod, "status", "phase", phase, sizeof(phase)))
 		sbuf_addf(why, "pod %s: %s", name, phase);
 	else if (!said)
 		sbuf_addf(why, "pod %s: not scheduled yet", name);
@@ -339,7 +273,7 @@ static int nodes_cond(const jv *objs, void *ud, struct sbuf *why)
 
 	for (int i = 0; i < n; i++) {
 		jv node = jv_array_get(jv_copy(objs[0]), i);
-		ready += condition(node, "Ready", NULL, 0);
+		ready += kobj_condition(node, "Ready", NULL, 0);
 		jv_free(node);
 	}
 	if (ready >= want)
@@ -373,10 +307,10 @@ int ic_rollout_judge(const jv *objs, void *ud, struct sbuf *why)
 		return 0;
 	}
 	jv d = jv_array_get(jv_copy(objs[0]), 0);
-	double gen = dig_num(d, 0, "metadata", "generation"), og = dig_num(d, 0, "status", "observedGeneration");
-	double want = dig_num(d, 1, "spec", "replicas"), updated = dig_num(d, 0, "status", "updatedReplicas");
-	double ready = dig_num(d, 0, "status", "readyReplicas"), total = dig_num(d, 0, "status", "replicas");
-	condition(d, "Progressing", reason, sizeof(reason));
+	double gen = kobj_num(d, 0, "metadata", "generation"), og = kobj_num(d, 0, "status", "observedGeneration");
+	double want = kobj_num(d, 1, "spec", "replicas"), updated = kobj_num(d, 0, "status", "updatedReplicas");
+	double ready = kobj_num(d, 0, "status", "readyReplicas"), total = kobj_num(d, 0, "status", "replicas");
+	kobj_condition(d, "Progressing", reason, sizeof(reason));
 	jv_free(d);
 	if (strcmp(reason, "ProgressDeadlineExceeded") == 0) {
 		sbuf_add(why, "its progress deadline was exceeded");
@@ -385,7 +319,7 @@ int ic_rollout_judge(const jv *objs, void *ud, struct sbuf *why)
 	for (int i = 0; i < npods; i++) {
 		jv pod = jv_array_get(jv_copy(objs[1]), i);
 		struct sbuf one = SBUF_INIT;
-		int bad = !deleting(pod) && !pod_ready(pod) && pod_trouble(pod, &one);
+		int bad = !kobj_deleting(pod) && !pod_ready(pod) && pod_trouble(pod, &one);
 		jv_free(pod);
 		if (bad) {
 			sbuf_add(why, sbuf_str(&one));
@@ -410,7 +344,7 @@ int ic_rollout_judge(const jv *objs, void *ud, struct sbuf *why)
 	/* Say what the first pod that is not ready is doing. */
 	for (int i = 0; i < npods; i++) {
 		jv pod = jv_array_get(jv_copy(objs[1]), i);
-		if (!deleting(pod) && !pod_ready(pod)) {
+		if (!kobj_deleting(pod) && !pod_ready(pod)) {
 			sbuf_add(why, "; ");
 			pod_trouble(pod, why);
 			jv_free(pod);
@@ -421,19 +355,9 @@ int ic_rollout_judge(const jv *objs, void *ud, struct sbuf *why)
 	return 0;
 }
 
-/* The list path of a kind in a namespace: "/api/v1/namespaces/NS/pods". */
-static char *ns_path(const char *group_version, const char *ns, const char *resource)
-{
-	char *p = NULL;
-
-	p = xasprintf("%s/%s/namespaces/%s/%s", strchr(group_version, '/') ? "/apis" : "/api", group_version, ns,
-		      resource);
-	return p;
-}
-
 static int wait_rollout(struct kube *k, const char *ns, const char *name, const char *selector)
 {
-	char *base_d = ns_path("apps/v1", ns, "deployments"), *base_p = ns_path("v1", ns, "pods");
+	char *base_d = kobj_list_path("apps/v1", "Deployment", ns), *base_p = kobj_list_path("v1", "Pod", ns);
 	char *pd = NULL, *pp = kwait_selector(base_p, "labelSelector", selector), what[512];
 	char *field = NULL;
 
@@ -450,28 +374,13 @@ static int wait_rollout(struct kube *k, const char *ns, const char *name, const 
 	return rc;
 }
 
-static int gone_cond(const jv *objs, void *ud, struct sbuf *why)
-{
-	(void)ud;
-	if (jv_array_length(jv_copy(objs[0])) == 0)
-		return 1;
-	sbuf_add(why, "it is still terminating");
-	return 0;
-}
-
 /* Wait until namespace ns no longer exists. */
 static int wait_ns_gone(struct kube *k, const char *ns)
 {
-	char *field = NULL, *path, what[300];
+	char what[300];
 
-	field = xasprintf("metadata.name=%s", ns);
-	path = kwait_selector("/api/v1/namespaces", "fieldSelector", field);
-	const char *paths[] = { path };
 	snprintf(what, sizeof(what), "namespace '%s' was not deleted", ns);
-	int rc = kwait(k, paths, 1, gone_cond, NULL, GONE_TIMEOUT_S, what);
-	free(path);
-	free(field);
-	return rc;
+	return kwait_gone(k, "v1", "Namespace", NULL, ns, GONE_TIMEOUT_S, what);
 }
 
 /* A namespace of ours that is still being deleted (an earlier stop) must be gone before we
@@ -487,7 +396,7 @@ static int settle_ns(struct kube *k, const char *ns)
 	free(path);
 	if (rc <= 0)
 		return rc;
-	int del = deleting(obj) && kobj_owned(obj);
+	int del = kobj_deleting(obj) && kobj_owned(obj);
 	jv_free(obj);
 	return del ? wait_ns_gone(k, ns) : 0;
 }
@@ -521,9 +430,9 @@ static int pick_cond(const jv *objs, void *ud, struct sbuf *why)
 	pk->name[0] = '\0';
 	for (int i = n - 1; i >= 0; i--) {
 		jv pod = jv_array_get(jv_copy(objs[0]), i);
-		dig_str(pod, "metadata", "uid", uid, sizeof(uid));
+		kobj_str(pod, "metadata", "uid", uid, sizeof(uid));
 		if (!uid_in(pk->old_uids, uid) && pod_ready(pod)) {
-			dig_str(pod, "metadata", "name", pk->name, sizeof(pk->name));
+			kobj_str(pod, "metadata", "name", pk->name, sizeof(pk->name));
 			jv_free(pod);
 			return 1;
 		}
@@ -531,8 +440,8 @@ static int pick_cond(const jv *objs, void *ud, struct sbuf *why)
 	}
 	for (int i = n - 1; i >= 0; i--) {
 		jv pod = jv_array_get(jv_copy(objs[0]), i);
-		dig_str(pod, "metadata", "uid", uid, sizeof(uid));
-		if (!uid_in(pk->old_uids, uid) && !deleting(pod)) {
+		kobj_str(pod, "metadata", "uid", uid, sizeof(uid));
+		if (!uid_in(pk->old_uids, uid) && !kobj_deleting(pod)) {
 			int bad = pod_trouble(pod, why);
 			jv_free(pod);
 			return bad ? -1 : 0;
@@ -545,7 +454,7 @@ static int pick_cond(const jv *objs, void *ud, struct sbuf *why)
 
 static int wait_pod(struct kube *k, const char *ns, const char *selector, struct pick *pk, const char *what)
 {
-	char *base = ns_path("v1", ns, "pods"), *path = kwait_selector(base, "labelSelector", selector);
+	char *base = kobj_list_path("v1", "Pod", ns), *path = kwait_selector(base, "labelSelector", selector);
 	const char *paths[] = { path };
 	int rc = kwait(k, paths, 1, pick_cond, pk, POD_TIMEOUT_S, what);
 
@@ -794,7 +703,7 @@ out:
 /* The pods of an arm, oldest first (a JSON array), or jv_invalid() after printing why. */
 static jv arm_pods(struct kube *k, const struct arm_names *nm)
 {
-	char *base = ns_path("v1", nm->ns, "pods"), *path = kwait_selector(base, "labelSelector", nm->label);
+	char *base = kobj_list_path("v1", "Pod", nm->ns), *path = kwait_selector(base, "labelSelector", nm->label);
 	struct kube_result r;
 	char why[512];
 	jv items = jv_invalid();
@@ -853,9 +762,9 @@ static void collect_logs(struct kube *k, const struct arm_names *nm, jv pods, co
 
 	for (int i = 0; i < n; i++) {
 		jv p = jv_array_get(jv_copy(pods), i);
-		jv cs = dig(p, "status", "containerStatuses", (const char *)NULL);
+		jv cs = kobj_field(p, "status", "containerStatuses");
 		int nc = jv_get_kind(cs) == JV_KIND_ARRAY ? jv_array_length(jv_copy(cs)) : 0;
-		dig_str(p, "metadata", "name", pod, sizeof(pod));
+		kobj_str(p, "metadata", "name", pod, sizeof(pod));
 		for (int j = 0; j < nc; j++) {
 			jv c = jv_array_get(jv_copy(cs), j);
 			const char *cname = json_str(c, "name");
@@ -920,8 +829,8 @@ int ic_arm_restart(const struct kopts *o, const struct access *a)
 	/* Every pod there now is old, also one still starting: the new one comes after. */
 	for (int i = 0; i < n; i++) {
 		jv p = jv_array_get(jv_copy(pods), i);
-		pk.old_uids = jv_array_append(pk.old_uids, jv_string(dig_str(p, "metadata", "uid", uid, sizeof(uid))));
-		alive += !deleting(p);
+		pk.old_uids = jv_array_append(pk.old_uids, jv_string(kobj_str(p, "metadata", "uid", uid, sizeof(uid))));
+		alive += !kobj_deleting(p);
 		jv_free(p);
 	}
 	if (alive == 0) {
@@ -930,8 +839,8 @@ int ic_arm_restart(const struct kopts *o, const struct access *a)
 	}
 	for (int i = 0; i < n; i++) {
 		jv p = jv_array_get(jv_copy(pods), i);
-		dig_str(p, "metadata", "name", pod, sizeof(pod));
-		int skip = deleting(p);
+		kobj_str(p, "metadata", "name", pod, sizeof(pod));
+		int skip = kobj_deleting(p);
 		jv_free(p);
 		if (skip)
 			continue;
