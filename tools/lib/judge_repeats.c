@@ -356,30 +356,10 @@ void reports_holm(struct report *const *reps, size_t n, double alpha)
 	free(rows);
 }
 
-int report_build_repeats(const struct catalogue *c, const char *sdir, const char *scenario, char *const adir[2],
-			 struct report *rep)
+/* What the repeats of each arm say about the arm as a whole: whether it ran, how often, its
+   expectations, why it failed or is not valid (the first repeat that says so), its checks. */
+static void merge_arms(struct report *rep, const struct report *subs, char **keys, size_t nk)
 {
-	size_t nk;
-	char **keys = repeat_keys(adir, &nk);
-	struct report *subs = xcalloc(nk, sizeof(*subs));
-	size_t built = 0;
-	int rc = 0;
-
-	for (; built < nk && rc == 0; built++) {
-		char *d[2] = { repeat_dir(adir[0], keys[built]), repeat_dir(adir[1], keys[built]) };
-		rc = report_build_dirs(c, sdir, scenario, d, &subs[built]);
-		free(d[0]);
-		free(d[1]);
-	}
-	if (rc < 0) {
-		built--;	/* the failed one freed itself */
-		goto out;
-	}
-
-	memset(rep, 0, sizeof(*rep));
-	rep->cat = c;
-	rep->repeated = 1;
-	rep->scenario = xstrdup(scenario);
 	for (int a = 0; a < 2; a++) {
 		rep->expected[a] = jv_null();
 		for (size_t k = 0; k < nk; k++) {
@@ -407,14 +387,12 @@ int report_build_repeats(const struct catalogue *c, const char *sdir, const char
 			rep->checks[rep->nchecks++].repeat = atoi(keys[k]);
 		}
 	}
-	rep->n = c->n;
-	rep->rows = xcalloc(c->n, sizeof(*rep->rows));
-	for (size_t i = 0; i < c->n; i++) {
-		rep->rows[i].m = subs[0].rows[i].m;
-		rep->rows[i].r = subs[0].rows[i].r;
-		for (int a = 0; a < 2; a++)
-			merge_values(rep, subs, keys, nk, i, a);
-	}
+}
+
+/* Judge the merged rows: the threshold rule on the medians, then exact rows in every repeat and
+   the others by their statistics, Holm-corrected over the primary ones. */
+static void judge_rows(struct report *rep, const struct report *subs, char **keys, size_t nk)
+{
 	/* The threshold rule on the medians first (it also decides what is shown and n/a). */
 	report_judge(rep);
 	for (size_t i = 0; i < rep->n; i++) {
@@ -433,9 +411,45 @@ int report_build_repeats(const struct catalogue *c, const char *sdir, const char
 		rows[i]->st.thr_status = rows[i]->status;
 		snprintf(rows[i]->st.thr_reason, sizeof(rows[i]->st.thr_reason), "%s", rows[i]->reason);
 	}
-	rep->nstat = holm_rows(rows, ns, c->alpha);
-	report_count(rep);
+	rep->nstat = holm_rows(rows, ns, rep->cat->alpha);
 	free(rows);
+}
+
+int report_build_repeats(const struct catalogue *c, const char *sdir, const char *scenario, char *const adir[2],
+			 struct report *rep)
+{
+	size_t nk;
+	char **keys = repeat_keys(adir, &nk);
+	struct report *subs = xcalloc(nk, sizeof(*subs));
+	size_t built = 0;
+	int rc = 0;
+
+	for (; built < nk && rc == 0; built++) {
+		char *d[2] = { repeat_dir(adir[0], keys[built]), repeat_dir(adir[1], keys[built]) };
+		rc = report_build_dirs(c, sdir, scenario, d, &subs[built]);
+		free(d[0]);
+		free(d[1]);
+	}
+	if (rc < 0) {
+		built--;	/* the failed one freed itself */
+		goto out;
+	}
+
+	memset(rep, 0, sizeof(*rep));
+	rep->cat = c;
+	rep->repeated = 1;
+	rep->scenario = xstrdup(scenario);
+	merge_arms(rep, subs, keys, nk);
+	rep->n = c->n;
+	rep->rows = xcalloc(c->n, sizeof(*rep->rows));
+	for (size_t i = 0; i < c->n; i++) {
+		rep->rows[i].m = subs[0].rows[i].m;
+		rep->rows[i].r = subs[0].rows[i].r;
+		for (int a = 0; a < 2; a++)
+			merge_values(rep, subs, keys, nk, i, a);
+	}
+	judge_rows(rep, subs, keys, nk);
+	report_count(rep);
 out:
 	for (size_t k = 0; k < built; k++)
 		report_free(&subs[k]);
