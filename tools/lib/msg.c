@@ -85,27 +85,32 @@ void dief(int code, const char *fmt, ...)
 	exit(code);
 }
 
-int errorf_errno(const char *fmt, ...)
+/* The message with strerror(errno) added; errno is left as it was, for the caller to test. */
+static void vmsg_errno(const char *fmt, va_list ap)
 {
 	int err = errno;
+
+	vmsg_full(err, 0, fmt, ap);
+	errno = err;
+}
+
+int errorf_errno(const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg_full(err, 0, fmt, ap);
+	vmsg_errno(fmt, ap);
 	va_end(ap);
-	errno = err;
 	return -1;
 }
 
 void warnf_errno(const char *fmt, ...)
 {
-	int err = errno;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg_full(err, 0, fmt, ap);
+	vmsg_errno(fmt, ap);
 	va_end(ap);
-	errno = err;
 }
 
 void usagef(const char *fmt, ...)
