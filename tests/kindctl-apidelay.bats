@@ -119,7 +119,7 @@ controller_uses_proxy() {
 	[ "$rc" -eq 0 ] || fail "the proxy exited with $rc (99: valgrind found an error or a leak): $(cat "$BATS_TEST_TMPDIR/proxy.log")"
 	run cat "$BATS_TEST_TMPDIR/proxy.log"
 	assert_line --partial "client-to-server bytes held 300 ms"
-	assert_line --partial "stopped: 2 connections accepted, 0 of them could not reach"
+	assert_line --partial "stopped: 127.0.0.1:$pport: 2 connections accepted, 0 of them could not reach"
 }
 
 @test "--api-delay: bad values, other verbs and other providers are refused in one line" {

@@ -29,11 +29,24 @@ log_starts() {
 	grep -c '"msg":"Starting Reloader"' "$1" || true
 }
 
-@test "make loadtest: A/B results, reports and summary; exit status follows the verdict" {
+@test "make loadtest: A/B results, reports and summary; exit status follows the verdict; two clusters at once" {
 	# S6 restarts the controller 20 s into its update phase: the duration leaves room for it.
-	run --separate-stderr mk loadtest PROVIDER=local SCENARIOS=S1,S2,S4,S6 DURATION=26 RESULTS_DIR="$RES"
+	# Two clusters, each arm in a network namespace of its own, where namespaces can be made.
+	run --separate-stderr mk loadtest PROVIDER=local SCENARIOS=S1,S2,S4,S6 DURATION=26 PARALLELISM=2 RESULTS_DIR="$RES"
 	local rc=$status
 	echo "$stderr" | tail -40
+	if "$BIN/kindctl" netns-check >/dev/null; then
+		[[ "$stderr" == *"4 scenario(s) (S1 S2 S4 S6), 2 cluster(s), provider local"* ]] || fail "not two clusters"
+		[[ "$stderr" == *" on reloader-loadtest-0"* && "$stderr" == *" on reloader-loadtest-1"* ]] ||
+			fail "the arms did not run on both clusters"
+		# At least two arms ran at the same time (their scenario runs overlap).
+		local overlap
+		overlap=$(jq -s '[.[] | {s: .start, e: .end}] as $r | [range(0; $r | length) as $i | range($i + 1; $r | length) as $j
+			| select($r[$i].s < $r[$j].e and $r[$j].s < $r[$i].e)] | length' "$RES"/S*/*/run.json)
+		[ "$overlap" -gt 0 ] || fail "no two arms overlapped in time"
+	else
+		[[ "$stderr" == *"PARALLELISM=2 reduced to 1 on the local provider"* ]] || fail "no word on the reduced parallelism"
+	fi
 	for s in S1 S2 S4 S6; do
 		for a in old new; do
 			assert_file_exists "$RES/$s/$a/run.json"
@@ -57,6 +70,21 @@ log_starts() {
 			fi
 		done
 		assert_file_exists "$RES/$s/report.txt"
+	done
+	# Where each arm's time went: every stage timed by the pipeline, and the scenario's own
+	# account of its run (its clock) within a second of the pipeline's (the shell's).
+	local t k
+	for t in "$RES"/S*/*/timing.txt; do
+		for k in arm_seconds arm_start_seconds scrape_wait_seconds scenario_seconds snapshot_seconds arm_stop_seconds; do
+			grep -q "^$k=[0-9.]*$" "$t" || fail "$t has no $k"
+		done
+		local scen total
+		scen=$(sed -n 's/^scenario_seconds=//p' "$t")
+		total=$(jq -r .stages_seconds.total "$(dirname "$t")/run.json")
+		awk -v a="$scen" -v b="$total" 'BEGIN { exit !(a - b < 1 && b - a < 1 && b > 20) }' ||
+			fail "$t: the scenario ran $scen s by the pipeline's clock, $total s by its own"
+		jq -e '.stages_seconds | (.cleanup + .setup + .update + .settle) <= .total + 0.01' \
+			"$(dirname "$t")/run.json" >/dev/null || fail "$t: the stages add up to more than the run"
 	done
 	# Counts worked by hand from the scenario files: the update phase is DURATION - 5 = 21 s.
 	for a in old new; do

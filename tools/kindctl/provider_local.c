@@ -792,11 +792,37 @@ static int point_kubeconfig(const char *kc, const char *server, int port, const 
 	return rc;
 }
 
-/* Stop the arm's proxy (by its recorded pid) and remove what pointed at it. */
-static int proxy_stop(const struct kopts *o)
+/*
+ * The cluster's API server as "127.x.x.x:PORT" into to, and its "server:" URL (malloc'd) into
+ * *server: what an arm's proxy or bridge forwards to, on this host only (for names what).
+ * 0, or -1 after printing why.
+ */
+static int cluster_api(const struct kopts *o, const char *what, char *to, size_t size, char **server)
 {
-	const char *files[] = { "-proxy.port", ".kubeconfig", "-proxy.delay", NULL };
-	char *pidfile = arm_file(o, "-proxy.pid");
+	char *kc = cluster_file(o, "kubeconfig");
+	struct kubeconfig cfg;
+	int rc = -1;
+
+	*server = NULL;
+	if (kubeconfig_load(&cfg, kc, NULL) == 0) {
+		if (loopback_server(cfg.server, to, size) < 0)
+			errorf("'%s': the API server '%s' is not https://127.x.x.x:PORT: %s reaches this host's "
+			       "loopback only", kc, cfg.server, what);
+		else if ((*server = strdup(cfg.server)) == NULL)
+			dief(EXIT_TROUBLE, "out of memory");
+		else
+			rc = 0;
+		kubeconfig_free(&cfg);
+	}
+	free(kc);
+	return rc;
+}
+
+/* Stop a helper process of the arm (its pid in arm-ARM<pidsuffix>) and remove the arm's files
+   named in files (suffixes, NULL-terminated). */
+static int helper_stop(const struct kopts *o, const char *pidsuffix, const char *const *files)
+{
+	char *pidfile = arm_file(o, pidsuffix);
 	int rc = pid_stop(pidfile, 5000);
 
 	free(pidfile);
@@ -806,6 +832,47 @@ static int proxy_stop(const struct kopts *o)
 		free(f);
 	}
 	return rc;
+}
+
+/* Stop the arm's proxy (by its recorded pid) and remove what pointed at it. */
+static int proxy_stop(const struct kopts *o)
+{
+	static const char *const files[] = { "-proxy.port", ".kubeconfig", "-proxy.delay", NULL };
+
+	return helper_stop(o, "-proxy.pid", files);
+}
+
+/* This kindctl's own binary into self (for the internal verbs it runs in the background). */
+static int self_path(char *self, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", self, size - 1);
+
+	if (n <= 0)
+		return errorf("cannot find this kindctl's own binary: %s", strerror(errno));
+	self[n] = '\0';
+	return 0;
+}
+
+/* Poll for a port file that a background process of ours writes once it listens; the port, or
+   -1 when it exits or 10 s pass. */
+static int wait_port_file(const char *portfile, const char *pidfile)
+{
+	double deadline = mono_now() + 10;
+	char *text = NULL;
+	int port = -1;
+
+	while ((text = fs_read(portfile, NULL)) == NULL && pid_alive(pidfile, NULL) && mono_now() < deadline) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	if (text) {
+		char *end = NULL;
+		long v = strtol(text, &end, 10);
+		if (end != text && (*end == '\n' || *end == '\0') && v > 0 && v <= 65535)
+			port = (int)v;
+	}
+	free(text);
+	return port;
 }
 
 /*
@@ -818,46 +885,28 @@ static int proxy_start(const struct kopts *o, long delay)
 	char *kc = cluster_file(o, "kubeconfig"), *pidfile = arm_file(o, "-proxy.pid");
 	char *portfile = arm_file(o, "-proxy.port"), *log = arm_file(o, "-proxy.log");
 	char *armkc = arm_file(o, ".kubeconfig"), *delayfile = arm_file(o, "-proxy.delay");
-	char to[96], ms[32], self[4096], *port = NULL;
-	struct kubeconfig cfg;
-	int rc = -1, pid;
+	char to[96], ms[32], self[4096], *server = NULL;
+	int rc = -1, pid, port;
 
-	if (proxy_stop(o) < 0 || kubeconfig_load(&cfg, kc, NULL) < 0)
+	if (proxy_stop(o) < 0 || cluster_api(o, "the API proxy", to, sizeof(to), &server) < 0 ||
+	    self_path(self, sizeof(self)) < 0)
 		goto out;
-	if (loopback_server(cfg.server, to, sizeof(to)) < 0) {
-		errorf("'%s': the API server '%s' is not https://127.x.x.x:PORT: the API proxy forwards on this "
-		       "host only", kc, cfg.server);
-		goto cfg;
-	}
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0) {
-		errorf("cannot find this kindctl's own binary: %s", strerror(errno));
-		goto cfg;
-	}
-	self[n] = '\0';
 	snprintf(ms, sizeof(ms), "%ld", delay);
 	char *argv[] = { self, "api-proxy", "--listen", "127.0.0.1:0", "--to", to, "--delay", ms,
 			 "--port-file", portfile, NULL };
 	pid = bg_start(argv, NULL, log, pidfile);
 	if (pid < 0)
-		goto cfg;
-	double deadline = mono_now() + 10;
-	while ((port = fs_read(portfile, NULL)) == NULL && pid_alive(pidfile, NULL) && mono_now() < deadline) {
-		/* The port file is polled at a short interval until the deadline. */
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
-	if (port == NULL || atoi(port) <= 0)
+		goto out;
+	port = wait_port_file(portfile, pidfile);
+	if (port < 0)
 		errorf("the API proxy (pid %d) did not start listening (see %s)", pid, log);
-	else if (point_kubeconfig(kc, cfg.server, atoi(port), armkc) == 0 &&
+	else if (point_kubeconfig(kc, server, port, armkc) == 0 &&
 		 fs_write_atomic(delayfile, ms, strlen(ms)) == 0)
 		rc = 0;
 	if (rc < 0)
 		proxy_stop(o);
-cfg:
-	kubeconfig_free(&cfg);
 out:
-	free(port);
+	free(server);
 	free(kc);
 	free(pidfile);
 	free(portfile);
@@ -933,50 +982,9 @@ int local_arms_isolated(char *why, size_t size)
 
 static int bridge_stop(const struct kopts *o)
 {
-	const char *files[] = { "-bridge.port", "-bridge.delay", NULL };
-	char *pidfile = arm_file(o, "-bridge.pid");
-	int rc = pid_stop(pidfile, 5000);
+	static const char *const files[] = { "-bridge.port", "-bridge.delay", NULL };
 
-	free(pidfile);
-	for (int i = 0; files[i]; i++) {
-		char *f = arm_file(o, files[i]);
-		unlink(f);
-		free(f);
-	}
-	return rc;
-}
-
-/* This kindctl's own binary into self (for the internal verbs it runs in the background). */
-static int self_path(char *self, size_t size)
-{
-	ssize_t n = readlink("/proc/self/exe", self, size - 1);
-
-	if (n <= 0)
-		return errorf("cannot find this kindctl's own binary: %s", strerror(errno));
-	self[n] = '\0';
-	return 0;
-}
-
-/* Poll for a port file that a background process of ours writes once it listens; the port, or
-   -1 when it exits or 10 s pass. */
-static int wait_port_file(const char *portfile, const char *pidfile)
-{
-	double deadline = mono_now() + 10;
-	char *text = NULL;
-	int port = -1;
-
-	while ((text = fs_read(portfile, NULL)) == NULL && pid_alive(pidfile, NULL) && mono_now() < deadline) {
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
-	if (text) {
-		char *end = NULL;
-		long v = strtol(text, &end, 10);
-		if (end != text && (*end == '\n' || *end == '\0') && v > 0 && v <= 65535)
-			port = (int)v;
-	}
-	free(text);
-	return port;
+	return helper_stop(o, "-bridge.pid", files);
 }
 
 /*
@@ -988,22 +996,15 @@ static int wait_port_file(const char *portfile, const char *pidfile)
  */
 static int bridge_start(const struct kopts *o, long delay, int *pid, int *port)
 {
-	char *kc = cluster_file(o, "kubeconfig"), *pidfile = arm_file(o, "-bridge.pid");
+	char *pidfile = arm_file(o, "-bridge.pid");
 	char *portfile = arm_file(o, "-bridge.port"), *log = arm_file(o, "-bridge.log");
 	char *delayfile = arm_file(o, "-bridge.delay");
-	char to[96], ms[32], self[4096];
-	struct kubeconfig cfg;
+	char to[96], ms[32], self[4096], *server = NULL;
 	int rc = -1;
 
-	if (bridge_stop(o) < 0 || kubeconfig_load(&cfg, kc, NULL) < 0)
+	if (bridge_stop(o) < 0 || cluster_api(o, "an arm's network namespace", to, sizeof(to), &server) < 0 ||
+	    self_path(self, sizeof(self)) < 0)
 		goto out;
-	if (loopback_server(cfg.server, to, sizeof(to)) < 0) {
-		errorf("'%s': the API server '%s' is not https://127.x.x.x:PORT: an arm's network namespace "
-		       "reaches this host's loopback only", kc, cfg.server);
-		goto cfg;
-	}
-	if (self_path(self, sizeof(self)) < 0)
-		goto cfg;
 	snprintf(ms, sizeof(ms), "%ld", delay);
 	/* The host port Prometheus was given for this arm, or any. */
 	char listen[32], *fixedfile = arm_file(o, ".port"), *fixed = fs_read(fixedfile, NULL);
@@ -1014,7 +1015,7 @@ static int bridge_start(const struct kopts *o, long delay, int *pid, int *port)
 			 NULL };
 	*pid = bg_start(argv, NULL, log, pidfile);
 	if (*pid < 0)
-		goto cfg;
+		goto out;
 	*port = wait_port_file(portfile, pidfile);
 	if (*port < 0)
 		errorf("the network namespace bridge of arm %s (pid %d) did not start (see %s)", o->arm, *pid, log);
@@ -1022,10 +1023,8 @@ static int bridge_start(const struct kopts *o, long delay, int *pid, int *port)
 		rc = 0;
 	if (rc < 0)
 		bridge_stop(o);
-cfg:
-	kubeconfig_free(&cfg);
 out:
-	free(kc);
+	free(server);
 	free(pidfile);
 	free(portfile);
 	free(log);
