@@ -729,40 +729,6 @@ static int loopback_server(const char *server, char *buf, size_t size)
 	return 0;
 }
 
-/* A file only we may read (a kubeconfig may hold keys), written atomically. */
-static int write_private(const char *path, const char *data, size_t len)
-{
-	char *tmp = NULL;
-	int fd, e = 0;
-	size_t off = 0;
-
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
-	fd = mkstemp(tmp);	/* mode 0600 */
-	if (fd < 0) {
-		e = errno;
-		free(tmp);
-		return errorf("cannot write '%s': %s", path, strerror(e));
-	}
-	while (off < len && e == 0) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w > 0)
-			off += (size_t)w;
-		else if (errno != EINTR)
-			e = errno;
-	}
-	if (e == 0 && fsync(fd) < 0)
-		e = errno;
-	if (close(fd) < 0 && e == 0)
-		e = errno;
-	if (e == 0 && rename(tmp, path) < 0)
-		e = errno;
-	if (e != 0)
-		unlink(tmp);
-	free(tmp);
-	return e ? errorf("cannot write '%s': %s", path, strerror(e)) : 0;
-}
-
 /*
  * The arm's kubeconfig: the cluster's, its one "server: URL" line pointing at the proxy.
  * Certificates and keys stay where the cluster's names them; the API server's certificate
@@ -786,7 +752,7 @@ static int point_kubeconfig(const char *kc, const char *server, int port, const 
 		sbuf_addn(&sb, text, (size_t)(at - text));
 		sbuf_addf(&sb, "server: https://127.0.0.1:%d", port);
 		sbuf_add(&sb, end);
-		rc = write_private(out, sbuf_str(&sb), sb.len);
+		rc = write_private_file(out, sbuf_str(&sb), sb.len);
 		sbuf_free(&sb);
 	}
 	free(line);
