@@ -66,7 +66,8 @@ fi
 if [ -n "${PROMETHEUS_URL:-}" ]; then
 	url=$PROMETHEUS_URL
 else
-	url=$(kindctl prometheus-start --name "$name" "${ctx_args[@]}" --port $((9091 + k))) ||
+	# At 9091+K, or (local) the next free port above it.
+	url=$(kindctl prometheus-start --name "$name" "${ctx_args[@]}" --port-offset "$k") ||
 		fail "Prometheus did not start"
 fi
 # A PROMETHEUS_URL's password stays in the environment: the state files and messages name

@@ -32,6 +32,9 @@ REPEATS ?= 1
 # Injected regression: that arm's API requests held so many ms by a proxy (local provider only).
 OLD_API_DELAY_MS ?=
 NEW_API_DELAY_MS ?=
+# Scaled scenarios: every object count times SCALE; SET=KEY=VALUE,... changes values (bin/scenario --set).
+SCALE ?= 1
+SET ?=
 
 # SCENARIOS: IDs (S2), `all`, and scenario files (a path, or a name ending in .yaml): a
 # file's results folder is its base name without .yaml.
@@ -57,10 +60,12 @@ else
 LT_OLD_IMAGE := $(OLD_IMAGE)
 LT_NEW_IMAGE := $(NEW_IMAGE)
 endif
-# Reloader's metrics port is hard-coded (:9090): on the local provider two arms cannot run at
-# once on one host, so the local pool has one cluster. kind and existing clusters run N.
+# Reloader's metrics port is hard-coded (:9090): on the local provider arms run at once only
+# in network namespaces of their own (root; `kindctl netns-check` says "yes" or "no: why"),
+# else the local pool has one cluster. kind runs N; existing runs one per context.
+LT_NETNS = $(eval LT_NETNS := $(shell $(BIN)/kindctl netns-check 2>&1))$(LT_NETNS)
 LT_MAX := $(words $(LT_SCENARIOS))
-LT_WANT = $(if $(filter local,$(LT_PROVIDER)),1,$(if $(filter existing,$(LT_PROVIDER)),$(words $(subst $(comma), ,$(CONTEXTS))),$(PARALLELISM)))
+LT_WANT = $(if $(filter local,$(LT_PROVIDER)),$(if $(filter yes,$(LT_NETNS)),$(PARALLELISM),1),$(if $(filter existing,$(LT_PROVIDER)),$(words $(subst $(comma), ,$(CONTEXTS))),$(PARALLELISM)))
 LT_N = $(eval LT_N := $(shell n=$(LT_WANT); m=$(LT_MAX); [ "$$n" -gt "$$m" ] 2>/dev/null && n=$$m; [ "$$n" -ge 1 ] 2>/dev/null || n=1; echo $$n))$(LT_N)
 LT_CLUSTERS = $(shell seq 0 $$(( $(LT_N) - 1 )))
 
@@ -70,7 +75,8 @@ LT_ENV = STATE=$(LT_STATE) RESULTS_DIR=$(RESULTS_DIR) PROVIDER=$(LT_PROVIDER) DU
 	OLD_IMAGE='$(LT_OLD_IMAGE)' NEW_IMAGE='$(LT_NEW_IMAGE)' SKIP_CLUSTER=$(SKIP_CLUSTER) \
 	SKIP_IMAGE_LOAD=$(SKIP_IMAGE_LOAD) KEEP_CLUSTER=$(KEEP_CLUSTER) CLUSTER_NAME='$(CLUSTER_NAME)' \
 	CONTEXTS='$(CONTEXTS)' SEED=$(SEED) REPEATS=$(REPEATS) \
-	OLD_API_DELAY_MS='$(OLD_API_DELAY_MS)' NEW_API_DELAY_MS='$(NEW_API_DELAY_MS)' LOADTEST_BIN=$(LT_BIN)
+	OLD_API_DELAY_MS='$(OLD_API_DELAY_MS)' NEW_API_DELAY_MS='$(NEW_API_DELAY_MS)' LOADTEST_BIN=$(LT_BIN) \
+	SCALE='$(SCALE)' SET='$(SET)'
 
 .PHONY: loadtest loadtest-quick loadtest-full loadtest-clean
 .PHONY: loadtest-deps loadtest-check loadtest-reports loadtest-summaries
@@ -155,6 +161,12 @@ loadtest-check: loadtest-deps
 			[ $(REPEATS) -eq 1 ] || [ -d "$$d/$$a/$(REPEATS)" ] || redo=1; \
 		done; \
 		[ -z "$$redo" ] || { rm -f "$$d/arms.done"; echo "loadtest: $$s: its arms run again (an INVALID run, or fewer than $(REPEATS) repeats)" >&2; }; done
+	@[[ '$(SCALE)' =~ ^[1-9][0-9]{0,6}$$ ]] && [ '$(SCALE)' -le 1000000 ] || { echo "loadtest: SCALE must be a whole number from 1 to 1000000, not '$(SCALE)'" >&2; exit 2; }
+	@[[ '$(SET)' =~ ^([A-Za-z0-9_.{}()%+*/-]+=[A-Za-z0-9_.]+(,|$$))*$$ ]] || { echo "loadtest: SET must be KEY=VALUE[,KEY=VALUE...] (see bin/scenario --help), not '$(SET)'" >&2; exit 2; }
+	@[ '$(SCALE)' = 1 ] && [ -z '$(SET)' ] || for s in $(LT_ENTRIES); do \
+		$(BIN)/scenario --scenario "$$s" --scale '$(SCALE)' $(if $(SET),--set '$(SET)') --check >/dev/null || exit 2; done
+	@for s in $(LT_SCENARIOS); do d='$(RESULTS_DIR)'/$$s; [ ! -f "$$d/arms.done" ] || [ "$$(cat "$$d/params.txt" 2>/dev/null || echo 'scale=1 set=')" = 'scale=$(SCALE) set=$(SET)' ] || \
+		{ rm -f "$$d/arms.done"; echo "loadtest: $$s: its arms run again (they ran with another SCALE or SET)" >&2; }; done
 	@[[ "$(CLUSTER_NAME)" =~ ^([a-z0-9][a-z0-9-]{0,46})?$$ ]] || \
 		{ echo "loadtest: CLUSTER_NAME '$(CLUSTER_NAME)' must be lowercase letters, digits and '-', at most 47" >&2; exit 2; }
 	@dir='$(LOADTEST_SCENARIO_DIR)'; for s in $(LT_ENTRIES); do \
@@ -164,8 +176,9 @@ loadtest-check: loadtest-deps
 		{ echo "loadtest: two scenarios in SCENARIOS='$(SCENARIOS)' have the same name ($(LT_SCENARIOS)): each needs its own results folder" >&2; exit 2; }
 	@for s in $(LT_SCENARIOS); do [[ $$s =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$$ ]] || \
 		{ echo "loadtest: scenario name '$$s' must be letters, digits, '.', '_' and '-' (it names a results folder)" >&2; exit 2; }; done
-	@if [ "$(LT_PROVIDER)" = local ] && [ "$(PARALLELISM)" -gt 1 ]; then \
-		echo "loadtest: PARALLELISM=$(PARALLELISM) reduced to 1 on the local provider: Reloader's metrics port (:9090) is fixed, so two arms cannot run at once on one host" >&2; fi
+	@[[ "$(PARALLELISM)" =~ ^[1-9][0-9]?$$ ]] || { echo "loadtest: PARALLELISM must be a whole number from 1 to 99, not '$(PARALLELISM)'" >&2; exit 2; }
+	@if [ "$(LT_PROVIDER)" = local ] && [ "$(PARALLELISM)" -gt 1 ] && [ "$(LT_NETNS)" != yes ]; then \
+		echo "loadtest: PARALLELISM=$(PARALLELISM) reduced to 1 on the local provider: Reloader's metrics port (:9090) is fixed and arms cannot get network namespaces of their own here ($(patsubst no: %,%,$(LT_NETNS)))" >&2; fi
 	@echo "loadtest: $(words $(LT_SCENARIOS)) scenario(s) ($(LT_SCENARIOS)), $(LT_N) cluster(s), provider $(LT_PROVIDER), old '$(LT_OLD_IMAGE)', new '$(LT_NEW_IMAGE)', $(DURATION)s each$(if $(filter-out 1,$(REPEATS)),$(comma) $(REPEATS) runs per arm)" >&2
 
 loadtest-reports: $$(REPORTS) $$(SUMMARIES) $(RESULTS_DIR)/index.html

@@ -9,7 +9,8 @@
 # With REPEATS=N (N >= 2) each arm runs N times, into ARM/1 .. ARM/N, the arms interleaved in
 # an order drawn from SEED (each repeat's pair in a random order: never all old first); a
 # repeat already there is kept, so an interrupted run resumes and a larger N adds repeats (an
-# arm of one earlier run, at ARM/, becomes its repeat 1).
+# arm of one earlier run, at ARM/, becomes its repeat 1). SCALE and SET (bin/scenario's --scale
+# and --set) are recorded in each arm's params.txt: an arm that ran with others runs again.
 set -euo pipefail
 # shellcheck source=pipelines/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -63,6 +64,12 @@ for a in "${cargs[@]}"; do
 done
 ctx_args=()
 [ -n "$context" ] && ctx_args=(--context "$context")
+# The scenario as scaled and changed (SCALE, SET): every arm runs the same.
+scale=${SCALE:-1}
+[[ $scale =~ ^[1-9][0-9]*$ ]] || die "SCALE must be a positive whole number, not '$scale'"
+size_args=(--scale "$scale")
+[ -z "${SET:-}" ] || size_args+=(--set "$SET")
+params="scale=$scale set=${SET:-}"
 
 current_tmp=""
 current_arm=""
@@ -93,16 +100,18 @@ run_arm() {
 	current_tmp=$tmp
 	current_arm=$arm
 	local t0=$SECONDS
+	# Where the arm's time goes, stage by stage (timing.txt): a stage not reached is absent.
+	stage_reset
 	say "[$index/$count] $scenario $label: starting $image on $name"
-	if ! kindctl arm-start --name "$name" "${ctx_args[@]}" --arm "$arm" --image "$image" \
+	if ! stage arm_start kindctl arm-start --name "$name" "${ctx_args[@]}" --arm "$arm" --image "$image" \
 		--log "$tmp/reloader.log" "${arm_args[@]}" "${delay_args[@]}" >"$tmp/arm.txt"; then
 		why="the controller did not start"
-	elif ! "$LOADTEST_BIN/promsnap" wait --url "$url" --job "$job" --timeout 120; then
+	elif ! stage scrape_wait "$LOADTEST_BIN/promsnap" wait --url "$url" --job "$job" --timeout 120; then
 		why="Prometheus did not scrape the controller"
 	else
 		say "[$index/$count] $scenario $label: running for ${DURATION}s"
-		"$LOADTEST_BIN/scenario" --scenario "${SCENARIO_FILE:-$scenario}" --duration "$DURATION" --arm "$arm" \
-			--kubeconfig "$kubeconfig" "${ctx_args[@]}" --out "$tmp/run.json" --seed "${SEED:-1}" \
+		stage scenario "$LOADTEST_BIN/scenario" --scenario "${SCENARIO_FILE:-$scenario}" --duration "$DURATION" --arm "$arm" \
+			--kubeconfig "$kubeconfig" "${ctx_args[@]}" --out "$tmp/run.json" --seed "${SEED:-1}" --delete-after "${size_args[@]}" \
 			-- "$LOADTEST_BIN/kindctl" --provider "$PROVIDER" arm-restart --name "$name" \
 			"${ctx_args[@]}" --arm "$arm" || rc=$?
 		if [ "$rc" -ne 0 ] || [ ! -f "$tmp/run.json" ]; then
@@ -116,11 +125,11 @@ run_arm() {
 			start=$(jq -r .start "$tmp/run.json")
 			end=$(jq -r .end "$tmp/run.json")
 			say "[$index/$count] $scenario $label: snapshot of $job over [$start, $end]"
-			"$LOADTEST_BIN/promsnap" --url "$url" --job "$job" --start "$start" --end "$end" --series "$tmp/series" \
+			stage snapshot "$LOADTEST_BIN/promsnap" --url "$url" --job "$job" --start "$start" --end "$end" --series "$tmp/series" \
 				--fresh "$end" --out "$tmp" || why="some Prometheus queries failed (see the snapshot files)"
 		fi
 	fi
-	kindctl arm-stop --name "$name" "${ctx_args[@]}" --arm "$arm" --log "$tmp/reloader.log" >/dev/null ||
+	stage arm_stop kindctl arm-stop --name "$name" "${ctx_args[@]}" --arm "$arm" --log "$tmp/reloader.log" >/dev/null ||
 		say "$scenario $label: the controller did not stop cleanly"
 	current_arm=""
 	if [ -n "$why" ] && [ ! -f "$tmp/run.json" ]; then
@@ -133,11 +142,26 @@ run_arm() {
 		say "$scenario $label: INVALID: $(printable "$invalid")"
 		why=${why:-INVALID}
 	fi
-	printf 'arm_seconds=%s\n' "$((SECONDS - t0))" >"$tmp/timing.txt"
+	{
+		printf 'arm_seconds=%s\n' "$((SECONDS - t0))"
+		printf '%s' "$stage_times"
+	} >"$tmp/timing.txt"
+	printf '%s\n' "$params" >"$tmp/params.txt"
 	rm -rf "${dest:?}"
 	mkdir -p "$(dirname "$dest")"
 	mv "$tmp" "$dest"
 	say "[$index/$count] $scenario $label: done in $((SECONDS - t0))s${why:+ ($why)}"
+}
+
+# stage NAME CMD...: run CMD, adding "NAME_seconds=S.SSS" to stage_times; CMD's status.
+stage_times=""
+stage_reset() { stage_times=""; }
+stage() {
+	local name=$1 t0=$EPOCHREALTIME rc=0
+	shift
+	"$@" || rc=$?
+	stage_times+=$(awk -v a="$t0" -v b="$EPOCHREALTIME" -v n="$name" 'BEGIN { printf "%s_seconds=%.3f\n", n, b - a }')$'\n'
+	return "$rc"
 }
 
 image_of() {
@@ -150,7 +174,9 @@ run_if_needed() {
 	image=$(image_of "$arm")
 	[ -n "$image" ] || return 0
 	dest="$sdir/$arm${k:+/$k}"
-	if [ -d "$dest" ] && [ ! -f "$dest/INVALID" ]; then
+	if [ -d "$dest" ] && [ ! -f "$dest/INVALID" ] && [ "$(cat "$dest/params.txt" 2>/dev/null || echo 'scale=1 set=')" != "$params" ]; then
+		say "[$index/$count] $scenario $arm${k:+ #$k}: redoing a run made with another SCALE or SET ($(cat "$dest/params.txt" 2>/dev/null || echo 'scale=1 set='))"
+	elif [ -d "$dest" ] && [ ! -f "$dest/INVALID" ]; then
 		say "[$index/$count] $scenario $arm${k:+ #$k}: already done, kept"
 		return 0
 	fi
@@ -183,4 +209,5 @@ else
 		done
 	done
 fi
+printf '%s\n' "$params" | write_atomic "$sdir/params.txt"
 date +%s | write_atomic "$sdir/arms.done"

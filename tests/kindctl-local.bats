@@ -137,18 +137,95 @@ roll_test() {
 @test "arm-restart: a new process, counters back to zero" {
 	run "$BIN/kindctl" --provider local arm-start --name "$CLUSTER" --arm new --image stakater/reloader:v1.4.21
 	assert_success
-	local first=$output
+	local first=$output url
+	url=$(reloader_url)
 	run "$BIN/kindctl" --provider local arm-restart --name "$CLUSTER" --arm new
 	assert_success
 	[ "$output" != "$first" ]
 	kill -0 "$output"
-	run kill -0 "$first"
+	run running "$first"
 	assert_failure
 	[ "$(reloader_metric reloader_reload_executed_total)" = 0 ]
-	# A second arm cannot start while one holds the metrics port.
-	run --separate-stderr "$BIN/kindctl" --provider local arm-start --name "$CLUSTER" --arm old --image stakater/reloader:v1.4.12
+	# The same arm cannot start twice.
+	run --separate-stderr "$BIN/kindctl" --provider local arm-start --name "$CLUSTER" --arm new --image stakater/reloader:v1.4.21
 	assert_failure 1
 	assert_one_line
+	run "$BIN/kindctl" --provider local arm-stop --name "$CLUSTER" --arm new
+	assert_success
+	run curl -sf "$url"
+	assert_failure
+	run "$BIN/kindctl" --provider local arm-metrics-url --name "$CLUSTER" --arm new
+	assert_failure 1
+}
+
+# The namespace an arm runs in, as the kernel names it (net:[INODE]).
+netns_of() {
+	readlink "/proc/$1/ns/net"
+}
+
+@test "isolated arms: each in a network namespace of its own with loopback only, both at once, each scraped" {
+	run "$BIN/kindctl" netns-check
+	if [ "$status" -ne 0 ]; then
+		cannot_run "network namespaces cannot be made here ($output)"
+	fi
+	run "$BIN/kindctl" --provider local arm-start --name "$CLUSTER" --arm old --image stakater/reloader:v1.4.12
+	assert_success
+	local old=$output
+	run "$BIN/kindctl" --provider local arm-start --name "$CLUSTER" --arm new --image stakater/reloader:v1.4.21
+	assert_success
+	local new=$output
+	# Two namespaces, neither the host's; inside, only the loopback, with no route out.
+	[ "$(netns_of "$old")" != "$(netns_of $$)" ]
+	[ "$(netns_of "$new")" != "$(netns_of $$)" ]
+	[ "$(netns_of "$old")" != "$(netns_of "$new")" ]
+	run nsenter --net="/proc/$old/ns/net" ip -o link show
+	assert_success
+	[ "$(wc -l <<<"$output")" = 1 ]
+	[[ "$output" == *" lo: "* ]]
+	run nsenter --net="/proc/$old/ns/net" ip route show
+	assert_output ""
+	# Each arm's :9090 is its namespace's own; the host reaches it through a port of its own.
+	nsenter --net="/proc/$old/ns/net" curl -sf http://127.0.0.1:9090/metrics | grep -q '^reloader_reload_executed_total'
+	local uold unew
+	uold=$("$BIN/kindctl" --provider local arm-metrics-url --name "$CLUSTER" --arm old)
+	unew=$("$BIN/kindctl" --provider local arm-metrics-url --name "$CLUSTER" --arm new)
+	[ "$uold" != "$unew" ]
+	curl -sf "$uold" | grep -q '^reloader_reload_executed_total'
+	curl -sf "$unew" | grep -q '^reloader_reload_executed_total'
+	# Prometheus scrapes the arm its targets file names (one at a time: the pipeline's way).
+	run "$BIN/promsnap" wait --url "$PROM_URL" --job reloader-new --timeout 60
+	assert_success
+	# Both reach the API server (Reloader lists ConfigMaps at start; a failure would stop it).
+	sleep 2
+	kill -0 "$old"
+	kill -0 "$new"
+	# Each URL reaches its own controller: with old stopped, its URL is dead, new's answers.
+	run "$BIN/kindctl" --provider local arm-stop --name "$CLUSTER" --arm old
+	assert_success
+	run curl -sf "$uold"
+	assert_failure
+	curl -sf "$unew" | grep -q '^reloader_reload_executed_total'
+	run "$BIN/kindctl" --provider local arm-stop --name "$CLUSTER" --arm new
+	assert_success
+	# Bridges gone with their arms.
+	run compgen -G "$LOADTEST_STATE/clusters/$CLUSTER/arm-*-bridge.pid"
+	assert_failure
+}
+
+@test "LOADTEST_NETNS=off: the host's network, and a second arm refused while one holds :9090" {
+	LOADTEST_NETNS=off run "$BIN/kindctl" netns-check
+	assert_failure 1
+	assert_output "no: LOADTEST_NETNS=off"
+	LOADTEST_NETNS=off run "$BIN/kindctl" --provider local arm-start --name "$CLUSTER" --arm new --image stakater/reloader:v1.4.21
+	assert_success
+	local pid=$output
+	[ "$(netns_of "$pid")" = "$(netns_of $$)" ]
+	curl -sf http://127.0.0.1:9090/metrics | grep -q '^reloader_reload_executed_total'
+	[ "$(reloader_url)" = http://127.0.0.1:9090/metrics ]
+	LOADTEST_NETNS=off run --separate-stderr "$BIN/kindctl" --provider local arm-start --name "$CLUSTER" --arm old --image stakater/reloader:v1.4.12
+	assert_failure 1
+	assert_one_line
+	[[ "$stderr" == *"one arm runs at a time on this host's network"* ]]
 	run "$BIN/kindctl" --provider local arm-stop --name "$CLUSTER" --arm new
 	assert_success
 	run curl -sf http://127.0.0.1:9090/metrics

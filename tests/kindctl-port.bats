@@ -2,12 +2,13 @@
 # shellcheck disable=SC2154 # bats sets $output, $stderr and $status
 # arm-start on the local provider checks Reloader's fixed metrics port (:9090) before it
 # starts anything, and names what holds it (Debian's prometheus service would, on a machine
-# with systemd, since the package starts it on :9090).
+# with systemd, since the package starts it on :9090). That is the host's network: arms in
+# network namespaces of their own (root) never use the host's :9090, so LOADTEST_NETNS=off.
 
 setup() {
 	load helpers/common
 	load helpers/prometheus
-	export LOADTEST_STATE="$BATS_TEST_TMPDIR/state"
+	export LOADTEST_STATE="$BATS_TEST_TMPDIR/state" LOADTEST_NETNS=off
 	mkdir -p "$LOADTEST_STATE/clusters/portcheck"
 }
 

@@ -109,7 +109,8 @@ dry() {
 	for args in "run --duration" "run --bogus" "run --duration=0" "run --provider=docker" \
 		"run --cluster-name=Big_Name" "run --skip-cluster=maybe" "run --manifests-dir=$T/none" \
 		"run --scenario=$T/none.yaml" "report --duration=5" "report" "summary --scenario=S2" \
-		"summary --test-type=slow" "frobnicate"; do
+		"summary --test-type=slow" "frobnicate" "run --scale=0" "run --scale=0x10" "run --scale" \
+		"report --scale=2" "summary --set=a=1"; do
 		# shellcheck disable=SC2086 # the words of $args are the arguments
 		run --separate-stderr dry $args
 		[ "$status" -eq 2 ] || fail "'$args' exited $status"
@@ -118,6 +119,12 @@ dry() {
 	done
 	run --separate-stderr dry run --duration
 	assert_equal "$stderr" "loadtest: option --duration needs a value (see 'pipelines/loadtest --help')"
+}
+
+@test "loadtest run --scale and --set (repeatable) become SCALE and SET" {
+	run --separate-stderr dry run --scenario S2 --scale 200 --set 'count.fanout-deploy-{i}=7' --set=duration=9
+	assert_success
+	assert_output --partial " SCALE=200 'SET=count.fanout-deploy-{i}=7,duration=9' SCENARIOS=S2"
 }
 
 @test "loadtest --help prints the synopsis and exits 0" {
@@ -465,4 +472,47 @@ dry() {
 	run --separate-stderr mk loadtest PROVIDER=local SCENARIOS=S2 DURATION=5 RESULTS_DIR="$RES" NEW_API_DELAY_MS=fast
 	assert_failure
 	[[ $stderr == *"NEW_API_DELAY_MS must be a whole number of milliseconds, not 'fast'"* ]]
+}
+
+@test "make loadtest SCALE and SET: checked first, given to bin/scenario, recorded; an arm of another size runs again" {
+	run --separate-stderr mk loadtest PROVIDER=kind SCENARIOS=S2 DURATION=5 RESULTS_DIR="$RES" SCALE=3 \
+		SET='count.fanout-deploy-{i}=7,duration=9'
+	assert_success
+	run grep -E '^scenario .*--out' "$CALLS"
+	assert_line --index 0 --partial -- "--scale 3 --set count.fanout-deploy-{i}=7,duration=9 -- "
+	assert_line --index 1 --partial -- "--scale 3 --set count.fanout-deploy-{i}=7,duration=9 -- "
+	run cat "$RES/S2/params.txt" "$RES/S2/old/params.txt" "$RES/S2/new/params.txt"
+	assert_output "$(printf 'scale=3 set=count.fanout-deploy-{i}=7,duration=9\n%.0s' 1 2 3)"
+	# The same again: nothing to do. Another SCALE: both arms run again, never compared with
+	# arms of the other size.
+	: >"$CALLS"
+	run --separate-stderr mk loadtest PROVIDER=kind SCENARIOS=S2 DURATION=5 RESULTS_DIR="$RES" SCALE=3 \
+		SET='count.fanout-deploy-{i}=7,duration=9'
+	assert_success
+	run grep -c '^scenario .*--out' "$CALLS"
+	assert_output 0
+	run --separate-stderr mk loadtest PROVIDER=kind SCENARIOS=S2 DURATION=5 RESULTS_DIR="$RES" SCALE=2
+	assert_success
+	[[ $stderr == *"S2: its arms run again (they ran with another SCALE or SET)"* ]]
+	[[ $stderr == *"redoing a run made with another SCALE or SET (scale=3 set=count.fanout-deploy-{i}=7,duration=9)"* ]]
+	run grep -c '^scenario .*--out .* --scale 2 ' "$CALLS"
+	assert_output 2
+	run cat "$RES/S2/old/params.txt"
+	assert_output "scale=2 set="
+	# Bad values stop the run before any cluster, naming the variable or the key.
+	local bad=("SCALE=0|SCALE must be a whole number from 1 to 1000000, not '0'"
+		"SCALE=0x10|SCALE must be a whole number from 1 to 1000000, not '0x10'"
+		"SCALE=99999999999999999999|SCALE must be a whole number from 1 to 1000000"
+		"SET=nonsense|SET must be KEY=VALUE[,KEY=VALUE...] (see bin/scenario --help), not 'nonsense'"
+		"SET=colour=red|--set colour: unknown key"
+		"SCALE=100000|--scale 100000: the count of Deployment 'fanout-deploy-{i}' would be more than 1000000")
+	local pair
+	for pair in "${bad[@]}"; do
+		: >"$CALLS"
+		run --separate-stderr mk loadtest PROVIDER=kind SCENARIOS=S2 DURATION=5 RESULTS_DIR="$RES" "${pair%%|*}"
+		assert_failure
+		[[ $stderr == *"${pair#*|}"* ]] || fail "${pair%%|*}: $stderr"
+		run grep -c '^kindctl' "$CALLS"
+		assert_output 0
+	done
 }

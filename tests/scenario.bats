@@ -347,3 +347,134 @@ EOK
 	assert_one_line
 	[[ "$stderr" == *"its folder does not exist"* ]]
 }
+
+# plan_field ARGS... -- FILTER: bin/scenario ARGS --plan, then jq FILTER on its JSON.
+plan_field() {
+	local args=()
+	while [ "$1" != -- ]; do
+		args+=("$1")
+		shift
+	done
+	shift
+	"$BIN/scenario" "${args[@]}" --plan | jq -c "$1"
+}
+
+@test "--scale multiplies every patterned count (a single named object stays one); --check shows it" {
+	# S2: one ConfigMap, 50 Deployments; x200: 10,000 Deployments, still one ConfigMap.
+	run --separate-stderr "$BIN/scenario" --scenario S2 --scale 200 --check
+	assert_success
+	assert_output "S2: 1 namespaces, 1 configmaps/secrets, 10000 workloads, 10000 references, 1 update streams"
+	# S9: 5 Deployments, 3 StatefulSets, 2 DaemonSets; x1000: 5,000 + 3,000 + 2,000.
+	run plan_field --scenario S9 --scale 1000 --duration 60 -- '.objects'
+	assert_output '{"ConfigMap":1,"Secret":0,"Deployment":5000,"StatefulSet":3000,"DaemonSet":2000}'
+	# S13: 5 ConfigMaps and 5 Deployments each referencing complex-cm-{i} and complex-cm-{(i+1)%5}:
+	# x3 gives 15 and 15, and 2 distinct references each (the expression is kept as written).
+	run --separate-stderr "$BIN/scenario" --scenario S13 --scale 3 --check
+	assert_output "S13: 1 namespaces, 15 configmaps/secrets, 15 workloads, 30 references, 1 update streams"
+	# S3: 11 namespaces x 20 pairs; x2: 440 pairs.
+	run --separate-stderr "$BIN/scenario" --scenario S3 --scale 2 --check
+	assert_output "S3: 11 namespaces, 440 configmaps/secrets, 440 workloads, 440 references, 1 update streams"
+}
+
+@test "--plan: the updates intended and expected.json's counts follow the scaling exactly" {
+	# S2, 60 s: a 55 s phase, an update every 5 s at 0, 5, ..., 50 s: 11 updates, each owed
+	# a roll by all 10,000 Deployments (and each scans the 10,000 of the namespace).
+	run plan_field --scenario S2 --scale 200 --duration 60 -- \
+		'[.updates.intended, .expected.action_total, .expected.reload_executed_total, .expected.workloads_matched_total, .expected.workloads_scanned_total, .expected.skipped_total]'
+	assert_output '[11,110000,110000,110000,110000,0]'
+	run plan_field --scenario S2 --duration 60 -- '[.updates.intended, .expected.action_total]'
+	assert_output '[11,550]'
+	# S9 x1000: 11 updates x 10,000 workloads of three kinds.
+	run plan_field --scenario S9 --scale 1000 --duration 60 -- '[.workloads, .expected.action_total]'
+	assert_output '[10000,110000]'
+	# S1 x10, 10 s: a 5 s phase at 100 ms: 50 updates of 100 ConfigMaps with one Deployment each.
+	run plan_field --scenario S1 --scale 10 --duration 10 -- '[.updates.intended, .expected.action_total, .objects.ConfigMap]'
+	assert_output '[50,50,100]'
+	# S4 x3, 20 s: 150 no-op updates: nothing to roll, 150 to skip; the rate is not scaled.
+	run plan_field --scenario S4 --scale 3 --duration 20 -- '[.updates.intended, .expected.action_total, .expected.skipped_total, .updates.streams[0].rate_per_second]'
+	assert_output '[150,0,150,10]'
+	# S3: the namespace holds workloads that do not reference the target: no exact scan count.
+	run plan_field --scenario S3 --scale 2 --duration 60 -- '.expected | has("workloads_scanned_total")'
+	assert_output 'false'
+	# No expectation where none can be known ahead: S5 (churn), S12 (pause folds), S14 (updates
+	# sent only while the controller restarts: their count is not planned either).
+	for id in S5 S12 S14; do
+		run plan_field --scenario "$id" --scale 2 --duration 60 -- 'has("expected")'
+		assert_output 'false'
+	done
+	run plan_field --scenario S14 --duration 60 -- '[.updates.intended, (.updates.streams[1] | has("intended"))]'
+	assert_output '[275,false]'
+}
+
+@test "--set changes counts, streams, phase and duration, before --scale; in one flag or many" {
+	# 7 Deployments x3 = 21; 60 s: 11 updates: 231 rolls.
+	run plan_field --scenario S2 --set 'count.fanout-deploy-{i}=7' --scale 3 --duration 60 -- '[.workloads, .expected.action_total]'
+	assert_output '[21,231]'
+	# duration=12 (in place of --duration): a 7 s phase; an update a second: 7 x 50 rolls.
+	run plan_field --scenario S2 --set 'updates.1.every=1s,duration=12' -- '[.duration_seconds, .updates.intended, .expected.action_total]'
+	assert_output '[12,7,350]'
+	run plan_field --scenario S2 --set updates.1.every=1s --set duration=12 --duration 99 -- '[.duration_seconds, .updates.intended]'
+	assert_output '[12,7]'
+	# phase.minus=0: a 10 s phase, updates at 0 and 5 s; 3 writers spread over 5 s: 6 updates.
+	run plan_field --scenario S2 --set phase.minus=0 --set updates.1.writers=3 --duration 10 -- '[.updates.intended, .expected.action_total]'
+	assert_output '[6,300]'
+	run plan_field --scenario S2 --set duration=10 -- '.set'
+	assert_output '{"duration":"10"}'
+	run plan_field --scenario S6 --set restart.at=5s --duration 30 -- '.set'
+	assert_output '{"restart.at":"5s"}'
+	run plan_field --scenario S5 --set churn.every=1s,churn.keep=3 --duration 30 -- '.set'
+	assert_output '{"churn.every":"1s","churn.keep":"3"}'
+}
+
+@test "bad --scale and --set: one line naming the flag or the key, exit 2, nothing written" {
+	local v
+	for v in 0 -1 0x10 1.5 '' ' 2' 99999999999999999999 1000001; do
+		run --separate-stderr "$BIN/scenario" --scenario S2 --scale "$v" --duration 10 --out "$OUT/run.json"
+		assert_failure 2
+		assert_one_line
+		[[ $stderr == *"--scale needs a whole number from 1 to 1000000, not '$v'"* ]] || fail "--scale '$v': $stderr"
+	done
+	# 50 x 100000 is past the 1,000,000 an entry may hold (the product would not overflow; the
+	# bound stops it first); so is the largest factor.
+	run --separate-stderr "$BIN/scenario" --scenario S2 --scale 100000 --check
+	assert_failure 2
+	assert_one_line
+	[[ $stderr == *"--scale 100000: the count of Deployment 'fanout-deploy-{i}' would be more than 1000000"* ]]
+	run --separate-stderr "$BIN/scenario" --scenario S2 --scale 1000000 --check
+	assert_failure 2
+	local bad=(
+		"colour=red|--set colour: unknown key (count.NAME"
+		"count.nope-{i}=3|--set count.nope-{i}: no object entry is named 'nope-{i}'"
+		"count.fanout-deploy-{i}=0|--set count.fanout-deploy-{i}: '0' is out of range (1 to 100000)"
+		"count.fanout-deploy-{i}=-1|--set count.fanout-deploy-{i}: '-1' is not a whole number (1 to 100000)"
+		"count.fanout-deploy-{i}=0x10|--set count.fanout-deploy-{i}: '0x10' is not a whole number (1 to 100000)"
+		"count.fanout-deploy-{i}=99999999999999999999|--set count.fanout-deploy-{i}: '99999999999999999999' is out of range (1 to 100000)"
+		"count.shared-cm=2|--set count.shared-cm: count 2 needs a name pattern with {i}"
+		"updates.2.every=1s|--set updates.2.every: the scenario has 1 update stream(s)"
+		"updates.0.every=1s|--set updates.0.every: unknown key"
+		"updates.1.every=fast|--set updates.1.every: 'fast' is not a duration"
+		"updates.1.every=0s|--set updates.1.every: '0s' is shorter than 0.001s"
+		"updates.1.colour=1|--set updates.1.colour: unknown key"
+		"restart.at=5s|--set restart.at: the scenario has no restart"
+		"churn.keep=3|--set churn.keep: the scenario has no churn"
+		"duration=0|--set duration: '0' is shorter than 1s"
+		"phase.minus=-1s|--set phase.minus: '-1s' is negative"
+		"duration=5,duration=6|--set duration: given twice"
+		"duration|--set needs KEY=VALUE, not 'duration'"
+		"=5|--set needs KEY=VALUE, not '=5'"
+		"duration=5,|--set needs KEY=VALUE[,KEY=VALUE...], not 'duration=5,'"
+		"a=1,,b=2|--set needs KEY=VALUE[,KEY=VALUE...], not 'a=1,,b=2'"
+	)
+	local pair
+	for pair in "${bad[@]}"; do
+		run --separate-stderr "$BIN/scenario" --scenario S2 --set "${pair%%|*}" --duration 10 --out "$OUT/run.json"
+		assert_failure 2
+		assert_one_line
+		[[ $stderr == *"${pair#*|}"* ]] || fail "--set '${pair%%|*}': $stderr"
+	done
+	assert_file_not_exists "$OUT/run.json"
+	assert_file_not_exists "$OUT/expected.json"
+	run --separate-stderr "$BIN/scenario" --scenario S2 --plan
+	assert_failure 2
+	[[ $stderr == *"--plan needs --duration"* ]]
+}

@@ -47,18 +47,32 @@ cluster_down() {
 	"$BIN/kindctl" --provider local delete --name "$CLUSTER" || true
 	local p
 	for p in $pids; do
-		if kill -0 "$p" 2>/dev/null; then
+		if running "$p"; then
 			echo "cluster_down: process $p is still running after delete" >&3
 			return 1
 		fi
 	done
 }
 
+# reloader_url: where the running arm of $CLUSTER serves its metrics, as kindctl recorded it
+# (a host port of its network namespace's bridge, or 127.0.0.1:9090 on the host's network);
+# fails when no arm runs.
+reloader_url() {
+	local arm
+	for arm in old new; do
+		"$BIN/kindctl" --provider local arm-metrics-url --name "$CLUSTER" --arm "$arm" 2>/dev/null && return 0
+	done
+	return 1
+}
+
 # reloader_metric NAME: the value of a Reloader metric on its own endpoint (summed); an
 # endpoint that does not answer prints "unreachable" (never 0) and fails.
 reloader_metric() {
-	local text
-	text=$(curl -sf http://127.0.0.1:9090/metrics) || { echo unreachable; return 1; }
+	local text url
+	if ! url=$(reloader_url) || ! text=$(curl -sf "$url"); then
+		echo unreachable
+		return 1
+	fi
 	awk -v m="$1" '$1 == m || index($1, m "{") == 1 {s += $2} END {print s + 0}' <<<"$text"
 }
 
@@ -68,8 +82,11 @@ reloader_metric() {
 # over the series whose LABEL is VALUE (e.g. reloader_reload_executed_total success true); an
 # endpoint that does not answer prints "unreachable" (never 0) and fails.
 reloader_counter() {
-	local text
-	text=$(curl -sf http://127.0.0.1:9090/metrics) || { echo unreachable; return 1; }
+	local text url
+	if ! url=$(reloader_url) || ! text=$(curl -sf "$url"); then
+		echo unreachable
+		return 1
+	fi
 	awk -v m="$1" -v l="$2=\"$3\"" '(index($1, m "{") == 1 && index($1, l)) {s += $2} END {print s + 0}' <<<"$text"
 }
 
@@ -109,5 +126,6 @@ api_state() {
 
 # reloader_exposes NAME: the controller's /metrics endpoint has the metric NAME at all.
 reloader_exposes() {
-	curl -sf http://127.0.0.1:9090/metrics | grep -q "^$1[{ ]"
+	local url
+	url=$(reloader_url) && curl -sf "$url" | grep -q "^$1[{ ]"
 }

@@ -10,6 +10,11 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -130,9 +135,25 @@ int loopback_addr(const char *what, const char *s, int min_port, struct sockaddr
 	return 0;
 }
 
-/* ---- the proxy ---- */
+/* ---- the proxy: routes, each a listener and where its connections go ---- */
+
+/*
+ * A route listens on one address and connects each client to another, holding
+ * client-to-server bytes for its delay. In a bridge, this process lives in the arm's network
+ * namespace; a route's sockets that belong to the host's namespace are made there (see
+ * new_socket), so one process joins the two.
+ */
+struct route {
+	int lfd;
+	int listen_host, to_host;	/* the listener, the connections made in the host namespace */
+	struct sockaddr_in listen, to;
+	char listen_text[32], to_text[32];
+	int64_t delay;			/* µs */
+	unsigned long accepted, refused;
+};
 
 struct conn {
+	struct route *r;
 	int cfd, sfd;			/* client, server */
 	int connecting;			/* the connection to the server is not made yet */
 	int ceof, seof;			/* the client, the server has sent its end of stream */
@@ -140,15 +161,15 @@ struct conn {
 	struct dline up, down;		/* client to server (delayed), server to client */
 };
 
+#define MAX_ROUTES 2
+
 struct proxy {
-	int lfd;
-	struct sockaddr_in to;
-	const char *to_text;
-	int64_t delay;			/* µs */
+	struct route routes[MAX_ROUTES];
+	size_t nroutes;
+	int host_ns, own_ns;		/* bridge: namespace fds; -1 for a plain proxy */
 	struct conn *conns[MAX_CONNS];
 	size_t n;
-	unsigned long accepted, refused;
-	struct pollfd fds[1 + 2 * MAX_CONNS];
+	struct pollfd fds[MAX_ROUTES + 2 * MAX_CONNS];
 };
 
 static volatile sig_atomic_t stopping;
@@ -159,6 +180,24 @@ static void on_signal(int sig)
 	stopping = 1;
 }
 
+/* A TCP socket in the host's namespace (host) or in ours; -1 with errno set. */
+static int new_socket(const struct proxy *px, int host)
+{
+	int fd, e;
+
+	if (!host || px->host_ns < 0)
+		return socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (setns(px->host_ns, CLONE_NEWNET) < 0)
+		return -1;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	e = errno;
+	/* Back home: without it, the next socket of ours would be made on the host. */
+	if (setns(px->own_ns, CLONE_NEWNET) < 0)
+		dief(EXIT_FAILED, "cannot return to the arm's network namespace: %s", strerror(errno));
+	errno = e;
+	return fd;
+}
+
 static void conn_free(struct conn *c)
 {
 	close(c->cfd);
@@ -167,42 +206,47 @@ static void conn_free(struct conn *c)
 	free(c);
 }
 
-static void accept_one(struct proxy *px)
+static void accept_one(struct proxy *px, struct route *r)
 {
-	int fd = accept4(px->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), one = 1;
+	int fd = accept4(r->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), one = 1;
 
 	if (fd < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
-			warnf("cannot accept a connection: %s", strerror(errno));
+			warnf("cannot accept a connection on %s: %s", r->listen_text, strerror(errno));
 		return;
 	}
 	struct conn *c = malloc(sizeof(*c));
-	px->accepted++;
+	r->accepted++;
 	if (c == NULL) {
 		warnf("out of memory: a connection is refused");
 		close(fd);
 		return;
 	}
+	c->r = r;
 	c->cfd = fd;
 	c->connecting = c->ceof = c->seof = c->sshut = c->cshut = 0;
 	dline_init(&c->up);
 	dline_init(&c->down);
-	c->sfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	c->sfd = new_socket(px, r->to_host);
 	/* Small writes (HTTP/2 frames) go out when due, not when Nagle would let them. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (c->sfd >= 0)
 		setsockopt(c->sfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (c->sfd >= 0 && connect(c->sfd, (struct sockaddr *)&px->to, sizeof(px->to)) < 0) {
+	if (c->sfd >= 0 && connect(c->sfd, (struct sockaddr *)&r->to, sizeof(r->to)) < 0) {
 		if (errno == EINPROGRESS) {
 			c->connecting = 1;
 		} else {
+			int e = errno;
 			close(c->sfd);
 			c->sfd = -1;
+			errno = e;
 		}
 	}
 	if (c->sfd < 0) {
-		warnf("cannot connect to '%s': %s", px->to_text, strerror(errno));
-		px->refused++;
+		/* Nothing listening yet (a controller starting) is no news for the metrics route. */
+		if (r->to_host || errno != ECONNREFUSED)
+			warnf("cannot connect to '%s': %s", r->to_text, strerror(errno));
+		r->refused++;
 		conn_free(c);
 		return;
 	}
@@ -244,7 +288,7 @@ static int drain(int fd, struct dline *d, int64_t now)
 }
 
 /* Move one connection on; 0 while it lives, -1 when it is over (error or both ends closed). */
-static int conn_step(struct proxy *px, struct conn *c, short crev, short srev, int64_t now)
+static int conn_step(struct conn *c, short crev, short srev, int64_t now)
 {
 	if (c->connecting && (srev & (POLLOUT | POLLERR | POLLHUP))) {
 		int err = 0;
@@ -252,14 +296,15 @@ static int conn_step(struct proxy *px, struct conn *c, short crev, short srev, i
 		if (getsockopt(c->sfd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
 		if (err) {
-			warnf("cannot connect to '%s': %s", px->to_text, strerror(err));
-			px->refused++;
+			if (c->r->to_host || err != ECONNREFUSED)
+				warnf("cannot connect to '%s': %s", c->r->to_text, strerror(err));
+			c->r->refused++;
 			return -1;
 		}
 		c->connecting = 0;
 	}
 	if ((crev & (POLLIN | POLLHUP | POLLERR)) && !c->ceof) {
-		int r = fill(c->cfd, &c->up, now + px->delay);
+		int r = fill(c->cfd, &c->up, now + c->r->delay);
 		if (r < 0)
 			return -1;
 		c->ceof = r;
@@ -290,8 +335,10 @@ static int conn_step(struct proxy *px, struct conn *c, short crev, short srev, i
 static int64_t poll_set(struct proxy *px, int64_t now)
 {
 	int64_t timeout = -1;
+	size_t base = px->nroutes;
 
-	px->fds[0] = (struct pollfd){ px->n < MAX_CONNS ? px->lfd : -1, POLLIN, 0 };
+	for (size_t i = 0; i < px->nroutes; i++)
+		px->fds[i] = (struct pollfd){ px->n < MAX_CONNS ? px->routes[i].lfd : -1, POLLIN, 0 };
 	for (size_t i = 0; i < px->n; i++) {
 		struct conn *c = px->conns[i];
 		unsigned char *room;
@@ -314,52 +361,85 @@ static int64_t poll_set(struct proxy *px, int64_t now)
 				timeout = due - now;
 		}
 		/* A socket with nothing to do is left out, lest its hang-up wake us in a loop. */
-		px->fds[1 + 2 * i] = (struct pollfd){ ce ? c->cfd : -1, ce, 0 };
-		px->fds[2 + 2 * i] = (struct pollfd){ se ? c->sfd : -1, se, 0 };
+		px->fds[base + 2 * i] = (struct pollfd){ ce ? c->cfd : -1, ce, 0 };
+		px->fds[base + 2 * i + 1] = (struct pollfd){ se ? c->sfd : -1, se, 0 };
 	}
 	return timeout;
 }
 
-static int listen_on(struct proxy *px, const struct sockaddr_in *la, const char *text, const char *port_file)
+/* Open r's listener; the port it got into *port. 0, or -1 after printing why. */
+static int listen_on(struct proxy *px, struct route *r, int *port)
 {
 	struct sockaddr_in got;
 	socklen_t len = sizeof(got);
 	int one = 1;
-	char line[16];
 
-	px->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (px->lfd < 0)
-		return errorf("cannot listen on '%s': %s", text, strerror(errno));
-	setsockopt(px->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(px->lfd, (const struct sockaddr *)la, sizeof(*la)) < 0 || listen(px->lfd, 128) < 0 ||
-	    getsockname(px->lfd, (struct sockaddr *)&got, &len) < 0)
-		return errorf("cannot listen on '%s': %s", text, strerror(errno));
-	int n = snprintf(line, sizeof(line), "%d\n", ntohs(got.sin_port));
-	if (fs_write_atomic(port_file, line, (size_t)n) < 0)
-		return -1;
-	warnf("listening on 127.0.0.1:%d, forwarding to %s, client-to-server bytes held %lld ms",
-	      ntohs(got.sin_port), px->to_text, (long long)(px->delay / 1000));
+	r->lfd = new_socket(px, r->listen_host);
+	if (r->lfd < 0)
+		return errorf("cannot listen on '%s': %s", r->listen_text, strerror(errno));
+	setsockopt(r->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(r->lfd, (const struct sockaddr *)&r->listen, sizeof(r->listen)) < 0 || listen(r->lfd, 128) < 0 ||
+	    getsockname(r->lfd, (struct sockaddr *)&got, &len) < 0)
+		return errorf("cannot listen on '%s': %s", r->listen_text, strerror(errno));
+	*port = ntohs(got.sin_port);
+	snprintf(r->listen_text, sizeof(r->listen_text), "127.0.0.1:%d", *port);
 	return 0;
 }
 
-int apiproxy_run(const char *listen_addr, const char *to_addr, long delay_ms, const char *port_file)
+static int add_route(struct proxy *px, const char *listen, int listen_host, const char *to, int to_host,
+		     long delay_ms)
 {
-	struct sockaddr_in la;
-	struct proxy *px;
+	struct route *r = &px->routes[px->nroutes];
+
+	memset(r, 0, sizeof(*r));
+	r->lfd = -1;
+	r->listen_host = listen_host;
+	r->to_host = to_host;
+	r->delay = (int64_t)delay_ms * 1000;
+	if (loopback_addr("--listen", listen, 0, &r->listen) < 0 || loopback_addr("--to", to, 1, &r->to) < 0)
+		return -1;
+	snprintf(r->listen_text, sizeof(r->listen_text), "%s", listen);
+	snprintf(r->to_text, sizeof(r->to_text), "%s", to);
+	px->nroutes++;
+	return 0;
+}
+
+/* Make a network namespace of our own with its loopback up, keeping a way back to the host's. */
+static int enter_new_netns(struct proxy *px)
+{
+	struct ifreq ifr;
+	int s;
+
+	px->host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (px->host_ns < 0)
+		return errorf("cannot open this host's network namespace: %s", strerror(errno));
+	if (unshare(CLONE_NEWNET) < 0)
+		return errorf("cannot make a network namespace: %s (needs root or CAP_SYS_ADMIN)", strerror(errno));
+	px->own_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (px->own_ns < 0)
+		return errorf("cannot open the new network namespace: %s", strerror(errno));
+	/* A new namespace has only a loopback interface, and it is down. */
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0 ||
+	    (ifr.ifr_flags |= IFF_UP, ioctl(s, SIOCSIFFLAGS, &ifr) < 0)) {
+		int e = errno;
+		if (s >= 0)
+			close(s);
+		return errorf("cannot bring up the loopback interface of the new network namespace: %s", strerror(e));
+	}
+	close(s);
+	return 0;
+}
+
+/* Serve every route until SIGTERM or SIGINT. */
+static int serve(struct proxy *px)
+{
 	sigset_t block, wait_mask;
 	struct sigaction sa;
 	int rc = 0;
 
-	px = calloc(1, sizeof(*px));
-	if (px == NULL)
-		return errorf("out of memory"), EXIT_FAILED;
-	px->lfd = -1;
-	px->to_text = to_addr;
-	px->delay = (int64_t)delay_ms * 1000;
-	if (loopback_addr("--listen", listen_addr, 0, &la) < 0 || loopback_addr("--to", to_addr, 1, &px->to) < 0) {
-		free(px);
-		return EXIT_TROUBLE;
-	}
 	/* SIGTERM is only taken inside ppoll, so a stop request can never fall between a check
 	   of the flag and the wait. */
 	memset(&sa, 0, sizeof(sa));
@@ -373,12 +453,11 @@ int apiproxy_run(const char *listen_addr, const char *to_addr, long delay_ms, co
 	sigprocmask(SIG_BLOCK, &block, &wait_mask);
 	sigdelset(&wait_mask, SIGTERM);
 	sigdelset(&wait_mask, SIGINT);
-	if (listen_on(px, &la, listen_addr, port_file) < 0)
-		rc = EXIT_FAILED;
-	while (rc == 0 && !stopping) {
+	while (!stopping) {
 		int64_t now = mono_us(), t = poll_set(px, now);
 		struct timespec ts = { (time_t)(t / 1000000), (long)(t % 1000000) * 1000L };
-		int nr = ppoll(px->fds, 1 + 2 * px->n, t >= 0 ? &ts : NULL, &wait_mask);
+		size_t base = px->nroutes;
+		int nr = ppoll(px->fds, base + 2 * px->n, t >= 0 ? &ts : NULL, &wait_mask);
 		if (nr < 0 && errno != EINTR) {
 			errorf("cannot wait for connections: %s", strerror(errno));
 			rc = EXIT_FAILED;
@@ -388,23 +467,130 @@ int apiproxy_run(const char *listen_addr, const char *to_addr, long delay_ms, co
 		/* Connections first, by their slots in fds; a finished one takes the last's place,
 		   so walk down. */
 		for (size_t i = px->n; i-- > 0;) {
-			short crev = nr > 0 ? px->fds[1 + 2 * i].revents : 0;
-			short srev = nr > 0 ? px->fds[2 + 2 * i].revents : 0;
-			if (conn_step(px, px->conns[i], crev, srev, now) < 0) {
+			short crev = nr > 0 ? px->fds[base + 2 * i].revents : 0;
+			short srev = nr > 0 ? px->fds[base + 2 * i + 1].revents : 0;
+			if (conn_step(px->conns[i], crev, srev, now) < 0) {
 				conn_free(px->conns[i]);
 				px->conns[i] = px->conns[--px->n];
 			}
 		}
-		if (nr > 0 && (px->fds[0].revents & POLLIN))
-			accept_one(px);
+		for (size_t i = 0; nr > 0 && i < px->nroutes; i++)
+			if (px->fds[i].revents & POLLIN)
+				accept_one(px, &px->routes[i]);
 	}
-	if (rc == 0)
-		warnf("stopped: %lu connections accepted, %lu of them could not reach '%s'", px->accepted,
-		      px->refused, px->to_text);
+	for (size_t i = 0; rc == 0 && i < px->nroutes; i++)
+		warnf("stopped: %s: %lu connections accepted, %lu of them could not reach '%s'",
+		      px->routes[i].listen_text, px->routes[i].accepted, px->routes[i].refused, px->routes[i].to_text);
+	return rc;
+}
+
+static struct proxy *proxy_new(void)
+{
+	struct proxy *px = calloc(1, sizeof(*px));
+
+	if (px == NULL)
+		dief(EXIT_FAILED, "out of memory");
+	px->host_ns = px->own_ns = -1;
+	return px;
+}
+
+static void proxy_free(struct proxy *px)
+{
 	for (size_t i = 0; i < px->n; i++)
 		conn_free(px->conns[i]);
-	if (px->lfd >= 0)
-		close(px->lfd);
+	for (size_t i = 0; i < px->nroutes; i++)
+		if (px->routes[i].lfd >= 0)
+			close(px->routes[i].lfd);
+	if (px->host_ns >= 0)
+		close(px->host_ns);
+	if (px->own_ns >= 0)
+		close(px->own_ns);
 	free(px);
+}
+
+static int write_port(const char *port_file, int port)
+{
+	char line[16];
+	int n = snprintf(line, sizeof(line), "%d\n", port);
+
+	return fs_write_atomic(port_file, line, (size_t)n);
+}
+
+int apiproxy_run(const char *listen_addr, const char *to_addr, long delay_ms, const char *port_file)
+{
+	struct proxy *px = proxy_new();
+	int rc, port;
+
+	if (add_route(px, listen_addr, 0, to_addr, 0, delay_ms) < 0) {
+		proxy_free(px);
+		return EXIT_TROUBLE;
+	}
+	if (listen_on(px, &px->routes[0], &port) < 0 || write_port(port_file, port) < 0) {
+		proxy_free(px);
+		return EXIT_FAILED;
+	}
+	warnf("listening on %s, forwarding to %s, client-to-server bytes held %ld ms", px->routes[0].listen_text,
+	      to_addr, delay_ms);
+	rc = serve(px);
+	proxy_free(px);
 	return rc;
+}
+
+int armbridge_run(const char *api_addr, const char *host_addr, int metrics_port, long delay_ms, const char *port_file)
+{
+	struct proxy *px = proxy_new();
+	char metrics[32];
+	int rc = EXIT_FAILED, api_port, host_port;
+
+	snprintf(metrics, sizeof(metrics), "127.0.0.1:%d", metrics_port);
+	if (add_route(px, api_addr, 0, api_addr, 1, delay_ms) < 0 ||
+	    add_route(px, host_addr, 1, metrics, 0, 0) < 0) {
+		proxy_free(px);
+		return EXIT_TROUBLE;
+	}
+	/* The API server's address inside the namespace is the one it has on the host, so the
+	   arm uses the cluster's own kubeconfig; the metrics port is exposed on the host at a
+	   port of the host's choosing, written to port_file once both listen. */
+	if (enter_new_netns(px) == 0 && listen_on(px, &px->routes[0], &api_port) == 0 &&
+	    listen_on(px, &px->routes[1], &host_port) == 0 && write_port(port_file, host_port) == 0) {
+		warnf("network namespace made: the API server %s reachable inside (client-to-server bytes held "
+		      "%ld ms); the controller's metrics (%s inside) at %s on the host",
+		      api_addr, delay_ms, metrics, px->routes[1].listen_text);
+		rc = serve(px);
+	}
+	proxy_free(px);
+	return rc;
+}
+
+int netns_possible(char *why, size_t size)
+{
+	pid_t pid = fork();
+	int st = 0;
+
+	if (pid < 0) {
+		snprintf(why, size, "cannot fork: %s", strerror(errno));
+		return 0;
+	}
+	if (pid == 0)
+		_exit(unshare(CLONE_NEWNET) < 0 ? (errno & 0x7f) : 0);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 1;
+	snprintf(why, size, "cannot make a network namespace (%s): it needs root or CAP_SYS_ADMIN",
+		 WIFEXITED(st) ? strerror(WEXITSTATUS(st)) : "the test process was killed");
+	return 0;
+}
+
+int netns_exec(const char *ns_path, char *const argv[])
+{
+	int fd = open(ns_path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return errorf("cannot open the network namespace '%s': %s", ns_path, strerror(errno)), EXIT_FAILED;
+	if (setns(fd, CLONE_NEWNET) < 0)
+		return errorf("cannot enter the network namespace '%s': %s", ns_path, strerror(errno)), EXIT_FAILED;
+	close(fd);
+	execv(argv[0], argv);
+	return errorf("cannot run '%s': %s", argv[0], strerror(errno)), EXIT_FAILED;
 }

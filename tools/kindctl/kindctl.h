@@ -6,6 +6,7 @@
 #define KINDCTL_H
 
 #include <stddef.h>
+#include "wrapper.h"	/* tree_file(), mono_now() */
 
 struct kopts {
 	const char *provider;	/* kind, local, existing (auto resolved before dispatch) */
@@ -41,11 +42,18 @@ struct provider {
 	int (*arm_start)(const struct kopts *o);
 	int (*arm_stop)(const struct kopts *o);
 	int (*arm_restart)(const struct kopts *o);
+	int (*arm_metrics_url)(const struct kopts *o);
 };
 
 extern const struct provider provider_local;
 extern const struct provider provider_kind;
 extern const struct provider provider_existing;
+
+/*
+ * Whether the local provider runs each arm in a network namespace of its own (root, unless
+ * LOADTEST_NETNS=off): 1, or 0 with the reason in why.
+ */
+int local_arms_isolated(char *why, size_t size);
 
 /* Whether the engine's daemon answers (docker or podman), not just its client being installed. */
 int engine_answers(const char *engine);
@@ -81,8 +89,9 @@ int wait_http_ok(const char *url, double timeout_s);
 int run_logged(char *const argv[], char *const env[], const char *log, int timeout_ms);
 /* rm -rf, without a shell; 0 or -1 after printing why. */
 int rm_tree(const char *path);
-/* A file of the source tree found upward from the binary (bin/ or build/san/bin/); malloc'd or NULL. */
-char *tree_file(const char *rel);
+/* A file only we may read (mode 0600: a kubeconfig holds keys), written atomically (a temp
+   name in the same folder, renamed). 0, or -1 after printing why. */
+int write_private_file(const char *path, const char *data, size_t len);
 /* Substitute @KEY@ placeholders of a template; malloc'd. */
 char *template_fill(const char *text, const char *const *keys, const char *const *values, size_t n);
 

@@ -25,6 +25,8 @@ static const char usage_text[] =
 	"                   [--api-delay MS]   (local: the arm's API requests held MS ms by a proxy)\n"
 	"  arm-stop         --name N --arm old|new [--log FILE]\n"
 	"  arm-restart      --name N --arm old|new\n"
+	"  arm-metrics-url  --name N --arm old|new   (local: where the running arm's metrics are)\n"
+	"  netns-check      whether local arms get network namespaces of their own (root)\n"
 	"  detect-provider  print kind when a container engine answers, else local\n"
 	"\n"
 	"existing clusters: --context NAME [--kubeconfig FILES] [--prometheus-url URL]\n"
@@ -101,11 +103,12 @@ int main(int argc, char **argv)
 		{ "to", required_argument, NULL, 'T' },
 		{ "delay", required_argument, NULL, 'd' },
 		{ "port-file", required_argument, NULL, 'F' },
+		{ "netns", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kopts o = { 0 };
-	const char *verb = NULL, *listen = NULL, *to = NULL, *port_file = NULL;
+	const char *verb = NULL, *listen = NULL, *to = NULL, *port_file = NULL, *netns = NULL;
 	long delay = -1;
 	char *state = NULL;
 	int c, rc;
@@ -139,6 +142,7 @@ int main(int argc, char **argv)
 		case 'T': to = optarg; break;
 		case 'd': delay = number("delay", optarg, 0, 60000); break;
 		case 'F': port_file = optarg; break;
+		case 'N': netns = optarg; break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return ferror(stdout) ? EXIT_TROUBLE : 0;
@@ -168,8 +172,32 @@ int main(int argc, char **argv)
 		free(o.args);
 		return apiproxy_run(listen ? listen : "127.0.0.1:0", to, delay, port_file);
 	}
-	if (listen || to || port_file || delay >= 0)
-		usage("%s", "--listen, --to, --delay and --port-file go with api-proxy only");
+	/* Internal: an isolated arm's bridge (arm-start runs it), and the way into its namespace. */
+	if (strcmp(verb, "arm-bridge") == 0) {
+		if (to == NULL || port_file == NULL || delay < 0)
+			usage("%s", "arm-bridge needs --to ADDRESS:PORT, --delay MS and --port-file FILE");
+		if (o.nrest > 0)
+			usage("unexpected argument '%s'", o.rest[0]);
+		free(o.args);
+		return armbridge_run(to, listen ? listen : "127.0.0.1:0", 9090, delay, port_file);
+	}
+	if (strcmp(verb, "netns-exec") == 0) {
+		if (netns == NULL || o.nrest == 0 || o.rest[0][0] != '/')
+			usage("%s", "netns-exec needs --netns /proc/PID/ns/net -- /PATH/TO/PROGRAM [ARG...]");
+		return netns_exec(netns, o.rest);
+	}
+	if (strcmp(verb, "netns-check") == 0) {
+		char why[160];
+		int ok = local_arms_isolated(why, sizeof(why));
+		free(o.args);
+		if (ok)
+			printf("yes\n");
+		else
+			printf("no: %s\n", why);
+		return fclose(stdout) == 0 ? !ok : EXIT_TROUBLE;
+	}
+	if (listen || to || port_file || delay >= 0 || netns)
+		usage("%s", "--listen, --to, --delay, --port-file and --netns go with internal verbs only");
 	const struct provider *p;
 	if (strcmp(o.provider, "auto") == 0)
 		o.provider = detect_provider();
@@ -231,6 +259,8 @@ int main(int argc, char **argv)
 		fn = p->arm_stop;
 	else if (strcmp(verb, "arm-restart") == 0)
 		fn = p->arm_restart;
+	else if (strcmp(verb, "arm-metrics-url") == 0)
+		fn = p->arm_metrics_url;
 	else
 		usage("unknown verb '%s'", verb);
 	rc = fn ? fn(&o) : (errorf("%s: '%s' is not supported by this provider", p->name, verb), EXIT_FAILED);

@@ -4,6 +4,7 @@
  * the controller arms and Prometheus as host processes recorded by pid.
  */
 #include "kindctl.h"
+#include "apiproxy.h"
 #include "fsio.h"
 #include "jsonf.h"
 #include "kube.h"
@@ -15,7 +16,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <sys/file.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,6 +255,42 @@ static int wait_nodes(const struct kopts *o, const char *kubeconfig, long want, 
 
 static int local_delete(const struct kopts *o);
 
+/*
+ * kwokctl picks its components' ports by looking for free ones, so two clusters made at
+ * once (PARALLELISM, or two pipelines) can pick the same port. Cluster creation on this host
+ * is one at a time: an exclusive lock on a host-wide file, held until kwokctl has started
+ * every component (they hold their ports from then on). The descriptor, or -1 after
+ * printing why.
+ */
+#define CREATE_LOCK "/tmp/reloader-loadtest-create.lock"
+static int create_lock(double timeout_s)
+{
+	int fd = open(CREATE_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+	double deadline = mono_now() + timeout_s;
+	int said = 0;
+
+	if (fd < 0)
+		return errorf("cannot open '%s': %s", CREATE_LOCK, strerror(errno));
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			errorf("cannot lock '%s': %s", CREATE_LOCK, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (mono_now() > deadline) {
+			errorf("another cluster has been in creation on this host for %.0f s (lock '%s')", timeout_s,
+			       CREATE_LOCK);
+			close(fd);
+			return -1;
+		}
+		if (!said++)
+			infof("waiting for another cluster's creation to finish (kwokctl picks ports one cluster at a time)");
+		struct timespec ts = { 0, 200 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return fd;
+}
+
 static int local_create(const struct kopts *o)
 {
 	char *dir = cluster_dir(o), *kc = fs_join(dir, "kubeconfig"), *conf = fs_join(dir, "kwokctl.yaml");
@@ -278,12 +317,24 @@ static int local_create(const struct kopts *o)
 		errorf("the build did not yield every control-plane binary (see %s/build.log)", dir);
 		goto out;
 	}
-	/* Every component listens on 127.0.0.1 only. */
+	/* Every component listens on 127.0.0.1 only. The controller manager and the scheduler
+	   talk to the API server at 200 requests/s (their default, 20, made 50 Deployments take
+	   10 s to get ready: set-up time of the framework, not of the controller under test);
+	   the API server keeps its own limits. */
 	static const char config[] =
 		"kind: KwokctlConfiguration\n"
 		"apiVersion: config.kwok.x-k8s.io/v1alpha1\n"
 		"options:\n"
-		"  bindAddress: 127.0.0.1\n";
+		"  bindAddress: 127.0.0.1\n"
+		"componentsPatches:\n"
+		"- name: kube-controller-manager\n"
+		"  extraArgs:\n"
+		"  - { key: kube-api-qps, value: \"200\" }\n"
+		"  - { key: kube-api-burst, value: \"400\" }\n"
+		"- name: kube-scheduler\n"
+		"  extraArgs:\n"
+		"  - { key: kube-api-qps, value: \"200\" }\n"
+		"  - { key: kube-api-burst, value: \"400\" }\n";
 	if (fs_write_atomic(conf, config, sizeof(config) - 1) < 0)
 		goto out;
 	char *create[] = { "create", "cluster", "--name", (char *)o->name, "--runtime", "binary",
@@ -291,7 +342,12 @@ static int local_create(const struct kopts *o)
 			   "--etcd-binary", etcd, "--kube-apiserver-binary", apiserver,
 			   "--kube-controller-manager-binary", kcm, "--kube-scheduler-binary", sched,
 			   "--kwok-controller-binary", kwok, "--wait", "120s", NULL };
-	if (kwokctl(o, kwokctl_bin, create) < 0)
+	int lock = create_lock(600);
+	if (lock < 0)
+		goto out;
+	int created = kwokctl(o, kwokctl_bin, create);
+	close(lock);
+	if (created < 0)
 		goto out;
 	char replicas[32];
 	snprintf(replicas, sizeof(replicas), "%ld", o->workers);
@@ -407,6 +463,8 @@ static int local_delete(const struct kopts *o)
 		rc = EXIT_FAILED;
 	if (stop_pidfile(o, "arm-old-proxy.pid") < 0 || stop_pidfile(o, "arm-new-proxy.pid") < 0)
 		rc = EXIT_FAILED;
+	if (stop_pidfile(o, "arm-old-bridge.pid") < 0 || stop_pidfile(o, "arm-new-bridge.pid") < 0)
+		rc = EXIT_FAILED;
 	if (stop_pidfile(o, "prometheus.pid") < 0)
 		rc = EXIT_FAILED;
 	if (asprintf(&kwokdir, "%s/kwok/clusters/%s", dir, o->name) < 0)
@@ -475,19 +533,78 @@ static int local_load_image(const struct kopts *o)
 
 /* ---- Prometheus: Debian's package, file-based discovery of the running arm ---- */
 
-/* The arm Prometheus scrapes: job reloader-ARM at 127.0.0.1:9090, or none. */
-static int set_target(const struct kopts *o, const char *arm)
+/*
+ * The arm Prometheus scrapes: job reloader-ARM at addr (127.0.0.1:PORT), or none. Where arms
+ * are isolated, Prometheus was given both arms' fixed ports once (static_targets): nothing to
+ * change, and no wait for its discovery, which passes changes on every 5 s only.
+ */
+static int set_target(const struct kopts *o, const char *arm, const char *addr)
 {
-	char *file = cluster_file(o, "targets.json");
+	char *file = cluster_file(o, "targets.json"), *fixed = cluster_file(o, "targets.static");
 	char text[256];
-	int rc;
+	int rc, is_static = fs_is_file(fixed);
+
+	free(fixed);
+	if (is_static) {
+		free(file);
+		return 0;
+	}
 
 	if (arm)
-		snprintf(text, sizeof(text), "[{\"targets\": [\"127.0.0.1:9090\"], \"labels\": {\"arm\": \"%s\"}}]\n", arm);
+		snprintf(text, sizeof(text), "[{\"targets\": [\"%s\"], \"labels\": {\"arm\": \"%s\"}}]\n", addr, arm);
 	else
 		snprintf(text, sizeof(text), "[]\n");
 	rc = fs_write_atomic(file, text, strlen(text));
 	free(file);
+	return rc;
+}
+
+/* The first port from start on that is free now, or -1. */
+static int free_port_from(int start)
+{
+	for (int p = start; p < start + 200 && p < 65536; p++)
+		if (port_free(p))
+			return p;
+	return -1;
+}
+
+/*
+ * Isolated arms get fixed host ports for their metrics, chosen here (1000 and 2000 above
+ * Prometheus's, or the next free ones), recorded in arm-ARM.port and given to Prometheus
+ * once, with targets.static saying so. Elsewhere nothing is done. 0, or -1 after printing why.
+ */
+static int static_targets(const struct kopts *o, long prom_port)
+{
+	char why[160], *fixed = cluster_file(o, "targets.static"), *targets = cluster_file(o, "targets.json");
+	int rc = 0, ports[2];
+
+	unlink(fixed);
+	if (local_arms_isolated(why, sizeof(why))) {
+		struct sbuf sb = SBUF_INIT;
+		sbuf_add(&sb, "[");
+		for (int a = 0; a < 2 && rc == 0; a++) {
+			const char *arm = a ? "new" : "old";
+			char name[32], line[16], *f;
+			ports[a] = free_port_from((int)prom_port + 1000 * (a + 1));
+			if (ports[a] < 0 || (a == 1 && ports[1] == ports[0])) {
+				rc = errorf("no free port for the metrics of arm %s above %ld", arm, prom_port + 1000 * (a + 1));
+				break;
+			}
+			snprintf(name, sizeof(name), "arm-%s.port", arm);
+			f = cluster_file(o, name);
+			int n = snprintf(line, sizeof(line), "%d\n", ports[a]);
+			rc = fs_write_atomic(f, line, (size_t)n);
+			free(f);
+			sbuf_addf(&sb, "%s{\"targets\": [\"127.0.0.1:%d\"], \"labels\": {\"arm\": \"%s\"}}", a ? ", " : "",
+				  ports[a], arm);
+		}
+		sbuf_add(&sb, "]\n");
+		if (rc == 0 && fs_write_atomic(targets, sbuf_str(&sb), sb.len) == 0)
+			rc = fs_write_atomic(fixed, "", 0);
+		sbuf_free(&sb);
+	}
+	free(fixed);
+	free(targets);
 	return rc;
 }
 
@@ -513,10 +630,15 @@ static int local_prometheus_start(const struct kopts *o)
 		rc = 0;
 		goto out;
 	}
-	/* Another Prometheus (another run's) on that port would answer in ours' place. */
+	/* Another Prometheus (another run's) on that port would answer in ours' place. Without
+	   --port, the next free port above the default will do (another pipeline's cluster of
+	   the same index may hold it). */
+	for (long tries = 0; !port_free((int)port) && !o->port && tries < 100 && port < 65535; tries++)
+		port++;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%ld", port);
 	char probe[160];
 	snprintf(probe, sizeof(probe), "%s/-/ready", url);
-	if (wait_http_ok(probe, 0.01) == 0) {
+	if (!port_free((int)port) || wait_http_ok(probe, 0.01) == 0) {
 		errorf("port %ld already serves something (another Prometheus?): pick another with --port", port);
 		goto out;
 	}
@@ -535,7 +657,8 @@ static int local_prometheus_start(const struct kopts *o)
 		     "        target_label: job\n"
 		     "        replacement: reloader-$1\n", targets) < 0)
 		dief(EXIT_TROUBLE, "out of memory");
-	if (fs_write_atomic(conf, text, strlen(text)) < 0 || (!fs_is_file(targets) && set_target(o, NULL) < 0))
+	if (fs_write_atomic(conf, text, strlen(text)) < 0 || static_targets(o, port) < 0 ||
+	    (!fs_is_file(targets) && set_target(o, NULL, NULL) < 0))
 		goto out;
 	snprintf(listen, sizeof(listen), "--web.listen-address=127.0.0.1:%ld", port);
 	snprintf(cfgarg, sizeof(cfgarg), "--config.file=%s", conf);
@@ -606,40 +729,6 @@ static int loopback_server(const char *server, char *buf, size_t size)
 	return 0;
 }
 
-/* A file only we may read (a kubeconfig may hold keys), written atomically. */
-static int write_private(const char *path, const char *data, size_t len)
-{
-	char *tmp = NULL;
-	int fd, e = 0;
-	size_t off = 0;
-
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
-	fd = mkstemp(tmp);	/* mode 0600 */
-	if (fd < 0) {
-		e = errno;
-		free(tmp);
-		return errorf("cannot write '%s': %s", path, strerror(e));
-	}
-	while (off < len && e == 0) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w > 0)
-			off += (size_t)w;
-		else if (errno != EINTR)
-			e = errno;
-	}
-	if (e == 0 && fsync(fd) < 0)
-		e = errno;
-	if (close(fd) < 0 && e == 0)
-		e = errno;
-	if (e == 0 && rename(tmp, path) < 0)
-		e = errno;
-	if (e != 0)
-		unlink(tmp);
-	free(tmp);
-	return e ? errorf("cannot write '%s': %s", path, strerror(e)) : 0;
-}
-
 /*
  * The arm's kubeconfig: the cluster's, its one "server: URL" line pointing at the proxy.
  * Certificates and keys stay where the cluster's names them; the API server's certificate
@@ -663,7 +752,7 @@ static int point_kubeconfig(const char *kc, const char *server, int port, const 
 		sbuf_addn(&sb, text, (size_t)(at - text));
 		sbuf_addf(&sb, "server: https://127.0.0.1:%d", port);
 		sbuf_add(&sb, end);
-		rc = write_private(out, sbuf_str(&sb), sb.len);
+		rc = write_private_file(out, sbuf_str(&sb), sb.len);
 		sbuf_free(&sb);
 	}
 	free(line);
@@ -671,11 +760,37 @@ static int point_kubeconfig(const char *kc, const char *server, int port, const 
 	return rc;
 }
 
-/* Stop the arm's proxy (by its recorded pid) and remove what pointed at it. */
-static int proxy_stop(const struct kopts *o)
+/*
+ * The cluster's API server as "127.x.x.x:PORT" into to, and its "server:" URL (malloc'd) into
+ * *server: what an arm's proxy or bridge forwards to, on this host only (for names what).
+ * 0, or -1 after printing why.
+ */
+static int cluster_api(const struct kopts *o, const char *what, char *to, size_t size, char **server)
 {
-	const char *files[] = { "-proxy.port", ".kubeconfig", "-proxy.delay", NULL };
-	char *pidfile = arm_file(o, "-proxy.pid");
+	char *kc = cluster_file(o, "kubeconfig");
+	struct kubeconfig cfg;
+	int rc = -1;
+
+	*server = NULL;
+	if (kubeconfig_load(&cfg, kc, NULL) == 0) {
+		if (loopback_server(cfg.server, to, size) < 0)
+			errorf("'%s': the API server '%s' is not https://127.x.x.x:PORT: %s reaches this host's "
+			       "loopback only", kc, cfg.server, what);
+		else if ((*server = strdup(cfg.server)) == NULL)
+			dief(EXIT_TROUBLE, "out of memory");
+		else
+			rc = 0;
+		kubeconfig_free(&cfg);
+	}
+	free(kc);
+	return rc;
+}
+
+/* Stop a helper process of the arm (its pid in arm-ARM<pidsuffix>) and remove the arm's files
+   named in files (suffixes, NULL-terminated). */
+static int helper_stop(const struct kopts *o, const char *pidsuffix, const char *const *files)
+{
+	char *pidfile = arm_file(o, pidsuffix);
 	int rc = pid_stop(pidfile, 5000);
 
 	free(pidfile);
@@ -685,6 +800,47 @@ static int proxy_stop(const struct kopts *o)
 		free(f);
 	}
 	return rc;
+}
+
+/* Stop the arm's proxy (by its recorded pid) and remove what pointed at it. */
+static int proxy_stop(const struct kopts *o)
+{
+	static const char *const files[] = { "-proxy.port", ".kubeconfig", "-proxy.delay", NULL };
+
+	return helper_stop(o, "-proxy.pid", files);
+}
+
+/* This kindctl's own binary into self (for the internal verbs it runs in the background). */
+static int self_path(char *self, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", self, size - 1);
+
+	if (n <= 0)
+		return errorf("cannot find this kindctl's own binary: %s", strerror(errno));
+	self[n] = '\0';
+	return 0;
+}
+
+/* Poll for a port file that a background process of ours writes once it listens; the port, or
+   -1 when it exits or 10 s pass. */
+static int wait_port_file(const char *portfile, const char *pidfile)
+{
+	double deadline = mono_now() + 10;
+	char *text = NULL;
+	int port = -1;
+
+	while ((text = fs_read(portfile, NULL)) == NULL && pid_alive(pidfile, NULL) && mono_now() < deadline) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	long v;
+	if (text) {
+		text[strcspn(text, "\n")] = '\0';
+		if (num_long(text, 1, 65535, &v) == NULL)
+			port = (int)v;
+	}
+	free(text);
+	return port;
 }
 
 /*
@@ -697,49 +853,28 @@ static int proxy_start(const struct kopts *o, long delay)
 	char *kc = cluster_file(o, "kubeconfig"), *pidfile = arm_file(o, "-proxy.pid");
 	char *portfile = arm_file(o, "-proxy.port"), *log = arm_file(o, "-proxy.log");
 	char *armkc = arm_file(o, ".kubeconfig"), *delayfile = arm_file(o, "-proxy.delay");
-	char to[96], ms[32], self[4096], *port = NULL;
-	struct kubeconfig cfg;
-	int rc = -1, pid;
+	char to[96], ms[32], self[4096], *server = NULL;
+	int rc = -1, pid, port;
 
-	if (proxy_stop(o) < 0 || kubeconfig_load(&cfg, kc, NULL) < 0)
+	if (proxy_stop(o) < 0 || cluster_api(o, "the API proxy", to, sizeof(to), &server) < 0 ||
+	    self_path(self, sizeof(self)) < 0)
 		goto out;
-	if (loopback_server(cfg.server, to, sizeof(to)) < 0) {
-		errorf("'%s': the API server '%s' is not https://127.x.x.x:PORT: the API proxy forwards on this "
-		       "host only", kc, cfg.server);
-		goto cfg;
-	}
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0) {
-		errorf("cannot find this kindctl's own binary: %s", strerror(errno));
-		goto cfg;
-	}
-	self[n] = '\0';
 	snprintf(ms, sizeof(ms), "%ld", delay);
 	char *argv[] = { self, "api-proxy", "--listen", "127.0.0.1:0", "--to", to, "--delay", ms,
 			 "--port-file", portfile, NULL };
 	pid = bg_start(argv, NULL, log, pidfile);
 	if (pid < 0)
-		goto cfg;
-	double deadline = mono_now() + 10;
-	while ((port = fs_read(portfile, NULL)) == NULL && pid_alive(pidfile, NULL) && mono_now() < deadline) {
-		/* The port file is polled at a short interval until the deadline. */
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
-	long portno = -1;
-	if (port != NULL)
-		port[strcspn(port, "\n")] = '\0';
-	if (port == NULL || num_long(port, 1, 65535, &portno) != NULL)
+		goto out;
+	port = wait_port_file(portfile, pidfile);
+	if (port < 0)
 		errorf("the API proxy (pid %d) did not start listening (see %s)", pid, log);
-	else if (point_kubeconfig(kc, cfg.server, (int)portno, armkc) == 0 &&
+	else if (point_kubeconfig(kc, server, port, armkc) == 0 &&
 		 fs_write_atomic(delayfile, ms, strlen(ms)) == 0)
 		rc = 0;
 	if (rc < 0)
 		proxy_stop(o);
-cfg:
-	kubeconfig_free(&cfg);
 out:
-	free(port);
+	free(server);
 	free(kc);
 	free(pidfile);
 	free(portfile);
@@ -795,44 +930,176 @@ static int save_cmd(const struct kopts *o, char **argv, const char *log)
 	return rc;
 }
 
-static int start_arm_process(const struct kopts *o, char **argv, const char *log, const char *kc)
+/* ---- network namespaces: each arm in one of its own, joined to the host by a bridge ---- */
+
+/*
+ * Whether arms run isolated: where this process may make network namespaces (root), unless
+ * LOADTEST_NETNS=off asks for the shared host network. 1, or 0 with the reason in why.
+ */
+int local_arms_isolated(char *why, size_t size)
 {
-	char name[32], *pidfile, *kcenv = NULL;
-	int pid;
+	const char *env = getenv("LOADTEST_NETNS");
+
+	if (env && strcmp(env, "off") == 0) {
+		snprintf(why, size, "LOADTEST_NETNS=off");
+		return 0;
+	}
+	return netns_possible(why, size);
+}
+
+static int bridge_stop(const struct kopts *o)
+{
+	static const char *const files[] = { "-bridge.port", "-bridge.delay", NULL };
+
+	return helper_stop(o, "-bridge.pid", files);
+}
+
+/*
+ * Start the arm's bridge (apiproxy.h: armbridge_run): its own network namespace, where the
+ * cluster's API server answers at its usual address (client-to-server bytes held delay ms, 0
+ * for none) and from which the controller's metrics port is exposed on the host. Its pid is
+ * in *pid (the namespace is /proc/PID/ns/net), its host port in *port. 0, or -1 after
+ * printing why, with nothing left running.
+ */
+static int bridge_start(const struct kopts *o, long delay, int *pid, int *port)
+{
+	char *pidfile = arm_file(o, "-bridge.pid");
+	char *portfile = arm_file(o, "-bridge.port"), *log = arm_file(o, "-bridge.log");
+	char *delayfile = arm_file(o, "-bridge.delay");
+	char to[96], ms[32], self[4096], *server = NULL;
+	int rc = -1;
+
+	if (bridge_stop(o) < 0 || cluster_api(o, "an arm's network namespace", to, sizeof(to), &server) < 0 ||
+	    self_path(self, sizeof(self)) < 0)
+		goto out;
+	snprintf(ms, sizeof(ms), "%ld", delay);
+	/* The host port Prometheus was given for this arm, or any. */
+	char listen[32], *fixedfile = arm_file(o, ".port"), *fixed = fs_read(fixedfile, NULL);
+	long fixed_port = 0;
+	if (fixed) {
+		fixed[strcspn(fixed, "\n")] = '\0';
+		if (num_long(fixed, 1, 65535, &fixed_port) != NULL)
+			fixed_port = 0;
+	}
+	snprintf(listen, sizeof(listen), "127.0.0.1:%ld", fixed_port);
+	free(fixed);
+	free(fixedfile);
+	char *argv[] = { self, "arm-bridge", "--listen", listen, "--to", to, "--delay", ms, "--port-file", portfile,
+			 NULL };
+	*pid = bg_start(argv, NULL, log, pidfile);
+	if (*pid < 0)
+		goto out;
+	*port = wait_port_file(portfile, pidfile);
+	if (*port < 0)
+		errorf("the network namespace bridge of arm %s (pid %d) did not start (see %s)", o->arm, *pid, log);
+	else if (fs_write_atomic(delayfile, ms, strlen(ms)) == 0)
+		rc = 0;
+	if (rc < 0)
+		bridge_stop(o);
+out:
+	free(server);
+	free(pidfile);
+	free(portfile);
+	free(log);
+	free(delayfile);
+	return rc;
+}
+
+/* The arm's bridge, running: 1 with its pid, host port and delay, else 0. */
+static int bridge_running(const struct kopts *o, int *pid, int *port, long *delay)
+{
+	char *pidfile = arm_file(o, "-bridge.pid"), *portfile = arm_file(o, "-bridge.port");
+	char *delayfile = arm_file(o, "-bridge.delay"), *text = fs_read(delayfile, NULL);
+	int alive = pid_alive(pidfile, pid);
+
+	*delay = -1;
+	if (text && num_long(text, 0, 60000, delay) != NULL)
+		*delay = -1;
+	if (alive)
+		*port = wait_port_file(portfile, pidfile);
+	free(text);
+	free(pidfile);
+	free(portfile);
+	free(delayfile);
+	return alive && *port > 0 && *delay >= 0;
+}
+
+/*
+ * Start the controller: argv with KUBECONFIG=kc, inside the network namespace of process
+ * netns_pid (0: the host's), serving its metrics at metrics (the URL Prometheus and we reach
+ * it at). Its pid, or -1 after printing why.
+ */
+static int start_arm_process(const struct kopts *o, char **argv, const char *log, const char *kc, int netns_pid,
+			     const char *metrics)
+{
+	char name[32], *pidfile, *kcenv = NULL, **run = argv, self[4096], ns[64];
+	int pid = -1;
 
 	snprintf(name, sizeof(name), "arm-%s.pid", o->arm);
 	pidfile = cluster_file(o, name);
 	if (asprintf(&kcenv, "KUBECONFIG=%s", kc) < 0)
 		dief(EXIT_TROUBLE, "out of memory");
+	/* Into the namespace through ourselves: netns-exec enters it and execs the controller,
+	   which keeps the pid recorded. */
+	if (netns_pid > 0) {
+		size_t n = 0;
+		while (argv[n])
+			n++;
+		run = calloc(n + 6, sizeof(*run));
+		if (run == NULL)
+			dief(EXIT_TROUBLE, "out of memory");
+		if (self_path(self, sizeof(self)) < 0)
+			goto out;
+		snprintf(ns, sizeof(ns), "/proc/%d/ns/net", netns_pid);
+		run[0] = self;
+		run[1] = "netns-exec";
+		run[2] = "--netns";
+		run[3] = ns;
+		run[4] = "--";
+		memcpy(run + 5, argv, (n + 1) * sizeof(*run));
+	}
 	/* The controller reads only its own kubeconfig: no namespace scoping, no HA. */
 	const char *extra[] = { kcenv, "KUBERNETES_NAMESPACE=", NULL };
 	char **env = env_with(extra);
-	pid = bg_start(argv, env, log, pidfile);
+	pid = bg_start(run, env, log, pidfile);
 	free(env);
-	if (pid > 0 && wait_http_ok(RELOADER_METRICS, 60) < 0) {
+	if (pid > 0 && wait_http_ok(metrics, 60) < 0) {
 		int alive = pid_alive(pidfile, NULL);
 		errorf("the controller (pid %d) %s (see %s)", pid,
-		       alive ? "does not serve " RELOADER_METRICS " after 60 s" : "exited", log);
+		       alive ? "does not serve its metrics after 60 s" : "exited", log);
 		pid_stop(pidfile, 5000);
 		pid = -1;
 	}
+out:
+	if (run != argv)
+		free(run);
 	free(kcenv);
 	free(pidfile);
 	return pid;
 }
 
-static int other_arm_running(const struct kopts *o)
+static int arm_running(const struct kopts *o, const char *arm)
 {
+	char name[32], *p;
+
+	snprintf(name, sizeof(name), "arm-%s.pid", arm);
+	p = cluster_file(o, name);
+	int alive = pid_alive(p, NULL);
+	free(p);
+	return alive;
+}
+
+/* Whether this arm may start: in a namespace of its own, unless it runs already; on the host's
+   network, only when no arm runs and :9090 is free. 0, or -1 after printing why. */
+static int may_start(const struct kopts *o, int isolated)
+{
+	if (isolated)
+		return arm_running(o, o->arm) ? errorf("arm %s is running already: stop it first", o->arm) : 0;
 	for (int a = 0; a < 2; a++) {
 		const char *arm = a ? "new" : "old";
-		char name[32], *p;
-		snprintf(name, sizeof(name), "arm-%s.pid", arm);
-		p = cluster_file(o, name);
-		int alive = pid_alive(p, NULL);
-		free(p);
-		if (alive)
+		if (arm_running(o, arm))
 			return errorf("arm %s is running: Reloader's metrics port (9090) is fixed, so one arm runs "
-				      "at a time on this host; stop it first", arm);
+				      "at a time on this host's network; stop it first", arm);
 	}
 	/* Reloader's metrics listener is fixed to :9090: a port taken there (the prometheus
 	 * system service that Debian's package starts, say) would only show as a controller
@@ -849,25 +1116,65 @@ static int other_arm_running(const struct kopts *o)
 	return 0;
 }
 
+/* Where the arm's metrics are reached from the host: 127.0.0.1:PORT into addr, the URL into
+   url (recorded in arm-ARM.metrics, for kindctl arm-metrics-url). */
+static int metrics_address(const struct kopts *o, int port, char *addr, size_t asize, char *url, size_t usize)
+{
+	char *file = arm_file(o, ".metrics");
+	int rc;
+
+	snprintf(addr, asize, "127.0.0.1:%d", port);
+	snprintf(url, usize, "http://%s/metrics", addr);
+	char line[96];
+	int n = snprintf(line, sizeof(line), "%s\n", url);
+	rc = fs_write_atomic(file, line, (size_t)n);
+	free(file);
+	return rc;
+}
+
+/*
+ * The arm's way to the API server and its metrics: isolated, a bridge (with the delay); on
+ * the host's network, the cluster's kubeconfig or, with a delay, a proxy and a kubeconfig of
+ * its own. The kubeconfig to use into *kc (malloc'd), the namespace's pid into *nspid (0: the
+ * host's), the metrics' host address and URL. 0, or -1 after printing why.
+ */
+static int arm_network(const struct kopts *o, int isolated, long delay, char **kc, int *nspid, char *addr,
+		       size_t asize, char *url, size_t usize)
+{
+	int port = RELOADER_METRICS_PORT;
+
+	*nspid = 0;
+	*kc = NULL;
+	if (isolated) {
+		if (proxy_stop(o) < 0 || bridge_start(o, delay < 0 ? 0 : delay, nspid, &port) < 0)
+			return -1;
+		*kc = cluster_file(o, "kubeconfig");
+	} else {
+		/* With a delay, the controller reaches the API server through its own proxy;
+		   without, a proxy left by an earlier start goes, lest a restart take it up. */
+		if (bridge_stop(o) < 0 || (delay >= 0 ? proxy_start(o, delay) < 0 : proxy_stop(o) < 0))
+			return -1;
+		*kc = delay >= 0 ? arm_file(o, ".kubeconfig") : cluster_file(o, "kubeconfig");
+	}
+	return metrics_address(o, port, addr, asize, url, usize);
+}
+
 static int local_arm_start(const struct kopts *o)
 {
 	char *dir = cluster_dir(o), *bin = NULL, *deflog = NULL, *kc = NULL;
-	int rc = EXIT_FAILED;
+	char why[160], addr[32], url[96];
+	int rc = EXIT_FAILED, nspid = 0, isolated = local_arms_isolated(why, sizeof(why));
 
 	if (!fs_is_dir(dir)) {
 		free(dir);
 		return errorf("no local cluster named '%s'", o->name), EXIT_FAILED;
 	}
-	if (other_arm_running(o) < 0)
+	if (may_start(o, isolated) < 0)
 		goto out;
 	bin = reloader_binary(o, o->image);
-	if (bin == NULL)
+	if (bin == NULL || arm_network(o, isolated, o->api_delay, &kc, &nspid, addr, sizeof(addr), url,
+				       sizeof(url)) < 0)
 		goto out;
-	/* With --api-delay, the controller reaches the API server through its own proxy; without,
-	   a proxy left by an earlier start goes, lest a restart take it up. */
-	if (o->api_delay >= 0 ? proxy_start(o, o->api_delay) < 0 : proxy_stop(o) < 0)
-		goto out;
-	kc = o->api_delay >= 0 ? arm_file(o, ".kubeconfig") : cluster_file(o, "kubeconfig");
 	char **argv = calloc(o->nargs + 3, sizeof(*argv));
 	if (argv == NULL)
 		dief(EXIT_TROUBLE, "out of memory");
@@ -878,15 +1185,17 @@ static int local_arm_start(const struct kopts *o)
 	if (asprintf(&deflog, "%s/arm-%s.log", dir, o->arm) < 0)
 		dief(EXIT_TROUBLE, "out of memory");
 	const char *log = o->log ? o->log : deflog;
-	int pid = save_cmd(o, argv, log) < 0 ? -1 : start_arm_process(o, argv, log, kc);
+	int pid = save_cmd(o, argv, log) < 0 ? -1 : start_arm_process(o, argv, log, kc, nspid, url);
 	free(argv);
-	if (pid < 0 || set_target(o, o->arm) < 0)
+	if (pid < 0 || set_target(o, o->arm, addr) < 0)
 		goto out;
 	printf("%d\n", pid);
 	rc = 0;
 out:
-	if (rc != 0 && o->api_delay >= 0)
+	if (rc != 0) {
 		proxy_stop(o);
+		bridge_stop(o);
+	}
 	free(kc);
 	free(deflog);
 	free(bin);
@@ -902,7 +1211,7 @@ static int local_arm_stop(const struct kopts *o)
 	snprintf(name, sizeof(name), "arm-%s.pid", o->arm);
 	if (stop_pidfile(o, name) < 0)
 		rc = EXIT_FAILED;
-	if (proxy_stop(o) < 0)
+	if (proxy_stop(o) < 0 || bridge_stop(o) < 0)
 		rc = EXIT_FAILED;
 	snprintf(name, sizeof(name), "arm-%s.cmd", o->arm);
 	cmdfile = cluster_file(o, name);
@@ -920,15 +1229,18 @@ static int local_arm_stop(const struct kopts *o)
 	}
 	free(text);
 	free(cmdfile);
-	if (set_target(o, NULL) < 0)
+	char *url = arm_file(o, ".metrics");
+	unlink(url);
+	free(url);
+	if (set_target(o, NULL, NULL) < 0)
 		rc = EXIT_FAILED;
 	return rc;
 }
 
 static int local_arm_restart(const struct kopts *o)
 {
-	char name[32], *cmdfile, *pidfile, *kc = NULL;
-	int old = 0, pid = -1;
+	char name[32], *cmdfile, *pidfile, *kc = NULL, addr[32], url[96];
+	int old = 0, pid = -1, nspid = 0, port = 0;
 
 	snprintf(name, sizeof(name), "arm-%s.cmd", o->arm);
 	cmdfile = cluster_file(o, name);
@@ -948,17 +1260,38 @@ static int local_arm_restart(const struct kopts *o)
 		errorf("'%s' is damaged", cmdfile);
 		goto out;
 	}
-	/* An arm started with --api-delay keeps its proxy, or gets one again if it has stopped. */
+	/* An arm keeps its way to the API server: its bridge (isolated) or its proxy (with a
+	   delay), started again with the same delay if it has stopped. */
 	long ms = -1;
-	if (recorded_delay(o, &ms) < 0 || pid_stop(pidfile, 10000) < 0)
-		goto out;
-	if (ms >= 0 && !proxy_running(o)) {
-		warnf("the API proxy of arm %s had stopped: starting it again (%ld ms)", o->arm, ms);
-		if (proxy_start(o, ms) < 0)
+	char *bpid = arm_file(o, "-bridge.pid");
+	int isolated = fs_is_file(bpid);
+	free(bpid);
+	if (isolated) {
+		if (pid_stop(pidfile, 10000) < 0)
+			goto out;
+		if (!bridge_running(o, &nspid, &port, &ms)) {
+			warnf("the network namespace bridge of arm %s had stopped: starting it again", o->arm);
+			if (arm_network(o, 1, ms, &kc, &nspid, addr, sizeof(addr), url, sizeof(url)) < 0 ||
+			    set_target(o, o->arm, addr) < 0)
+				goto out;
+		} else {
+			kc = cluster_file(o, "kubeconfig");
+			if (metrics_address(o, port, addr, sizeof(addr), url, sizeof(url)) < 0)
+				goto out;
+		}
+	} else {
+		if (recorded_delay(o, &ms) < 0 || pid_stop(pidfile, 10000) < 0)
+			goto out;
+		if (ms >= 0 && !proxy_running(o)) {
+			warnf("the API proxy of arm %s had stopped: starting it again (%ld ms)", o->arm, ms);
+			if (proxy_start(o, ms) < 0)
+				goto out;
+		}
+		kc = ms >= 0 ? arm_file(o, ".kubeconfig") : cluster_file(o, "kubeconfig");
+		if (metrics_address(o, RELOADER_METRICS_PORT, addr, sizeof(addr), url, sizeof(url)) < 0)
 			goto out;
 	}
-	kc = ms >= 0 ? arm_file(o, ".kubeconfig") : cluster_file(o, "kubeconfig");
-	pid = start_arm_process(o, argv, log, kc);
+	pid = start_arm_process(o, argv, log, kc, nspid, url);
 	if (pid > 0 && pid == old) {
 		errorf("the restarted controller has the same pid %d", pid);
 		pid = -1;
@@ -973,6 +1306,25 @@ out:
 	return pid > 0 ? 0 : EXIT_FAILED;
 }
 
+/* The URL of the running arm's metrics, as reached from this host. */
+static int local_arm_metrics_url(const struct kopts *o)
+{
+	char *file = arm_file(o, ".metrics"), *text = NULL;
+	int rc = EXIT_FAILED;
+
+	if (!arm_running(o, o->arm))
+		errorf("arm %s of '%s' is not running", o->arm, o->name);
+	else if ((text = fs_read(file, NULL)) == NULL)
+		errorf("arm %s of '%s' has no recorded metrics address ('%s'): start it again", o->arm, o->name, file);
+	else {
+		fputs(text, stdout);
+		rc = 0;
+	}
+	free(text);
+	free(file);
+	return rc;
+}
+
 const struct provider provider_local = {
 	.name = "local",
 	.create = local_create,
@@ -985,4 +1337,5 @@ const struct provider provider_local = {
 	.arm_start = local_arm_start,
 	.arm_stop = local_arm_stop,
 	.arm_restart = local_arm_restart,
+	.arm_metrics_url = local_arm_metrics_url,
 };

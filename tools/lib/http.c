@@ -1,6 +1,7 @@
 /* Blocking HTTP GETs over libcurl's easy interface, with errors kept in words. */
 #include "http.h"
 #include "msg.h"
+#include "wrapper.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -52,8 +53,7 @@ char *http_url(const char *base, const char *path, const struct http_param *para
 		sbuf_add(&sb, "=");
 		add_escaped(&sb, params[i].value);
 	}
-	sbuf_str(&sb);
-	return sb.buf;
+	return sbuf_detach(&sb);
 }
 
 int http_check_url(const char *url, const char **why)
@@ -220,9 +220,9 @@ struct http_client {
 
 struct http_client *http_client_new(void)
 {
-	struct http_client *c = calloc(1, sizeof(*c));
+	struct http_client *c = xcalloc(1, sizeof(*c));
 
-	if (c == NULL || (c->h = curl_easy_init()) == NULL)
+	if ((c->h = curl_easy_init()) == NULL)
 		dief(EXIT_TROUBLE, "out of memory");
 	return c;
 }

@@ -2,6 +2,7 @@
 #include "jsonf.h"
 #include "fsio.h"
 #include "msg.h"
+#include "wrapper.h"
 
 #include <errno.h>
 #include <math.h>
@@ -85,9 +86,7 @@ char *json_dump(jv v, int pretty)
 	char *out = NULL;
 	size_t n = (size_t)jv_string_length_bytes(jv_copy(s));
 
-	out = malloc(n + 2);
-	if (out == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	out = xmalloc(n + 2);
 	memcpy(out, jv_string_value(s), n);
 	out[n] = '\n';
 	out[n + 1] = '\0';

@@ -4,6 +4,7 @@
 #include "jsonf.h"
 #include "msg.h"
 #include "sbuf.h"
+#include "wrapper.h"
 
 #include <errno.h>
 #include <math.h>
@@ -224,12 +225,8 @@ void report_push_check(struct report *rep, const struct check *ck)
 	size_t n = rep->nchecks;
 
 	/* The capacity is the next power of two: grown when n is one (or 0). */
-	if ((n & (n - 1)) == 0) {
-		struct check *grown = realloc(rep->checks, (n ? n * 2 : 1) * sizeof(*grown));
-		if (grown == NULL)
-			dief(EXIT_TROUBLE, "out of memory");
-		rep->checks = grown;
-	}
+	if ((n & (n - 1)) == 0)
+		rep->checks = xrealloc(rep->checks, (n ? n * 2 : 1) * sizeof(*rep->checks));
 	rep->checks[rep->nchecks++] = *ck;
 }
 
@@ -284,10 +281,8 @@ int report_add_checks(struct report *rep, int arm, const char *path, jv run)
 			}
 		}
 		jv_free(problems);
-		rep->arm_invalid[arm] = strdup(why.len ? sbuf_str(&why) : "the scenario driver found its run not valid");
+		rep->arm_invalid[arm] = xstrdup(why.len ? sbuf_str(&why) : "the scenario driver found its run not valid");
 		sbuf_free(&why);
-		if (rep->arm_invalid[arm] == NULL)
-			dief(EXIT_TROUBLE, "out of memory");
 		scrub(rep->arm_invalid[arm]);
 	}
 	jv_free(ok);
@@ -320,9 +315,7 @@ int report_build_dirs(const struct catalogue *c, const char *sdir, const char *s
 	rep->cat = c;
 	rep->expected[0] = jv_null();
 	rep->expected[1] = jv_null();
-	rep->scenario = strdup(scenario);
-	if (rep->scenario == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	rep->scenario = xstrdup(scenario);
 	for (int a = 0; a < 2; a++) {
 		rep->has_arm[a] = adir[a] != NULL && fs_is_dir(adir[a]);
 		if (!rep->has_arm[a])
@@ -353,13 +346,11 @@ int report_build_dirs(const struct catalogue *c, const char *sdir, const char *s
 	rep->expected_shared = shared[0] || shared[1];
 	for (int a = 1; a >= 0 && rep->description == NULL; a--) {
 		const char *d = json_str(rep->expected[a], "description");
-		if (d && *d && (rep->description = strdup(d)) != NULL)
-			scrub(rep->description);
+		if (d && *d)
+			scrub(rep->description = xstrdup(d));
 	}
 
-	rep->rows = calloc(c->n ? c->n : 1, sizeof(*rep->rows));
-	if (rep->rows == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	rep->rows = xcalloc(c->n, sizeof(*rep->rows));
 	rep->n = c->n;
 	for (size_t i = 0; i < c->n && rc == 0; i++) {
 		struct row *row = &rep->rows[i];

@@ -1,5 +1,7 @@
 /* Child processes without a shell: posix_spawn of a program found on PATH, stdout through a pipe, a deadline. */
 #include "proc.h"
+#include "fsio.h"
+#include "wrapper.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -53,34 +55,75 @@ static int exited(pid_t pid)
  * Find argv[0] on PATH first, as posix_spawnp would: a child that cannot exec reports
  * nothing but exit status 127 where posix_spawn falls back to fork (under valgrind).
  */
-static char *find_program(const char *name, int *err)
+char *find_on_path(const char *name)
 {
 	const char *path = getenv("PATH");
 	char *copy, *save = NULL, *found = NULL;
+	int err = ENOENT;
 
-	if (strchr(name, '/') != NULL) {
-		if (access(name, X_OK) < 0) {
-			*err = errno;
-			return NULL;
-		}
-		return strdup(name);
-	}
-	copy = strdup(path && *path ? path : "/usr/local/bin:/bin:/usr/bin");
-	*err = ENOENT;
-	for (char *dir = strtok_r(copy, ":", &save); copy && dir; dir = strtok_r(NULL, ":", &save)) {
-		char *full = NULL;
-		if (asprintf(&full, "%s/%s", *dir ? dir : ".", name) < 0)
-			break;
-		if (access(full, X_OK) == 0) {
+	if (strchr(name, '/') != NULL)
+		return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
+	copy = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		char *full = fs_join(*dir ? dir : ".", name);
+		if (access(full, X_OK) == 0 && fs_is_file(full)) {
 			found = full;
 			break;
 		}
 		if (errno == EACCES)
-			*err = EACCES;
+			err = EACCES;
 		free(full);
 	}
 	free(copy);
+	if (found == NULL)
+		errno = err;
 	return found;
+}
+
+/* find_on_path, with the reason it found nothing in *err. */
+static char *find_program(const char *name, int *err)
+{
+	char *p = find_on_path(name);
+
+	*err = p ? 0 : errno;
+	return p;
+}
+
+char **env_build(const char *const *changes)
+{
+	extern char **environ;
+	size_t n = 0, m = 0, j = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	while (changes && changes[m])
+		m++;
+	env = xcalloc(n + m + 1, sizeof(*env));
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strcspn(environ[i], "=");
+		int changed = 0;
+		for (size_t c = 0; c < m && !changed; c++)
+			changed = strcspn(changes[c], "=") == len && strncmp(changes[c], environ[i], len) == 0;
+		if (!changed)
+			env[j++] = xstrdup(environ[i]);
+	}
+	for (size_t c = 0; c < m; c++)
+		if (strchr(changes[c], '=') != NULL)
+			env[j++] = xstrdup(changes[c]);
+	env[j] = NULL;
+	return env;
+}
+
+void env_free(char **env)
+{
+	if (env == NULL)
+		return;
+	for (char **e = env; *e; e++) {
+		explicit_bzero(*e, strlen(*e));
+		free(*e);
+	}
+	free(env);
 }
 
 static int spawn(pid_t *pid, char *const argv[], char *const envp[], int outfd, int flags)

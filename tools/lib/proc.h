@@ -29,4 +29,22 @@ int proc_run(char *const argv[], char *const envp[], int timeout_ms, size_t max,
 /* "exited with status 3", "was killed by signal 9 (Killed)"; returns buf. */
 const char *proc_status_text(int wstatus, char *buf, size_t size);
 
+/*
+ * The program name would run as, as execvp finds it: name itself when it holds a '/', else
+ * the first executable regular file of that name in a folder of $PATH (unset or empty:
+ * /usr/local/bin:/usr/bin:/bin). malloc'd, or NULL with errno set (ENOENT; EACCES when one
+ * was found but may not be run).
+ */
+char *find_on_path(const char *name);
+
+/*
+ * An environment for a child: ours (environ) with changes, in the manner of git's env
+ * arrays: "NAME=value" sets NAME (replacing ours), a bare "NAME" removes it. changes is
+ * NULL-terminated (NULL: none). The array and its strings are malloc'd: env_free wipes the
+ * strings (they may hold credentials) and frees them.
+ */
+char **env_build(const char *const *changes);
+void env_free(char **env);
+
 #endif
+

@@ -101,11 +101,18 @@ long graph_find_wl(const struct graph *g, enum obj_kind kind, const char *ns, co
 
 /* ---- fingerprints: which version of which object a template records ---- */
 
-static uint64_t fp_hash(const unsigned char fp[20])
+/*
+ * Keyed by the fingerprint and the object: objects created with the same data (a scaled
+ * scenario's thousands of ConfigMaps as created) share a fingerprint, and one chain of
+ * them all would make every lookup walk it.
+ */
+static uint64_t fp_hash(const unsigned char fp[20], size_t c)
 {
 	uint64_t h = 0;
 
 	memcpy(&h, fp, sizeof(h));
+	h ^= ((uint64_t)c + 1) * 0x9E3779B97F4A7C15ULL;
+	h ^= h >> 29;
 	return h;
 }
 
@@ -113,7 +120,7 @@ static void fp_put(struct graph *g, size_t c, size_t v)
 {
 	size_t mask = g->nfpslots - 1;
 
-	for (size_t s = fp_hash(g->cfg[c].ver[v].fp) & mask;; s = (s + 1) & mask) {
+	for (size_t s = fp_hash(g->cfg[c].ver[v].fp, c) & mask;; s = (s + 1) & mask) {
 		if (g->fps[s].cfg1 == 0) {
 			g->fps[s].cfg1 = (uint32_t)c + 1;
 			g->fps[s].ver = (uint32_t)v;
@@ -153,21 +160,21 @@ static int fp_find(const struct graph *g, const unsigned char fp[20], const stru
 
 	if (g->nfpslots == 0)
 		return 0;
-	for (size_t s = fp_hash(fp) & mask; g->fps[s].cfg1 != 0; s = (s + 1) & mask) {
-		const struct fpslot *f = &g->fps[s];
-		const struct version *ver = &g->cfg[f->cfg1 - 1].ver[f->ver];
-		size_t r;
-		if (memcmp(ver->fp, fp, 20) != 0 || ver->state == V_FAILED)
-			continue;
-		for (r = 0; r < w->nrefs && w->refs[r] != f->cfg1 - 1; r++)
-			;
-		if (r == w->nrefs)
-			continue;
-		if (!found || ver->order > g->cfg[*c].ver[*v].order) {
-			*c = f->cfg1 - 1;
-			*v = f->ver;
-			*k = r;
-			found = 1;
+	for (size_t r = 0; r < w->nrefs; r++) {
+		size_t ref = w->refs[r];
+		for (size_t s = fp_hash(fp, ref) & mask; g->fps[s].cfg1 != 0; s = (s + 1) & mask) {
+			const struct fpslot *f = &g->fps[s];
+			if (f->cfg1 - 1 != ref)
+				continue;
+			const struct version *ver = &g->cfg[ref].ver[f->ver];
+			if (memcmp(ver->fp, fp, 20) != 0 || ver->state == V_FAILED)
+				continue;
+			if (!found || ver->order > g->cfg[*c].ver[*v].order) {
+				*c = ref;
+				*v = f->ver;
+				*k = r;
+				found = 1;
+			}
 		}
 	}
 	return found;
@@ -517,6 +524,7 @@ void graph_free(struct graph *g)
 	free(g->recs);
 	free(g->slots);
 	free(g->fps);
+	free(g->seqver);
 	free(g->ns_existing);
 	free(g->linked);
 	free(g->spec_first);
@@ -563,17 +571,41 @@ size_t *graph_targets(const struct graph *g, const struct update_spec *u, size_t
 
 /* ---- what the driver did ---- */
 
+/* The version update seq wrote to object c; -1: none yet. */
+static long seq_version(const struct graph *g, size_t c, unsigned long seq)
+{
+	size_t v;
+
+	if (seq == 0 || seq >= g->nseqver || g->seqver[seq] == 0)
+		return -1;
+	v = g->seqver[seq] - 1;
+	return v < g->cfg[c].nver && g->cfg[c].ver[v].seq == seq ? (long)v : -1;
+}
+
+static void seq_record(struct graph *g, unsigned long seq, size_t v)
+{
+	if (seq >= g->nseqver) {
+		size_t n = g->nseqver ? g->nseqver : 1024;
+		while (n <= seq)
+			n *= 2;
+		g->seqver = xrealloc(g->seqver, n * sizeof(*g->seqver));
+		memset(g->seqver + g->nseqver, 0, (n - g->nseqver) * sizeof(*g->seqver));
+		g->nseqver = n;
+	}
+	g->seqver[seq] = v + 1;
+}
+
 static size_t add_version(struct graph *g, size_t c, unsigned long seq, double sent, const unsigned char *fp,
 			  double order)
 {
 	struct cfgobj *co = &g->cfg[c];
+	long found = seq_version(g, c, seq);
 	size_t v;
 
 	/* A write retried after a conflict keeps its update's number and data: same version. */
-	for (v = co->nver; v-- > 0;)
-		if (co->ver[v].seq == seq && seq != 0)
-			break;
-	if (v == (size_t)-1) {
+	if (found >= 0) {
+		v = (size_t)found;
+	} else {
 		if (co->nver == co->capver) {
 			co->capver = co->capver ? co->capver * 2 : 16;
 			co->ver = xrealloc(co->ver, co->capver * sizeof(*co->ver));
@@ -581,6 +613,8 @@ static size_t add_version(struct graph *g, size_t c, unsigned long seq, double s
 		v = co->nver++;
 		memset(&co->ver[v], 0, sizeof(co->ver[v]));
 		co->ver[v].seq = seq;
+		if (seq != 0)
+			seq_record(g, seq, v);
 		if (fp) {
 			memcpy(co->ver[v].fp, fp, 20);
 			co->ver[v].has_fp = 1;
@@ -602,8 +636,11 @@ void graph_workload_created(struct graph *g, size_t w, double sent, double ack)
 {
 	struct workload *wl = &g->wl[w];
 
-	if (!wl->exists)
+	if (!wl->exists) {
 		g->ns_existing[wl->nsi]++;
+		g->nexisting++;
+		g->nready_existing += wl->ready;
+	}
 	wl->exists = 1;
 	wl->created_sent = sent;
 	wl->created_ack = ack;
@@ -613,8 +650,11 @@ void graph_deleted(struct graph *g, size_t w)
 {
 	struct workload *wl = &g->wl[w];
 
-	if (wl->exists)
+	if (wl->exists) {
 		g->ns_existing[wl->nsi]--;
+		g->nexisting--;
+		g->nready_existing -= wl->ready;
+	}
 	wl->exists = 0;
 	/* What it waited for stays: a roll the controller made before the deletion still answers it. */
 	wl->deleted = 1;
@@ -647,19 +687,19 @@ void graph_update_begin(struct graph *g, size_t c, unsigned long seq, double sen
 void graph_update_failed(struct graph *g, size_t c, unsigned long seq)
 {
 	struct cfgobj *co = &g->cfg[c];
+	long v = seq_version(g, c, seq);
 
-	for (size_t v = co->nver; v-- > 0;)
-		if (co->ver[v].seq == seq) {
-			co->ver[v].state = V_FAILED;
-			break;
-		}
+	if (v >= 0)
+		co->ver[v].state = V_FAILED;
 	for (size_t k = 0; k < co->nusers; k++) {
 		struct workload *w = &g->wl[co->users[k]];
-		size_t j = 0;
-		for (size_t i = 0; i < w->npend; i++)
-			if (w->pend[i].seq != seq)
-				w->pend[j++] = w->pend[i];
-		w->npend = j;
+		/* One entry per update and workload, recent: searched from the end. */
+		for (size_t i = w->npend; i-- > 0;)
+			if (w->pend[i].seq == seq) {
+				memmove(w->pend + i, w->pend + i + 1, (w->npend - i - 1) * sizeof(*w->pend));
+				w->npend--;
+				break;
+			}
 	}
 }
 
@@ -675,11 +715,9 @@ void graph_update_ok(struct graph *g, size_t c, int data_changed, unsigned long 
 	}
 	co->changes++;
 	co->last_change_done = done;
-	for (size_t v = co->nver; v-- > 0;)
-		if (co->ver[v].seq == seq) {
-			co->ver[v].state = V_OK;
-			break;
-		}
+	long v = seq_version(g, c, seq);
+	if (v >= 0)
+		co->ver[v].state = V_OK;
 	for (size_t k = 0; k < co->nusers; k++) {
 		struct workload *w = &g->wl[co->users[k]];
 		/* Its entry is recent: search from the end. */
@@ -815,7 +853,9 @@ void graph_observe(struct graph *g, size_t wi, uint64_t tmpl, const char *tmpl_t
 	struct workload *w = &g->wl[wi];
 
 	w->seen = 1;
-	w->ready = ready;
+	if (w->exists)
+		g->nready_existing += (ready != 0) - w->ready;
+	w->ready = ready != 0;
 	w->paused = paused;
 	/* The first sight is the template as created; only the controller changes it later. */
 	if (!w->have_tmpl) {

@@ -128,6 +128,8 @@ struct graph {
 	size_t *same_name;	/* per cfg: the next one + 1 of the same kind and name (0: none) */
 	size_t *linked;		/* per cfg: the workload + 1 that last linked it (duplicate refs) */
 	long *ns_existing;	/* existing workloads per namespace */
+	long nexisting;		/* workloads that exist ... */
+	long nready_existing;	/* ... and of them, ready (kept as events come) */
 	double *lat;		/* latencies measured at roll time (own rolls, recognised folds) */
 	size_t nlat, caplat;
 	struct roll_rec *recs;	/* each own roll: which update, which workload, when (updates.jsonl) */
@@ -145,6 +147,9 @@ struct graph {
 	/* hash of "kind/ns/name" -> index + 1 (cfg: positive, workload: negative) */
 	long *slots;
 	size_t nslots;
+	/* update seq -> its version's index + 1 in the object it wrote (0: none): O(1) lookups */
+	size_t *seqver;
+	size_t nseqver;
 	/* fingerprint -> (cfg + 1, version) */
 	struct fpslot { uint32_t cfg1, ver; } *fps;
 	size_t nfps, nfpslots;

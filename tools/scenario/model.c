@@ -82,22 +82,17 @@ static char *sdup(struct ctx *x, const char *s)
 
 /*
  * "100ms", "2s", "1.5m", or a number of seconds: decimal, nothing around it (not " 2s",
- * "0x10s", "nan", "inf" or "1e309").
+ * "0x10s", "nan", "inf" or "1e309"); NULL, or why not (said after the value).
  */
-static int duration(struct ydoc *d, yaml_node_t *v, double *out)
+static const char *parse_duration(const char *s, double *out)
 {
-	const char *s = ydoc_str(d, v);
-	size_t n;
+	size_t n = num_span(s);
+	const char *unit = s + n;
 	char num[64];
-	const char *unit;
 	double x, mul = 1;
 
-	if (s == NULL)
-		return -1;
-	n = num_span(s);
-	unit = s + n;
 	if (n == 0 || n >= sizeof(num))
-		return ydoc_error(d, v, "'%s' is not a duration (e.g. 500ms, 2s, 1m)", s);
+		return "is not a duration (e.g. 500ms, 2s, 1m)";
 	if (strcmp(unit, "ms") == 0)
 		mul = 0.001;
 	else if (strcmp(unit, "s") == 0 || *unit == '\0')
@@ -105,14 +100,28 @@ static int duration(struct ydoc *d, yaml_node_t *v, double *out)
 	else if (strcmp(unit, "m") == 0)
 		mul = 60;
 	else
-		return ydoc_error(d, v, "'%s' is not a duration (e.g. 500ms, 2s, 1m)", s);
+		return "is not a duration (e.g. 500ms, 2s, 1m)";
 	memcpy(num, s, n);
 	num[n] = '\0';
 	if (num_double(num, &x) != NULL || !isfinite(x * mul) || x * mul > MAX_DURATION)
-		return ydoc_error(d, v, "'%s' is too long a duration (at most a year)", s);
+		return "is too long a duration (at most a year)";
 	if (x < 0)
-		return ydoc_error(d, v, "a duration cannot be negative");
+		return "is negative: a duration cannot be";
 	*out = x * mul;
+	return NULL;
+}
+
+static int duration(struct ydoc *d, yaml_node_t *v, double *out)
+{
+	const char *s = ydoc_str(d, v), *why;
+
+	if (s == NULL)
+		return -1;
+	why = parse_duration(s, out);
+	if (why && strncmp(why, "is negative", 11) == 0)
+		return ydoc_error(d, v, "a duration cannot be negative");
+	if (why)
+		return ydoc_error(d, v, "'%s' %s", s, why);
 	return 0;
 }
 
@@ -861,6 +870,7 @@ int scenario_load(const char *path, struct scenario *s)
 	s->arena = arena_new();
 	s->file = arena_strdup(s->arena, path);
 	s->restart_at = -1;
+	s->scale = 1;
 	s->min_rate = 0.95;
 	s->phase_minus = 5;
 	s->exact = 1;
@@ -934,6 +944,203 @@ char *scenario_path(const char *id)
 	if (asprintf(&p, "tools/scenario/scenarios/%s.yaml", id) < 0)
 		p = NULL;
 	return p;
+}
+
+/* ---- command-line changes: --set KEY=VALUE and --scale N ---- */
+
+/* A whole number written in decimal digits only (no sign, no 0x, no spaces); NULL, or why not. */
+static const char *whole(const char *s, long min, long max, long *out, char *why, size_t size)
+{
+	char *end;
+	long v;
+
+	if (*s == '\0' || strspn(s, "0123456789") != strlen(s)) {
+		snprintf(why, size, "is not a whole number (%ld to %ld)", min, max);
+		return why;
+	}
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno == ERANGE || v < min || v > max) {
+		snprintf(why, size, "is out of range (%ld to %ld)", min, max);
+		return why;
+	}
+	*out = v;
+	return NULL;
+}
+
+static const char set_keys[] = "count.NAME, updates.N.every, updates.N.writers, churn.every, churn.keep, "
+			       "phase.minus, phase.min, restart.at, duration";
+
+/* updates.N.FIELD: the stream, 1-based; NULL after printing why. */
+static struct update_spec *set_stream(struct scenario *s, const char *key, const char **field)
+{
+	const char *p = key + strlen("updates.");
+	char *end;
+	long n;
+
+	if (!isdigit((unsigned char)*p) || *p == '0')
+		goto bad;
+	errno = 0;
+	n = strtol(p, &end, 10);
+	if (errno == ERANGE || *end != '.')
+		goto bad;
+	*field = end + 1;
+	if (n > (long)s->nupdates) {
+		errorf("--set %s: the scenario has %zu update stream(s)", key, s->nupdates);
+		return NULL;
+	}
+	return &s->updates[n - 1];
+bad:
+	errorf("--set %s: unknown key (%s)", key, set_keys);
+	return NULL;
+}
+
+static int set_duration_value(const char *key, const char *value, double min, double *out)
+{
+	double v;
+	const char *why = parse_duration(value, &v);
+
+	if (why == NULL && v < min) {
+		errorf("--set %s: '%s' is shorter than %gs", key, value, min);
+		return -1;
+	}
+	if (why)
+		return errorf("--set %s: '%s' %s", key, value, why);
+	*out = v;
+	return 0;
+}
+
+int scenario_set(struct scenario *s, const char *assignment, double *duration)
+{
+	const char *eq = strchr(assignment, '=');
+	char why[96];
+	const char *bad;
+	int rc = -1;
+
+	if (eq == NULL || eq == assignment)
+		return errorf("--set needs KEY=VALUE, not '%s'", assignment);
+	char *key = strndup(assignment, (size_t)(eq - assignment));
+	const char *value = eq + 1;
+	if (key == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	for (size_t i = 0; i < s->nsets; i++)
+		if (strcmp(s->sets[i].key, key) == 0) {
+			errorf("--set %s: given twice", key);
+			goto out;
+		}
+	if (strcmp(key, "duration") == 0) {
+		double v;
+		if (set_duration_value(key, value, 1, &v) < 0)
+			goto out;
+		if (v > 1e7) {
+			errorf("--set %s: '%s' is longer than 10000000s", key, value);
+			goto out;
+		}
+		*duration = v;
+	} else if (strncmp(key, "count.", 6) == 0) {
+		struct obj_spec *hit = NULL;
+		long v;
+		for (size_t i = 0; i < s->nobjs; i++) {
+			if (strcmp(s->objs[i].name, key + 6) != 0)
+				continue;
+			if (hit) {
+				errorf("--set %s: more than one object entry is named '%s'", key, key + 6);
+				goto out;
+			}
+			hit = &s->objs[i];
+		}
+		if (hit == NULL) {
+			errorf("--set %s: no object entry is named '%s' in %s", key, key + 6, s->file);
+			goto out;
+		}
+		if ((bad = whole(value, 1, 100000, &v, why, sizeof(why))) != NULL) {
+			errorf("--set %s: '%s' %s", key, value, bad);
+			goto out;
+		}
+		if (v > 1 && strchr(hit->name, '{') == NULL) {
+			errorf("--set %s: count %ld needs a name pattern with {i}", key, v);
+			goto out;
+		}
+		hit->count = v;
+	} else if (strncmp(key, "updates.", 8) == 0) {
+		const char *field;
+		struct update_spec *u = set_stream(s, key, &field);
+		long v;
+		if (u == NULL)
+			goto out;
+		if (strcmp(field, "every") == 0) {
+			if (set_duration_value(key, value, 0.001, &u->every) < 0)
+				goto out;
+		} else if (strcmp(field, "writers") == 0) {
+			if ((bad = whole(value, 1, 1000, &v, why, sizeof(why))) != NULL) {
+				errorf("--set %s: '%s' %s", key, value, bad);
+				goto out;
+			}
+			u->writers = v;
+		} else {
+			errorf("--set %s: unknown key (%s)", key, set_keys);
+			goto out;
+		}
+	} else if (strcmp(key, "churn.every") == 0 || strcmp(key, "churn.keep") == 0) {
+		long v;
+		if (!s->churn.set) {
+			errorf("--set %s: the scenario has no churn", key);
+			goto out;
+		}
+		if (key[6] == 'e') {
+			if (set_duration_value(key, value, 0.001, &s->churn.every) < 0)
+				goto out;
+		} else {
+			if ((bad = whole(value, 1, 100000, &v, why, sizeof(why))) != NULL) {
+				errorf("--set %s: '%s' %s", key, value, bad);
+				goto out;
+			}
+			s->churn.keep = v;
+		}
+	} else if (strcmp(key, "phase.minus") == 0) {
+		if (set_duration_value(key, value, 0, &s->phase_minus) < 0)
+			goto out;
+	} else if (strcmp(key, "phase.min") == 0) {
+		if (set_duration_value(key, value, 0, &s->phase_min) < 0)
+			goto out;
+	} else if (strcmp(key, "restart.at") == 0) {
+		if (s->restart_at < 0) {
+			errorf("--set %s: the scenario has no restart", key);
+			goto out;
+		}
+		if (set_duration_value(key, value, 0, &s->restart_at) < 0)
+			goto out;
+	} else {
+		errorf("--set %s: unknown key (%s)", key, set_keys);
+		goto out;
+	}
+	s->sets = arena_grow(s->arena, s->sets, s->nsets, s->nsets + 1, sizeof(*s->sets));
+	s->sets[s->nsets].key = arena_strdup(s->arena, key);
+	s->sets[s->nsets].value = arena_strdup(s->arena, value);
+	s->nsets++;
+	rc = 0;
+out:
+	free(key);
+	return rc;
+}
+
+int scenario_scale(struct scenario *s, long factor)
+{
+	if (factor < 1 || factor > SCENARIO_MAX_COUNT)
+		return errorf("--scale %ld: out of range (1 to %d)", factor, SCENARIO_MAX_COUNT);
+	for (size_t i = 0; i < s->nobjs; i++) {
+		struct obj_spec *o = &s->objs[i];
+		long n;
+		/* One named object (no {i} in its name) stays one: only a pattern makes more. */
+		if (strchr(o->name, '{') == NULL)
+			continue;
+		if (__builtin_mul_overflow(o->count, factor, &n) || n > SCENARIO_MAX_COUNT)
+			return errorf("--scale %ld: the count of %s '%s' would be more than %d", factor,
+				      kind_name(o->kind), o->name, SCENARIO_MAX_COUNT);
+		o->count = n;
+	}
+	s->scale = factor;
+	return 0;
 }
 
 /* ---- name patterns: {expr} with integer arithmetic over i ---- */

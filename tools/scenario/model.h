@@ -103,11 +103,25 @@ struct scenario {
 	int expect_fewer;	/* rollouts must be fewer than updates (pause period) */
 	double min_rate;	/* fraction of the intended updates that must succeed (default 0.95) */
 	const char *expect_annotation;	/* pod-template annotation every rolled workload carries */
+	long scale;		/* --scale: the factor the object counts were multiplied by (1) */
+	struct kv *sets;	/* --set KEY=VALUE, in the order given */
+	size_t nsets;
 };
+
+/* Most objects of one entry after --scale (the file itself allows 100000). */
+#define SCENARIO_MAX_COUNT 1000000
 
 /* Load a scenario file; messages are "file:line:col: what is wrong". */
 int scenario_load(const char *path, struct scenario *s);
 void scenario_free(struct scenario *s);
+/*
+ * --set KEY=VALUE: change one value of the loaded scenario (count.NAME, updates.N.every,
+ * updates.N.writers, churn.every, churn.keep, phase.minus, phase.min, restart.at), or the
+ * run's duration ("duration", into *duration). -1 after printing "--set KEY: why".
+ */
+int scenario_set(struct scenario *s, const char *assignment, double *duration);
+/* --scale N: multiply the count of every object entry whose name is a pattern; -1 (printed). */
+int scenario_scale(struct scenario *s, long factor);
 /* Resolve "S2" to the shipped file, or take a path as is; malloc'd. */
 char *scenario_path(const char *id_or_file);
 /* Update phase length for a requested duration. */
