@@ -84,7 +84,7 @@ struct workload {
 	int churn;		/* created by the churn loop */
 	size_t *refs;		/* cfgobj indices */
 	struct refstate *rs;	/* parallel to refs */
-	size_t nrefs, caprefs;
+	size_t nrefs;
 	int exists;		/* created and not deleted (as far as the driver knows) */
 	int deleted;
 	double created_sent;	/* when its creation was sent / acknowledged; < 0: not (yet) */
