@@ -115,7 +115,10 @@ run_arm() {
 		delay_args=(--api-delay "${!delay_var}")
 	fi
 	rm -rf "$tmp"
-	mkdir -p "$tmp"
+	if ! put_error=$(mkdir -p "$tmp" 2>&1); then
+		put_error=${put_error##*: }
+		unwritable "$tmp" "$label"
+	fi
 	current_tmp=$tmp
 	current_arm=$arm
 	local t0=$SECONDS

@@ -61,13 +61,14 @@ kwok_dir() {
 # background and in a process group of its own (a TERM to it reaches make and its children as
 # Ctrl-C's would); its pid in LT_PID, its output in LT_LOG.
 lt_start() {
-	LT_LOG="$BATS_TEST_TMPDIR/loadtest.log"
+	LT_LOG="$BATS_TEST_TMPDIR/loadtest.log" LT_DIR=$1
 	setsid make -s -C "$REPO_ROOT" SAN="${LOADTEST_SAN:-}" loadtest PROVIDER=local SCENARIOS=S1 \
 		DURATION="$DURATION" RESULTS_DIR="$1" >"$LT_LOG" 2>&1 3>&- &
 	LT_PID=$!
 }
 
-# lt_wait: until that run ends (at most 5 min); its exit status in LT_RC, its last lines shown.
+# lt_wait: until that run ends (at most 5 min); its exit status in LT_RC; its last lines and
+# what the results folder holds shown.
 lt_wait() {
 	LT_RC=0
 	wait_until 300 bash -c "! kill -0 $LT_PID 2>/dev/null" || {
@@ -75,7 +76,9 @@ lt_wait() {
 		fail "make loadtest did not end within 5 min"
 	}
 	wait "$LT_PID" || LT_RC=$?
+	echo "== make loadtest exited with status $LT_RC after:"
 	tail -n 30 "$LT_LOG"
+	[ ! -d "$LT_DIR" ] || show_results "$LT_DIR"
 }
 
 # lt_until CONDITION...: wait until CONDITION holds (checked every 0.1 s) while the run goes on;
@@ -152,6 +155,20 @@ assert_consistent() {
 	done < <(find "$d" \( -name FAILED -o -name INVALID \) -print0)
 }
 
+# show_results DIR: what the results folder holds (shown with a failure, or with bats
+# --show-output-of-passing-tests): its files, each arm's markers, the verdict.
+show_results() {
+	local d=$1 f
+	echo "== $d:"
+	(cd "$d" && find . -path ./S1/old/series -prune -o -path ./S1/new/series -prune -o -type f -print | sort |
+		awk '{ if ($0 ~ /\/(old|new)\/[a-z_0-9]+\.json$/ && $0 !~ /(run|expected)\.json$/) snap[substr($0, 1, index($0, "/old/") ? index($0, "/old/") + 4 : index($0, "/new/") + 4)]++; else print }
+			END { for (a in snap) print a "*.json: " snap[a] " snapshot files" }')
+	for f in "$d"/S1/*/FAILED "$d"/S1/*/INVALID; do
+		[ -f "$f" ] && echo "${f#"$d"/}: $(head -c 300 "$f")"
+	done
+	[ ! -f "$d/summary.json" ] || echo "summary: $(jq -r '.status + " " + ([.scenarios[] | .id + " " + .status + ": " + (.reason // "")] | join("; "))' "$d/summary.json")"
+}
+
 # assert_no_value ARMDIR: no snapshot of the arm holds a value (each one there records an error).
 assert_no_value() {
 	local f
@@ -194,7 +211,7 @@ started_at() {
 	assert_file_exists "$RES/S1/old/run.json"
 	assert_no_value "$RES/S1/old"
 	# The pipeline started Prometheus again for the next arm, which was measured.
-	lt_log_has "Prometheus at 'http://127.0.0.1:9091' does not answer: starting it again"
+	grep -E "^loadtest: \[1/1\] S1: Prometheus at 'http://127\.0\.0\.1:[0-9]+' does not answer: starting it again$" "$LT_LOG"
 	assert_file_not_exists "$RES/S1/new/FAILED"
 	assert_file_not_exists "$RES/S1/new/INVALID"
 	[ "$(jq -r .status "$RES/S1/new/reloader_reload_executed_total.json")" = success ]
@@ -215,24 +232,25 @@ started_at() {
 	sleep 1
 	# SIGKILL, as a crash would; then the same binary, arguments and folder as kwokctl ran it,
 	# its pid recorded where kwokctl keeps it (so that the cluster's delete stops it).
-	local k pid port t0
+	local k pid port t0 cwd
 	k=$(kwok_dir)
 	pid=$(pid_of "$k/pids/kube-apiserver.pid" /kube-apiserver)
 	local -a argv
 	mapfile -d '' argv <"/proc/$pid/cmdline"
+	cwd=$(readlink "/proc/$pid/cwd")
 	port=$(printf '%s\n' "${argv[@]}" | sed -n 's/^--secure-port=//p')
 	[ -n "$port" ] || fail "no --secure-port in ${argv[*]}"
 	t0=$EPOCHREALTIME
 	kill -KILL "$pid"
 	wait_until 30 bash -c "! curl -sk --max-time 1 https://127.0.0.1:$port/livez >/dev/null"
 	(
-		cd "/proc/$pid/cwd" 2>/dev/null || cd "$k"
+		cd "$cwd" || exit 1
 		setsid "${argv[@]}" >>"$k/logs/kube-apiserver.log" 2>&1 </dev/null 3>&- &
 		echo $! >"$k/pids/kube-apiserver.pid"
 	)
 	local again
 	again=$(<"$k/pids/kube-apiserver.pid")
-	wait_until 60 curl -sk --max-time 1 "https://127.0.0.1:$port/livez"
+	wait_until 60 curl -sfk --max-time 1 -o /dev/null "https://127.0.0.1:$port/readyz"
 	down=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 	echo "kube-apiserver down for ${down} s (pid $pid, then $again)"
 	local pids
