@@ -65,13 +65,14 @@ ctx_args=()
 
 current_tmp=""
 current_arm=""
-# An interrupted arm stops its controller; its .partial folder is never renamed into place.
+# An interrupted arm stops its controller; its .partial folder, never renamed into place, goes
+# (the next run starts that arm afresh).
 cleanup() {
 	local rc=$?
 	if [ -n "$current_arm" ]; then
-		kindctl arm-stop --name "$name" "${ctx_args[@]}" --arm "$current_arm" \
-			--log "$current_tmp/reloader.log" >/dev/null 2>&1 || true
+		kindctl arm-stop --name "$name" "${ctx_args[@]}" --arm "$current_arm" >/dev/null 2>&1 || true
 	fi
+	[ -z "$current_tmp" ] || rm -rf "$current_tmp"
 	exit "$rc"
 }
 trap cleanup EXIT
@@ -99,6 +100,7 @@ arm_exited() {
 # the run stops with one line saying where and what to do.
 unwritable() {
 	rm -rf "${1:?}"
+	current_tmp=""
 	die "$scenario $2: cannot write its results in '$1': $put_error; nothing of this arm was kept: free space there, then run make loadtest again"
 }
 
@@ -178,6 +180,7 @@ run_arm() {
 	rm -rf "${dest:?}"
 	mkdir -p "$(dirname "$dest")"
 	mv "$tmp" "$dest"
+	current_tmp=""
 	say "[$index/$count] $scenario $label: done in $((SECONDS - t0))s${why:+ ($why)}"
 }
 

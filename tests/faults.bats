@@ -134,7 +134,7 @@ pid_of() {
 }
 
 # assert_consistent DIR: the results folder holds no scrap and nothing unreadable: every JSON
-# file parses (JSON lines line by line), no temporary file is left (write_atomic's FILE.XXXXXX,
+# file parses (JSON lines line by line, junit.xml as XML), no temporary file is left (write_atomic's FILE.XXXXXX,
 # the tools' .FILE.XXXXXX, *.tmp, make's FILE+), no file is empty but the lock files, and every
 # FAILED or INVALID marker gives a reason.
 assert_consistent() {
@@ -145,6 +145,9 @@ assert_consistent() {
 	while IFS= read -r -d '' f; do
 		jq -c . "$f" >/dev/null 2>&1 || fail "$f: not JSON lines"
 	done < <(find "$d" -name '*.jsonl' -print0)
+	while IFS= read -r -d '' f; do
+		xmllint --noout "$f" 2>/dev/null || fail "$f: not XML"
+	done < <(find "$d" -name '*.xml' -print0)
 	bad=$(find "$d" -regextype posix-extended \( -name '*.tmp' -o -name '*+' -o \
 		-regex '.*/[^/]+\.[A-Za-z0-9]{6}' \) ! -name '*.failed' -print)
 	[ -z "$bad" ] || fail "temporary files left: $bad"
@@ -393,7 +396,7 @@ started_at() {
 # term_when CONDITION...: start a run into $TRES, send TERM to its process group once
 # CONDITION holds (checked every 0.1 s), and check what every interrupted run must leave: a
 # non-zero exit after saying it was interrupted, no cluster and no process left, and a
-# consistent results folder in which no arm folder lacks its run.
+# consistent results folder with no partial arm folder, in which no arm folder lacks its run.
 term_when() {
 	lt_start "$TRES"
 	lt_until "$@"
@@ -405,6 +408,7 @@ term_when() {
 	lt_log_has "interrupted; run it again to resume"
 	assert_all_gone "$pids $(recorded_pids)"
 	[ ! -d "$TRES" ] || assert_consistent "$TRES"
+	[ -z "$(find "$TRES" -name '*.partial' 2>/dev/null)" ] || fail "the interrupted arm's partial folder is left"
 	local a
 	for a in "$TRES"/S1/old "$TRES"/S1/new; do
 		[ ! -d "$a" ] || [ -f "$a/run.json" ] || [ -f "$a/FAILED" ] || fail "$a has neither a run nor a reason"
@@ -454,12 +458,16 @@ creating() {
 	assert_file_exists "$TRES/S1/new/run.json"
 	[ "$(jq -r .start "$TRES/S1/old/run.json")" = "$old_start" ] || fail "the old arm was run again"
 	ls -la "$TRES" "$TRES/S1"
-	# The resumed run: no arm runs again, every report is written.
+	# The resumed run: both arms are there (arms.done), so no cluster and no arm; every report
+	# is written.
+	local new_start
+	new_start=$(jq -r .start "$TRES/S1/new/run.json")
 	lt_start "$TRES"
 	lt_wait
-	lt_log_has "S1 old: already done, kept"
-	lt_log_has "S1 new: already done, kept"
+	! lt_log_has "creating" || fail "a cluster was made to write reports"
+	! lt_log_has "starting" || fail "an arm ran again"
 	[ "$(jq -r .start "$TRES/S1/old/run.json")" = "$old_start" ]
+	[ "$(jq -r .start "$TRES/S1/new/run.json")" = "$new_start" ]
 	assert_consistent "$TRES"
 	assert_file_exists "$TRES/S1/report.txt"
 	assert_file_exists "$TRES/index.html"
