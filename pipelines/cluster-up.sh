@@ -41,6 +41,7 @@ fail() {
 # stays recorded in cluster-K.created for make loadtest-clean.
 creating=""
 interrupted() {
+	trap '' INT TERM
 	# Once ready, the cluster is the pipeline's to take down.
 	[ ! -f "$ready" ] || exit 130
 	if [ -n "$creating" ] || { [ -n "$created" ] && [ -z "${KEEP_CLUSTER:-}" ]; }; then

@@ -69,6 +69,8 @@ current_arm=""
 # (the next run starts that arm afresh).
 cleanup() {
 	local rc=$?
+	# A second signal (make passes its own on) must not cut the clean-up short.
+	trap '' INT TERM
 	if [ -n "$current_arm" ]; then
 		kindctl arm-stop --name "$name" "${ctx_args[@]}" --arm "$current_arm" >/dev/null 2>&1 || true
 	fi

@@ -235,7 +235,8 @@ started_at() {
 	lt_until in_update_phase old
 	sleep 1
 	# SIGKILL, as a crash would; then the same binary, arguments and folder as kwokctl ran it,
-	# its pid recorded where kwokctl keeps it (so that the cluster's delete stops it).
+	# its pid recorded where and as kwokctl keeps it (no newline: kwokctl reads a bare number),
+	# so that the cluster's delete stops it.
 	local k pid port t0 cwd
 	k=$(kwok_dir)
 	pid=$(pid_of "$k/pids/kube-apiserver.pid" /kube-apiserver)
@@ -252,7 +253,7 @@ started_at() {
 	(
 		cd "$cwd" || exit 1
 		setsid "${argv[@]}" >>"$k/logs/kube-apiserver.log" 2>&1 </dev/null 3>&- &
-		echo $! >"$k/pids/kube-apiserver.pid"
+		printf '%s' $! >"$k/pids/kube-apiserver.pid"
 	)
 	local again
 	again=$(<"$k/pids/kube-apiserver.pid")
