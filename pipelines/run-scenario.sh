@@ -200,7 +200,9 @@ stage() {
 	local name=$1 t0=$EPOCHREALTIME rc=0 from=0
 	shift
 	[ ! -f "$stage_log" ] || from=$(stat -c %s "$stage_log")
-	"$@" 2> >(tee -a "$stage_log" >&2) || rc=$?
+	# The tee outlives a Ctrl-C or TERM to the group (it ends when the writers are gone): else
+	# this script, writing to its pipe after the signal, would die of SIGPIPE before cleaning up.
+	"$@" 2> >(trap '' INT TERM; exec tee -a "$stage_log" >&2) || rc=$?
 	# The tee has written everything before its file is read.
 	wait "$!" 2>/dev/null || true
 	stage_said=$(tail -c +"$((from + 1))" "$stage_log" 2>/dev/null |
