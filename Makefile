@@ -187,11 +187,15 @@ $(RESULTS_DIR)/index.html: $(HTML_PARTS) $(RESULTS_DIR)/summary.json $(REPORT_HT
 .PHONY: FORCE
 FORCE:
 
-# Benchmarks (not timed tests): numbers for the closing notes, printed as tables.
+# Benchmarks (not timed tests): numbers for the closing notes, printed as tables. Each
+# starts local clusters (overhead.sh and scale.sh Reloader too), so each holds the host-wide
+# lock of live runs (scale.sh takes it itself).
 .PHONY: bench
 bench: all
-	LOADTEST_BIN=$(CURDIR)/$(BIN) tests/bench/control-plane.sh
-	LOADTEST_BIN=$(CURDIR)/$(BIN) tests/bench/update-rate.sh
+	LOADTEST_BIN=$(CURDIR)/$(BIN) flock /tmp/loadtest-live.lock tests/bench/control-plane.sh
+	LOADTEST_BIN=$(CURDIR)/$(BIN) flock /tmp/loadtest-live.lock tests/bench/update-rate.sh
+	flock /tmp/loadtest-live.lock tests/bench/overhead.sh
+	LOADTEST_BIN=$(CURDIR)/$(BIN) tests/bench/scale.sh
 
 # Everything a run needs, ahead of time: packages, and the local provider's binaries
 # (etcd, Kubernetes, kwok, the pinned Reloaders) built into the cache.

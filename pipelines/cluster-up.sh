@@ -94,17 +94,13 @@ fi
 if [ -n "${PROMETHEUS_URL:-}" ]; then
 	url=$PROMETHEUS_URL
 else
-	# Its port is 9091 + K; one held by something else (a Prometheus that another run left
-	# behind) is passed over for a free one above the pool's ports (never Reloader's 9090).
-	port=$((9091 + k))
-	until url=$(kindctl prometheus-start --name "$name" "${ctx_args[@]}" --port "$port"); do
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || [ "$port" -ge $((9091 + k + 20 * ${CLUSTERS:-1})) ]; then
-			fail "Prometheus did not start"
-		fi
-		say "cluster $name: port $port is taken: Prometheus on port $((port + ${CLUSTERS:-1}))"
-		port=$((port + ${CLUSTERS:-1}))
-	done
+	# At 9091+K, or (local) the next free port above it.
+	url=$(kindctl prometheus-start --name "$name" "${ctx_args[@]}" --port-offset "$k") ||
+		fail "Prometheus did not start"
 fi
+# A PROMETHEUS_URL's password stays in the environment: the state files and messages name
+# the server without it (run-scenario.sh takes PROMETHEUS_URL itself).
+shown=$(redact_url "$url")
 printf 'name=%s\nprovider=%s\nkubeconfig=%s\nprometheus=%s\ncontext=%s\nsetup_seconds=%s\n' \
-	"$name" "$PROVIDER" "$kubeconfig" "$url" "${ctx_args[1]:-}" "$((SECONDS - start))" | write_atomic "$ready"
-say "cluster $name: ready in $((SECONDS - start))s (Prometheus $url)"
+	"$name" "$PROVIDER" "$kubeconfig" "$shown" "${ctx_args[1]:-}" "$((SECONDS - start))" | write_atomic "$ready"
+say "cluster $name: ready in $((SECONDS - start))s (Prometheus $shown)"

@@ -42,6 +42,30 @@ put() {
 	fi
 }
 
+# redact_url URL: URL for messages and files, its user information ("user:password@" before
+# the host) written "***@", as bin/promsnap does.
+redact_url() {
+	local url=$1 scheme="" rest auth
+	if [[ $url == *://* ]]; then
+		scheme=${url%%://*}://
+		rest=${url#*://}
+	else
+		rest=$url
+	fi
+	auth=${rest%%[/?#]*}
+	if [[ $auth == *@* ]]; then
+		printf '%s***@%s%s\n' "$scheme" "${auth##*@}" "${rest:${#auth}}"
+	else
+		printf '%s\n' "$url"
+	fi
+}
+
+# printable TEXT: TEXT with each control character (newlines included) written \xHH, as
+# bin/compare shows a marker's reason: nothing a terminal would act on.
+printable() {
+	printf '%s' "$1" | perl -pe 's/([\x00-\x1f\x7f])/sprintf("\\x%02x", ord $1)/ge'
+}
+
 # kv FILE KEY: the value of KEY=value in a state file.
 kv() {
 	sed -n "s/^$2=//p" "$1" | head -n 1

@@ -23,12 +23,18 @@ KEEP_CLUSTER ?=
 CLUSTER_NAME ?=
 CONTEXTS ?=
 PROMETHEUS_URL ?=
+# Exported, not written on the stages' command lines: make echoes those, and the URL may
+# carry a password.
+export PROMETHEUS_URL
 SEED ?= 1
 # Runs per arm: N >= 2 gives the statistical verdict (ARM/1..N, interleaved arms).
 REPEATS ?= 1
 # Injected regression: that arm's API requests held so many ms by a proxy (local provider only).
 OLD_API_DELAY_MS ?=
 NEW_API_DELAY_MS ?=
+# Scaled scenarios: every object count times SCALE; SET=KEY=VALUE,... changes values (bin/scenario --set).
+SCALE ?= 1
+SET ?=
 
 # SCENARIOS: IDs (S2), `all`, and scenario files (a path, or a name ending in .yaml): a
 # file's results folder is its base name without .yaml.
@@ -68,8 +74,9 @@ LT_BIN ?= $(CURDIR)/$(BIN)
 LT_ENV = STATE=$(LT_STATE) RESULTS_DIR=$(RESULTS_DIR) PROVIDER=$(LT_PROVIDER) DURATION=$(DURATION) \
 	OLD_IMAGE='$(LT_OLD_IMAGE)' NEW_IMAGE='$(LT_NEW_IMAGE)' SKIP_CLUSTER=$(SKIP_CLUSTER) \
 	SKIP_IMAGE_LOAD=$(SKIP_IMAGE_LOAD) KEEP_CLUSTER=$(KEEP_CLUSTER) CLUSTER_NAME='$(CLUSTER_NAME)' \
-	CONTEXTS='$(CONTEXTS)' PROMETHEUS_URL='$(PROMETHEUS_URL)' SEED=$(SEED) REPEATS=$(REPEATS) \
-	OLD_API_DELAY_MS='$(OLD_API_DELAY_MS)' NEW_API_DELAY_MS='$(NEW_API_DELAY_MS)' LOADTEST_BIN=$(LT_BIN)
+	CONTEXTS='$(CONTEXTS)' SEED=$(SEED) REPEATS=$(REPEATS) \
+	OLD_API_DELAY_MS='$(OLD_API_DELAY_MS)' NEW_API_DELAY_MS='$(NEW_API_DELAY_MS)' LOADTEST_BIN=$(LT_BIN) \
+	SCALE='$(SCALE)' SET='$(SET)'
 
 .PHONY: loadtest loadtest-quick loadtest-full loadtest-clean
 .PHONY: loadtest-deps loadtest-check loadtest-reports loadtest-summaries
@@ -154,6 +161,12 @@ loadtest-check: loadtest-deps
 			[ $(REPEATS) -eq 1 ] || [ -d "$$d/$$a/$(REPEATS)" ] || redo=1; \
 		done; \
 		[ -z "$$redo" ] || { rm -f "$$d/arms.done"; echo "loadtest: $$s: its arms run again (an INVALID or FAILED run, or fewer than $(REPEATS) repeats)" >&2; }; done
+	@[[ '$(SCALE)' =~ ^[1-9][0-9]{0,6}$$ ]] && [ '$(SCALE)' -le 1000000 ] || { echo "loadtest: SCALE must be a whole number from 1 to 1000000, not '$(SCALE)'" >&2; exit 2; }
+	@[[ '$(SET)' =~ ^([A-Za-z0-9_.{}()%+*/-]+=[A-Za-z0-9_.]+(,|$$))*$$ ]] || { echo "loadtest: SET must be KEY=VALUE[,KEY=VALUE...] (see bin/scenario --help), not '$(SET)'" >&2; exit 2; }
+	@[ '$(SCALE)' = 1 ] && [ -z '$(SET)' ] || for s in $(LT_ENTRIES); do \
+		$(BIN)/scenario --scenario "$$s" --scale '$(SCALE)' $(if $(SET),--set '$(SET)') --check >/dev/null || exit 2; done
+	@for s in $(LT_SCENARIOS); do d='$(RESULTS_DIR)'/$$s; [ ! -f "$$d/arms.done" ] || [ "$$(cat "$$d/params.txt" 2>/dev/null || echo 'scale=1 set=')" = 'scale=$(SCALE) set=$(SET)' ] || \
+		{ rm -f "$$d/arms.done"; echo "loadtest: $$s: its arms run again (they ran with another SCALE or SET)" >&2; }; done
 	@[[ "$(CLUSTER_NAME)" =~ ^([a-z0-9][a-z0-9-]{0,46})?$$ ]] || \
 		{ echo "loadtest: CLUSTER_NAME '$(CLUSTER_NAME)' must be lowercase letters, digits and '-', at most 47" >&2; exit 2; }
 	@dir='$(LOADTEST_SCENARIO_DIR)'; for s in $(LT_ENTRIES); do \

@@ -11,7 +11,8 @@
 # With REPEATS=N (N >= 2) each arm runs N times, into ARM/1 .. ARM/N, the arms interleaved in
 # an order drawn from SEED (each repeat's pair in a random order: never all old first); a
 # repeat already there is kept, so an interrupted run resumes and a larger N adds repeats (an
-# arm of one earlier run, at ARM/, becomes its repeat 1).
+# arm of one earlier run, at ARM/, becomes its repeat 1). SCALE and SET (bin/scenario's --scale
+# and --set) are recorded in each arm's params.txt: an arm that ran with others runs again.
 set -euo pipefail
 # shellcheck source=pipelines/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -48,7 +49,10 @@ if [ -z "$cluster" ]; then
 fi
 name=$(kv "$cluster" name)
 kubeconfig=$(kv "$cluster" kubeconfig)
-url=$(kv "$cluster" prometheus)
+# PROMETHEUS_URL, when given, is every cluster's (its password is not in the state file).
+url=${PROMETHEUS_URL:-$(kv "$cluster" prometheus)}
+[[ $url != *'***@'* ]] ||
+	die "cluster $name: its Prometheus ($url) needs the password it was given: set PROMETHEUS_URL again"
 context=$(kv "$cluster" context)
 
 # Both arms run with the scenario's controller arguments, or the scenario does not run.
@@ -62,6 +66,12 @@ for a in "${cargs[@]}"; do
 done
 ctx_args=()
 [ -n "$context" ] && ctx_args=(--context "$context")
+# The scenario as scaled and changed (SCALE, SET): every arm runs the same.
+scale=${SCALE:-1}
+[[ $scale =~ ^[1-9][0-9]*$ ]] || die "SCALE must be a positive whole number, not '$scale'"
+size_args=(--scale "$scale")
+[ -z "${SET:-}" ] || size_args+=(--set "$SET")
+params="scale=$scale set=${SET:-}"
 
 current_tmp=""
 current_arm=""
@@ -140,7 +150,7 @@ run_arm() {
 	else
 		say "[$index/$count] $scenario $label: running for ${DURATION}s"
 		stage scenario "$LOADTEST_BIN/scenario" --scenario "${SCENARIO_FILE:-$scenario}" --duration "$DURATION" --arm "$arm" \
-			--kubeconfig "$kubeconfig" "${ctx_args[@]}" --out "$tmp/run.json" --seed "${SEED:-1}" \
+			--kubeconfig "$kubeconfig" "${ctx_args[@]}" --out "$tmp/run.json" --seed "${SEED:-1}" --delete-after "${size_args[@]}" \
 			-- "$LOADTEST_BIN/kindctl" --provider "$PROVIDER" arm-restart --name "$name" \
 			"${ctx_args[@]}" --arm "$arm" || rc=$?
 		if [ "$rc" -ne 0 ] || [ ! -f "$tmp/run.json" ]; then
@@ -170,14 +180,15 @@ run_arm() {
 	# The markers and timing written whole, or the arm is not kept at all.
 	if [ -n "$why" ]; then
 		put "$tmp/FAILED" "$why" || unwritable "$tmp" "$label"
-		say "$scenario $label: FAILED: $why"
+		say "$scenario $label: FAILED: $(printable "$why")"
 	fi
 	if [ -n "$invalid" ]; then
 		put "$tmp/INVALID" "$invalid" || unwritable "$tmp" "$label"
-		say "$scenario $label: INVALID: $invalid"
+		say "$scenario $label: INVALID: $(printable "$invalid")"
 		why=${why:-INVALID}
 	fi
 	put "$tmp/timing.txt" "arm_seconds=$((SECONDS - t0))${stage_times:+$'\n'}${stage_times%$'\n'}" || unwritable "$tmp" "$label"
+	put "$tmp/params.txt" "$params" || unwritable "$tmp" "$label"
 	[ -s "$tmp/messages.log" ] || rm -f "$tmp/messages.log"
 	rm -rf "${dest:?}"
 	mkdir -p "$(dirname "$dest")"
@@ -223,14 +234,16 @@ run_if_needed() {
 	image=$(image_of "$arm")
 	[ -n "$image" ] || return 0
 	dest="$sdir/$arm${k:+/$k}"
-	if [ -d "$dest" ] && [ ! -f "$dest/INVALID" ] && [ ! -f "$dest/FAILED" ]; then
+	if [ -d "$dest" ] && [ ! -f "$dest/INVALID" ] && [ ! -f "$dest/FAILED" ] &&
+		[ "$(cat "$dest/params.txt" 2>/dev/null || echo 'scale=1 set=')" != "$params" ]; then
+		say "[$index/$count] $scenario $arm${k:+ #$k}: redoing a run made with another SCALE or SET ($(cat "$dest/params.txt" 2>/dev/null || echo 'scale=1 set='))"
+	elif [ -d "$dest" ] && [ ! -f "$dest/INVALID" ] && [ ! -f "$dest/FAILED" ]; then
 		say "[$index/$count] $scenario $arm${k:+ #$k}: already done, kept"
 		return 0
-	fi
-	if [ -f "$dest/INVALID" ]; then
-		say "[$index/$count] $scenario $arm${k:+ #$k}: redoing an INVALID run ($(head -c 200 "$dest/INVALID"))"
+	elif [ -f "$dest/INVALID" ]; then
+		say "[$index/$count] $scenario $arm${k:+ #$k}: redoing an INVALID run ($(printable "$(head -n 1 "$dest/INVALID" | head -c 200)"))"
 	elif [ -f "$dest/FAILED" ]; then
-		say "[$index/$count] $scenario $arm${k:+ #$k}: redoing a FAILED run ($(head -c 200 "$dest/FAILED"))"
+		say "[$index/$count] $scenario $arm${k:+ #$k}: redoing a FAILED run ($(printable "$(head -n 1 "$dest/FAILED" | head -c 200)"))"
 	fi
 	run_arm "$arm" "$image" "$k"
 }
@@ -259,4 +272,6 @@ else
 		done
 	done
 fi
-put "$sdir/arms.done" "$(date +%s)" || die "$scenario: cannot write '$sdir/arms.done': $put_error; free space there, then run make loadtest again"
+if ! put "$sdir/params.txt" "$params" || ! put "$sdir/arms.done" "$(date +%s)"; then
+	die "$scenario: cannot write '$sdir/arms.done': $put_error; free space there, then run make loadtest again"
+fi

@@ -314,8 +314,118 @@ invalid_copy() {
 	run --separate-stderr "$BIN/compare" --scenario S2 --results-dir "${s%/S2}"
 	assert_failure 1
 	assert_line "Status:       INVALID"
-	assert_line --partial "new: the scenario driver exited with status 1?[31m red"
+	assert_line --partial 'new: the scenario driver exited with status 1\x1b[31m red'
 	[[ "$output" != *$'\033'* ]]
+}
+
+# ---- hostile results folders (issue 16) ----
+
+@test "a FAILED marker's control characters are escaped in every format, never sent raw" {
+	s=$(invalid_copy ctl)
+	printf 'the controller died\033]0;pwned\007\033[2J\r\n' >"$s/new/FAILED"
+	local fmt
+	for fmt in text markdown json; do
+		run --separate-stderr "$BIN/compare" --scenario S2 --results-dir "${s%/S2}" --format "$fmt"
+		assert_failure 1
+		[[ "$output$stderr" != *$'\033'* && "$output$stderr" != *$'\007'* && "$output" != *$'\r'* ]] ||
+			fail "a control character reached the $fmt report"
+		if [ "$fmt" = json ]; then
+			run jq -r '.arm_failures.new' <<<"$output"
+			assert_output 'the controller died\x1b]0;pwned\x07\x1b[2J\x0d'
+		else
+			assert_output --partial 'the controller died\x1b]0;pwned\x07\x1b[2J\x0d'
+		fi
+	done
+}
+
+@test "a FAILED marker that is a folder is an error naming it, not ignored" {
+	s=$(invalid_copy faileddir)
+	mkdir "$s/new/FAILED"
+	run --separate-stderr "$BIN/compare" --scenario S2 --results-dir "${s%/S2}"
+	assert_failure 2
+	assert_one_line
+	assert_equal "$stderr" "compare: cannot read marker '$s/new/FAILED': not a regular file (a folder)"
+	assert_output ""
+}
+
+@test "a snapshot that is a dangling symbolic link is an error naming it, not n/a" {
+	s=$(invalid_copy dangling)
+	rm "$s/new/reloader_action_total.json"
+	ln -s "$BATS_TEST_TMPDIR/gone.json" "$s/new/reloader_action_total.json"
+	run --separate-stderr "$BIN/compare" --scenario S2 --results-dir "${s%/S2}"
+	assert_failure 2
+	assert_one_line
+	assert_equal "$stderr" "compare: cannot read '$s/new/reloader_action_total.json': a symbolic link to a file that does not exist"
+}
+
+@test "a FIFO, a device or an oversized file among the results: one line, exit 2, nothing read" {
+	s=$(invalid_copy special)
+	rm "$s/new/reloader_action_total.json"
+	mkfifo "$s/new/reloader_action_total.json"
+	# With no writer, reading the FIFO would block for ever: timeout catches that.
+	run --separate-stderr timeout 20 "$BIN/compare" --scenario S2 --results-dir "${s%/S2}"
+	assert_failure 2
+	assert_one_line
+	assert_equal "$stderr" "compare: cannot read '$s/new/reloader_action_total.json': not a regular file (a FIFO)"
+	rm "$s/new/reloader_action_total.json"
+	ln -s /dev/zero "$s/new/reloader_action_total.json"
+	run --separate-stderr timeout 20 "$BIN/compare" --scenario S2 --results-dir "${s%/S2}"
+	assert_failure 2
+	assert_equal "$stderr" "compare: cannot read '$s/new/reloader_action_total.json': not a regular file (a character device)"
+	rm "$s/new/reloader_action_total.json"
+	truncate -s 257M "$s/new/reloader_action_total.json"
+	run --separate-stderr timeout 20 "$BIN/compare" --scenario S2 --results-dir "${s%/S2}"
+	assert_failure 2
+	assert_equal "$stderr" "compare: cannot read '$s/new/reloader_action_total.json': larger than 256 MiB, the limit for this kind of file"
+	mkfifo "$BATS_TEST_TMPDIR/rules.fifo"
+	run --separate-stderr timeout 20 "$BIN/compare" --scenario S2 --results-dir "$R/pass" --rules "$BATS_TEST_TMPDIR/rules.fifo"
+	assert_failure 2
+	assert_equal "$stderr" "compare: cannot read '$BATS_TEST_TMPDIR/rules.fifo': not a regular file (a FIFO)"
+	truncate -s 17M "$BATS_TEST_TMPDIR/rules.yaml"
+	run --separate-stderr timeout 20 "$BIN/compare" --scenario S2 --results-dir "$R/pass" --rules "$BATS_TEST_TMPDIR/rules.yaml"
+	assert_failure 2
+	assert_equal "$stderr" "compare: cannot read '$BATS_TEST_TMPDIR/rules.yaml': larger than 16 MiB, the limit for this kind of file"
+}
+
+@test "an expected count written as a string is an error, not silently unjudged" {
+	s=$(invalid_copy strcount)
+	jq '.action_total = "50"' "$R/pass/S2/expected.json" >"$s/expected.json"
+	run --separate-stderr "$BIN/compare" --scenario S2 --results-dir "${s%/S2}"
+	assert_failure 2
+	assert_one_line
+	assert_equal "$stderr" "compare: '$s/expected.json': expected value 'action_total' must be a number, not string"
+	# null is "not set", as an absent key.
+	jq '.action_total = null' "$R/pass/S2/expected.json" >"$s/expected.json"
+	run --separate-stderr "$BIN/compare" --scenario S2 --results-dir "${s%/S2}"
+	assert_success
+}
+
+@test "a rules file with a second YAML document is an error at the second document" {
+	local rules="$BATS_TEST_TMPDIR/rules.yaml" n
+	cp "$REPO_ROOT/tools/compare/rules.yaml" "$rules"
+	n=$(($(wc -l <"$rules") + 1))
+	printf -- '---\nversion: 1\nmetrics: []\n' >>"$rules"
+	run --separate-stderr "$BIN/compare" --scenario S2 --results-dir "$R/pass" --rules "$rules"
+	assert_failure 2
+	assert_one_line
+	assert_equal "$stderr" "compare: $rules:$n:1: a second YAML document (after '---'): a file holds one document"
+}
+
+@test "numbers in rules.yaml and on the command line are decimal: no hex, no space, no nan" {
+	local rules="$BATS_TEST_TMPDIR/rules.yaml" bad
+	for bad in '0x32' '" 50"' 'nan' '.inf' '1e309'; do
+		sed "s/^expected_tolerance_pct: .*/expected_tolerance_pct: $bad/" "$REPO_ROOT/tools/compare/rules.yaml" >"$rules"
+		grep -q "^expected_tolerance_pct: $bad" "$rules" || fail "the rules file has no expected_tolerance_pct line"
+		run --separate-stderr "$BIN/compare" --scenario S2 --results-dir "$R/pass" --rules "$rules"
+		assert_failure 2
+		assert_one_line
+		[[ "$stderr" == *"is not a number"* ]] || fail "$bad: $stderr"
+	done
+	for bad in 0x0.1 ' 0.05' nan 1e-309x; do
+		run --separate-stderr "$BIN/compare" --scenario S2 --results-dir "$R/pass" --alpha "$bad"
+		assert_failure 2
+		assert_one_line
+	done
 }
 
 @test "two empty arm folders are INVALID: nothing was measured" {
@@ -407,7 +517,7 @@ invalid_copy() {
 	[ "$(xmllint --xpath 'count(//testcase[@name="valid run"]/error)' "$d/junit.xml")" = 1 ]
 	[ "$(xmllint --xpath 'count(//testcase[@name="check rate<&> (old)"]/error)' "$d/junit.xml")" = 1 ]
 	run xmllint --xpath 'string(//testcase[@name="valid run"]/error/@message)' "$d/junit.xml"
-	assert_output --partial 'new: driver said <b>"no" & ? quit'
+	assert_output --partial 'new: driver said <b>"no" & \x01 quit'
 }
 
 @test "the Markdown summary for a PR comment stays under GitHub's limit whatever the number of scenarios" {

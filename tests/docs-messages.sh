@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The messages the tools can print, collected from the sources, one a line as
-# "FILE<TAB>NORMALISED-FORMAT": errorf/warnf/dief calls in tools/**/*.c, die/say/warn/fail
-# calls in the shell scripts of pipelines/ and tools/. A format is normalised by writing
+# "FILE<TAB>NORMALISED-FORMAT": errorf/warnf/dief calls (and errorf_errno/warnf_errno, with
+# the ": %s" of strerror they add) in tools/**/*.c, die/say/warn/fail calls in the shell
+# scripts of pipelines/ and tools/. A format is normalised by writing
 # every conversion (%s, %ld, %.1f, ...) and every shell expansion ($x, ${x}, $(...)) as %s,
 # so that docs/troubleshooting.md can list it once, whatever the arguments.
 # Usage: tests/docs-messages.sh [REPO]    (default: the repository this script is in)
@@ -24,13 +25,14 @@ collect() {
 	# C: the adjacent string literals that start the format, joined.
 	perl -0777 -ne '
 		my $f = $ARGV; $f =~ s{^\Q'"$root"'\E/}{};
-		while (/\b(?:errorf|warnf|dief|ydoc_error|perr|exec_fail|bad|set_error)\s*\(\s*(?:[^,;"()]*(?:\([^()]*\))?[^,;"()]*,\s*){0,2}((?:"(?:[^"\\]|\\.)*"\s*)+)/g) {
-			my $lit = $1; my $s = "";
+		while (/\b(errorf_errno|warnf_errno|errorf|warnf|dief|ydoc_error|perr|exec_fail|bad|set_error)\s*\(\s*(?:[^,;"()]*(?:\([^()]*\))?[^,;"()]*,\s*){0,2}((?:"(?:[^"\\]|\\.)*"\s*)+)/g) {
+			my $fn = $1; my $lit = $2; my $s = "";
 			$s .= $1 while $lit =~ /"((?:[^"\\]|\\.)*)"/g;
 			$s =~ s/\\n$//; $s =~ s/\\"/"/g; $s =~ s/\\\\/\\/g; $s =~ s/\\t/ /g;
 			$s =~ s/%%/\x01/g;
 			$s =~ s/%[-+ #0]*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|z|j|t|L)?[diouxXeEfgGcsp]/%s/g;
 			$s =~ s/\x01/%/g;
+			$s .= ": %s" if $fn =~ /_errno$/;	# strerror(errno), as errorf_errno adds it
 			print "$f\t$s\n" if $s =~ /[A-Za-z]/;
 		}' "${c[@]}"
 	# Shell: a double-quoted first argument of die, say, warn or fail.

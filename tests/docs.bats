@@ -64,13 +64,13 @@ fake_repo() {
 	assert_line "2 of 3 messages missing"
 }
 
-@test "the README links every document under docs/, and every relative link in docs/ resolves" {
+@test "the README links every document under docs/ and ARCHITECTURE.md, and every relative link in them resolves" {
 	local f link target
 	cd "$REPO_ROOT"
-	for f in docs/*.md; do
+	for f in docs/*.md ARCHITECTURE.md; do
 		grep -qF "($f)" README.md || fail "README.md does not link $f"
 	done
-	for f in docs/*.md README.md; do
+	for f in docs/*.md README.md ARCHITECTURE.md; do
 		while IFS= read -r link; do
 			target=${link%%#*}
 			[ -z "$target" ] || [ -e "$(dirname "$f")/$target" ] || fail "$f links $link, which does not exist"

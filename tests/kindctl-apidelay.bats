@@ -3,12 +3,15 @@
 # kindctl arm-start --api-delay MS: an injected regression. The arm reaches the API server
 # through a loopback proxy of its own that holds every client-to-server chunk MS ms; the
 # delay is measured here with curl (GET /version with the arm's kubeconfig), the proxy is
-# checked to stop with the arm, by its recorded pid.
+# checked to stop with the arm, by its recorded pid. The arms here share the host's network
+# (LOADTEST_NETNS=off: the proxy and the arm's own kubeconfig), but for the last test, where
+# the arm has a network namespace of its own and its bridge applies the delay.
 
 setup_file() {
 	load helpers/common
 	load helpers/prometheus
 	load helpers/cluster
+	export LOADTEST_NETNS=off
 	cluster_up "bats-apidelay-$$"
 }
 
@@ -23,6 +26,7 @@ setup() {
 	load helpers/prometheus
 	load helpers/cluster
 	STATE_DIR="$LOADTEST_STATE/clusters/$CLUSTER"
+	export LOADTEST_NETNS=off
 }
 
 # A failed test leaves no arm and no proxy running for the next one.
@@ -115,7 +119,7 @@ controller_uses_proxy() {
 	[ "$rc" -eq 0 ] || fail "the proxy exited with $rc (99: valgrind found an error or a leak): $(cat "$BATS_TEST_TMPDIR/proxy.log")"
 	run cat "$BATS_TEST_TMPDIR/proxy.log"
 	assert_line --partial "client-to-server bytes held 300 ms"
-	assert_line --partial "stopped: 2 connections accepted, 0 of them could not reach"
+	assert_line --partial "stopped: 127.0.0.1:$pport: 2 connections accepted, 0 of them could not reach"
 }
 
 @test "--api-delay: bad values, other verbs and other providers are refused in one line" {
@@ -171,7 +175,7 @@ controller_uses_proxy() {
 	ms0=$(request_ms "$d/arm-new.kubeconfig")
 	run "$BIN/kindctl" --provider local arm-stop --name "$CLUSTER" --arm new
 	assert_success
-	! kill -0 "$proxy" 2>/dev/null || fail "the proxy (pid $proxy) still runs after arm-stop"
+	! running "$proxy" || fail "the proxy (pid $proxy) still runs after arm-stop"
 	assert_file_not_exists "$d/arm-new-proxy.pid"
 	assert_file_not_exists "$d/arm-new.kubeconfig"
 	run cat "$d/arm-new-proxy.log"
@@ -200,7 +204,7 @@ controller_uses_proxy() {
 	# A proxy that died is started again by a restart, with the same delay, on a new port.
 	kill "$proxy"
 	for ((i = 0; i < 50; i++)); do
-		kill -0 "$proxy" 2>/dev/null || break
+		running "$proxy" || break
 		sleep 0.1
 	done
 	run --separate-stderr "$BIN/kindctl" --provider local arm-restart --name "$CLUSTER" --arm new
@@ -215,5 +219,31 @@ controller_uses_proxy() {
 	[ $((ms200 - ms0)) -ge 200 ] || fail "after the restart, 200 ms of delay added $((ms200 - ms0)) ms"
 	run "$BIN/kindctl" --provider local arm-stop --name "$CLUSTER" --arm new
 	assert_success
-	! kill -0 "$proxy" 2>/dev/null || fail "the proxy (pid $proxy) still runs after arm-stop"
+	! running "$proxy" || fail "the proxy (pid $proxy) still runs after arm-stop"
+}
+
+@test "isolated arm --api-delay: its bridge holds the requests made inside its namespace; nothing else is slowed" {
+	LOADTEST_NETNS='' run "$BIN/kindctl" netns-check
+	[ "$status" -eq 0 ] || cannot_run "network namespaces cannot be made here ($output)"
+	local ms0 ms pid
+	ms0=$(request_ms "$KUBECONFIG")
+	LOADTEST_NETNS='' run "$BIN/kindctl" --provider local arm-start --name "$CLUSTER" --arm new \
+		--image stakater/reloader:v1.4.21 --api-delay 300
+	assert_success
+	pid=$output
+	# No proxy and no kubeconfig of the arm's own: the bridge answers at the API server's address.
+	assert_file_not_exists "$STATE_DIR/arm-new-proxy.pid"
+	assert_file_not_exists "$STATE_DIR/arm-new.kubeconfig"
+	local bridge
+	bridge=$(pid_of "$STATE_DIR/arm-new-bridge.pid")
+	[ "$(readlink "/proc/$bridge/ns/net")" = "$(readlink "/proc/$pid/ns/net")" ]
+	ms=$(nsenter --net="/proc/$pid/ns/net" bash -c "$(declare -f kc_field request_ms); BATS_TEST_TMPDIR=$BATS_TEST_TMPDIR request_ms $KUBECONFIG")
+	[ $((ms - ms0)) -ge 300 ] || fail "inside the arm's namespace, 300 ms of delay added $((ms - ms0)) ms"
+	# The host's own requests are not held.
+	ms=$(request_ms "$KUBECONFIG")
+	[ $((ms - ms0)) -lt 150 ] || fail "on the host, requests became $((ms - ms0)) ms slower"
+	LOADTEST_NETNS='' run "$BIN/kindctl" --provider local arm-stop --name "$CLUSTER" --arm new
+	assert_success
+	wait_until 5 bash -c "! ps -o stat= -p $bridge | grep -qv Z"
+	assert_file_not_exists "$STATE_DIR/arm-new-bridge.pid"
 }

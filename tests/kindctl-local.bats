@@ -143,7 +143,7 @@ roll_test() {
 	assert_success
 	[ "$output" != "$first" ]
 	kill -0 "$output"
-	run kill -0 "$first"
+	run running "$first"
 	assert_failure
 	[ "$(reloader_metric reloader_reload_executed_total)" = 0 ]
 	# The same arm cannot start twice.

@@ -57,6 +57,94 @@ assert_no_secret() {
 		fail "unexpected message: $stderr"
 }
 
+# plugin_kubeconfig DIR SCRIPT-LINES...: DIR/kc.yaml, whose user runs DIR/plugin.sh (those
+# lines) as its exec plugin, for a server that is not there.
+plugin_kubeconfig() {
+	local d=$1
+	shift
+	printf '%s\n' '#!/bin/sh' "$@" >"$d/plugin.sh"
+	chmod +x "$d/plugin.sh"
+	cat >"$d/kc.yaml" <<-'EOF'
+		clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+		users:
+		- name: bob
+		  user:
+		    exec:
+		      apiVersion: client.authentication.k8s.io/v1
+		      command: ./plugin.sh
+		contexts: [{name: x, context: {cluster: c, user: bob}}]
+		current-context: x
+	EOF
+}
+
+# running PID: the process is alive (not gone, and not a zombie no one has reaped yet).
+running() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	[[ ${stat##*) } != Z* ]]
+}
+
+@test "an exec plugin that answers but leaves a child holding its stdout: no wait, and the child is killed" {
+	local d="$BATS_TEST_TMPDIR" sleeper start
+	# shellcheck disable=SC2016 # the plugin's own expansions
+	plugin_kubeconfig "$d" 'sleep 100 &' 'echo $! >"$SLEEPER_PID"' \
+		"echo '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"t0k3n\"}}'"
+	start=$SECONDS
+	# Before the fix the probe read until the sleeper closed stdout: the plugin's 60 s limit.
+	SLEEPER_PID="$d/sleeper.pid" KUBECONFIG="$d/kc.yaml" run --separate-stderr timeout 50 "$PROBE" --live
+	[ "$((SECONDS - start))" -lt 10 ] || fail "the probe took $((SECONDS - start)) s: $stderr"
+	# The credential was used: the failure is the absent server's, not the plugin's.
+	assert_failure 1
+	[[ "$stderr" == *"GET /version: Failed to connect to 127.0.0.1 port 1"* ]] || fail "unexpected: $stderr"
+	sleeper=$(<"$d/sleeper.pid")
+	[ -n "$sleeper" ] || fail "the plugin did not record its sleeper"
+	if running "$sleeper"; then
+		kill "$sleeper"
+		fail "the plugin's sleeper (pid $sleeper) outlived it"
+	fi
+}
+
+@test "a tokenFile or a kubeconfig that is a FIFO: one line, exit 2, no wait" {
+	local d="$BATS_TEST_TMPDIR"
+	mkfifo "$d/token"
+	cat >"$d/kc.yaml" <<-'EOF'
+		clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+		users: [{name: u, user: {tokenFile: token}}]
+		contexts: [{name: x, context: {cluster: c, user: u}}]
+		current-context: x
+	EOF
+	KUBECONFIG="$d/kc.yaml" run --separate-stderr timeout 20 "$PROBE" --live
+	assert_failure 2
+	assert_one_line
+	[[ "$stderr" == "test_kube: $d/kc.yaml:2:"*": user 'u': cannot read tokenFile '$d/token': not a regular file (a FIFO)" ]] ||
+		fail "unexpected: $stderr"
+	KUBECONFIG="$d/token" run --separate-stderr timeout 20 "$PROBE" --live
+	assert_failure 2
+	assert_one_line
+	assert_equal "$stderr" "test_kube: cannot read kubeconfig '$d/token': not a regular file (a FIFO)"
+}
+
+@test "a kubeconfig of 100,000 clusters loads in seconds: entries are found by name, not searched" {
+	local d="$BATS_TEST_TMPDIR" i
+	{
+		echo 'clusters:'
+		for ((i = 0; i < 100000; i++)); do echo "- {name: c$i, cluster: {server: \"https://127.0.0.1:1\"}}"; done
+		echo 'users: [{name: u, user: {token: t}}]'
+		echo 'contexts: [{name: x, context: {cluster: c99999, user: u}}]'
+		echo 'current-context: x'
+	} >"$d/kc.yaml"
+	# The search per entry took 30 s of CPU (two minutes on a busy machine).
+	KUBECONFIG="$d/kc.yaml" run --separate-stderr timeout 30 "$PROBE" --live
+	assert_failure 1
+	[[ "$stderr" == *"GET /version: Failed to connect to 127.0.0.1 port 1"* ]] || fail "unexpected: $stderr"
+	# A name defined twice in one file is still an error.
+	printf '%s\n' 'clusters:' '- {name: a, cluster: {server: "https://127.0.0.1:1"}}' '- {name: a, cluster: {server: "https://127.0.0.1:2"}}' \
+		'contexts: [{name: x, context: {cluster: a}}]' 'current-context: x' >"$d/dup.yaml"
+	KUBECONFIG="$d/dup.yaml" run --separate-stderr "$PROBE" --live
+	assert_failure 2
+	assert_equal "$stderr" "test_kube: $d/dup.yaml:3:3: cluster 'a' is defined twice in this file"
+}
+
 # A local cluster made by kindctl, or any cluster named by LOADTEST_KUBECONFIG.
 live_kubeconfig() {
 	if [ -n "${LOADTEST_KUBECONFIG:-}" ]; then

@@ -29,11 +29,24 @@ log_starts() {
 	grep -c '"msg":"Starting Reloader"' "$1" || true
 }
 
-@test "make loadtest: A/B results, reports and summary; exit status follows the verdict" {
+@test "make loadtest: A/B results, reports and summary; exit status follows the verdict; two clusters at once" {
 	# S6 restarts the controller 20 s into its update phase: the duration leaves room for it.
-	run --separate-stderr mk loadtest PROVIDER=local SCENARIOS=S1,S2,S4,S6 DURATION=26 RESULTS_DIR="$RES"
+	# Two clusters, each arm in a network namespace of its own, where namespaces can be made.
+	run --separate-stderr mk loadtest PROVIDER=local SCENARIOS=S1,S2,S4,S6 DURATION=26 PARALLELISM=2 RESULTS_DIR="$RES"
 	local rc=$status
 	echo "$stderr" | tail -40
+	if "$BIN/kindctl" netns-check >/dev/null; then
+		[[ "$stderr" == *"4 scenario(s) (S1 S2 S4 S6), 2 cluster(s), provider local"* ]] || fail "not two clusters"
+		[[ "$stderr" == *" on reloader-loadtest-0"* && "$stderr" == *" on reloader-loadtest-1"* ]] ||
+			fail "the arms did not run on both clusters"
+		# At least two arms ran at the same time (their scenario runs overlap).
+		local overlap
+		overlap=$(jq -s '[.[] | {s: .start, e: .end}] as $r | [range(0; $r | length) as $i | range($i + 1; $r | length) as $j
+			| select($r[$i].s < $r[$j].e and $r[$j].s < $r[$i].e)] | length' "$RES"/S*/*/run.json)
+		[ "$overlap" -gt 0 ] || fail "no two arms overlapped in time"
+	else
+		[[ "$stderr" == *"PARALLELISM=2 reduced to 1 on the local provider"* ]] || fail "no word on the reduced parallelism"
+	fi
 	for s in S1 S2 S4 S6; do
 		for a in old new; do
 			assert_file_exists "$RES/$s/$a/run.json"
@@ -58,6 +71,21 @@ log_starts() {
 		done
 		assert_file_exists "$RES/$s/report.txt"
 	done
+	# Where each arm's time went: every stage timed by the pipeline, and the scenario's own
+	# account of its run (its clock) within a second of the pipeline's (the shell's).
+	local t k
+	for t in "$RES"/S*/*/timing.txt; do
+		for k in arm_seconds arm_start_seconds scrape_wait_seconds scenario_seconds snapshot_seconds arm_stop_seconds; do
+			grep -q "^$k=[0-9.]*$" "$t" || fail "$t has no $k"
+		done
+		local scen total
+		scen=$(sed -n 's/^scenario_seconds=//p' "$t")
+		total=$(jq -r .stages_seconds.total "$(dirname "$t")/run.json")
+		awk -v a="$scen" -v b="$total" 'BEGIN { exit !(a - b < 1 && b - a < 1 && b > 20) }' ||
+			fail "$t: the scenario ran $scen s by the pipeline's clock, $total s by its own"
+		jq -e '.stages_seconds | (.cleanup + .setup + .update + .settle) <= .total + 0.01' \
+			"$(dirname "$t")/run.json" >/dev/null || fail "$t: the stages add up to more than the run"
+	done
 	# Counts worked by hand from the scenario files: the update phase is DURATION - 5 = 21 s.
 	for a in old new; do
 		# S2: 5 s ticks at 0, 5, 10, 15 and 20 s: 5 updates of shared-cm, 50 Deployments each.
@@ -68,9 +96,13 @@ log_starts() {
 		# S4: no-op writes only: nothing rolled, nothing logged as updated.
 		assert_equal "$(jq -r .observed.rolls "$RES/S4/$a/run.json")" 0
 		assert_equal "$(log_rolls "$RES/S4/$a/reloader.log")" 0
-		# S1: 100 ms ticks, 210 (the 211th falls on the end, either side), one Deployment each.
+		# S1: 100 ms ticks over 21 s: 210 intended, one Deployment each; every one of them
+		# accounted for (succeeded, failed or, held back by the driver's window on a busy
+		# machine, not sent), and at least 95 % through.
 		r="$RES/S1/$a/run.json"
-		assert_equal "$(jq '.updates.succeeded | . >= 210 and . <= 211' "$r")" true
+		assert_equal "$(jq -r .updates.intended "$r")" 210
+		jq -e '.updates | .succeeded + .failed + (.not_sent // 0) == 210 and .succeeded >= 200' "$r" >/dev/null ||
+			fail "S1 $a: $(jq -c '.updates | {sent, succeeded, failed, not_sent, failed_by_kind}' "$r")"
 		assert_equal "$(log_rolls "$RES/S1/$a/reloader.log")" "$(jq -r .updates.succeeded "$r")"
 		# S6's restart really happened: the controller's log has two starts (one without it).
 		assert_equal "$(log_starts "$RES/S6/$a/reloader.log")" 2
@@ -141,7 +173,7 @@ log_starts() {
 	assert_output ""
 	local p
 	for p in $recorded; do
-		run kill -0 "$p"
+		run running "$p"
 		assert_failure
 	done
 	local kept redo_from

@@ -109,7 +109,8 @@ dry() {
 	for args in "run --duration" "run --bogus" "run --duration=0" "run --provider=docker" \
 		"run --cluster-name=Big_Name" "run --skip-cluster=maybe" "run --manifests-dir=$T/none" \
 		"run --scenario=$T/none.yaml" "report --duration=5" "report" "summary --scenario=S2" \
-		"summary --test-type=slow" "frobnicate"; do
+		"summary --test-type=slow" "frobnicate" "run --scale=0" "run --scale=0x10" "run --scale" \
+		"report --scale=2" "summary --set=a=1"; do
 		# shellcheck disable=SC2086 # the words of $args are the arguments
 		run --separate-stderr dry $args
 		[ "$status" -eq 2 ] || fail "'$args' exited $status"
@@ -118,6 +119,12 @@ dry() {
 	done
 	run --separate-stderr dry run --duration
 	assert_equal "$stderr" "loadtest: option --duration needs a value (see 'pipelines/loadtest --help')"
+}
+
+@test "loadtest run --scale and --set (repeatable) become SCALE and SET" {
+	run --separate-stderr dry run --scenario S2 --scale 200 --set 'count.fanout-deploy-{i}=7' --set=duration=9
+	assert_success
+	assert_output --partial " SCALE=200 'SET=count.fanout-deploy-{i}=7,duration=9' SCENARIOS=S2"
 }
 
 @test "loadtest --help prints the synopsis and exits 0" {
@@ -214,6 +221,46 @@ dry() {
 		'kindctl --provider kind load-image --name reloader-loadtest-0 stakater/reloader:v1.4.12 stakater/reloader:v1.4.21' \
 		'kindctl --provider kind delete --name reloader-loadtest-0')"
 	assert_file_not_exists "$RES/.state/cluster-0.created"
+}
+
+@test "make loadtest PROMETHEUS_URL with a password: promsnap gets it; no message, echoed command or file holds it" {
+	local pw=s3cr3t-$RANDOM
+	# promsnap's stub also keeps the cluster's state file as it is while the run uses it.
+	mv "$T/lbin/promsnap" "$T/promsnap-stub"
+	export T
+	# shellcheck disable=SC2016 # the stub's own expansions
+	printf '%s\n' '#!/usr/bin/env bash' 'mkdir -p "$T/seen" && cp "$STATE"/cluster-*.ready "$T/seen/"' \
+		'exec "$T/promsnap-stub" "$@"' >"$T/lbin/promsnap"
+	chmod +x "$T/lbin/promsnap"
+	# Not make -s: the recipes make echoes must not show it either.
+	run --separate-stderr env LOADTEST_SKIP_DEPS=1 make -C "$REPO_ROOT" --no-print-directory \
+		SAN="${LOADTEST_SAN:-}" LT_BIN="$T/lbin" loadtest PROVIDER=kind SCENARIOS=S4 DURATION=5 \
+		RESULTS_DIR="$RES" PROMETHEUS_URL="http://lt:$pw@127.0.0.1:1/prom"
+	assert_success
+	grep -q -F -- "promsnap wait --url http://lt:$pw@127.0.0.1:1/prom " "$CALLS" ||
+		fail "promsnap was not given the URL: $(cat "$CALLS")"
+	[[ "$output$stderr" != *"$pw"* ]] || fail "the password was printed: $output $stderr"
+	[[ "$stderr" == *"(Prometheus http://***@127.0.0.1:1/prom)"* ]] || fail "the cluster line does not name the server: $stderr"
+	assert_file_exists "$T/seen/cluster-0.ready"
+	run grep -rl -F -- "$pw" "$RES" "$T/seen"
+	assert_output ""
+	# A run resumed from that state without the password says what to do.
+	mkdir -p "$RES/.state"
+	cp "$T/seen/cluster-0.ready" "$RES/.state/"
+	rm "$RES/S4/arms.done"
+	run --separate-stderr mk loadtest PROVIDER=kind SCENARIOS=S4 DURATION=5 RESULTS_DIR="$RES"
+	assert_failure
+	[[ "$stderr" == *"its Prometheus (http://***@127.0.0.1:1/prom) needs the password it was given: set PROMETHEUS_URL again"* ]] ||
+		fail "unexpected: $stderr"
+}
+
+@test "redact_url: the user information of any URL, nothing else" {
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	redact() { bash -c '. "$1" && redact_url "$2"' _ "$REPO_ROOT/pipelines/lib.sh" "$1"; }
+	assert_equal "$(redact 'http://u:p@h:1/x@y?a=@')" 'http://***@h:1/x@y?a=@'
+	assert_equal "$(redact 'https://a:b@c@h')" 'https://***@h'
+	assert_equal "$(redact 'http://h:9090')" 'http://h:9090'
+	assert_equal "$(redact 'u:p@h:9090')" '***@h:9090'
 }
 
 @test "make loadtest: CLUSTER_NAME names the one cluster, prefixes a pool; SKIP_IMAGE_LOAD loads nothing" {
@@ -328,7 +375,7 @@ dry() {
 			shift
 		done
 		if [ "$arm" = new ] && [ -n "${STUB_INVALID:-}" ]; then
-			printf '{"ok": false, "problems": ["12 of 50 intended updates succeeded"], "start": 1, "end": 2, "checks": {"rate_reached": {"ok": false, "value": "12 of 50", "required": ">= 95%%"}}}\n' >"$out"
+			printf '{"ok": false, "problems": ["12 of 50 intended updates succeeded\\u001b[2J"], "start": 1, "end": 2, "checks": {"rate_reached": {"ok": false, "value": "12 of 50", "required": ">= 95%%"}}}\n' >"$out"
 			exit 1
 		fi
 		printf '{"ok": true, "start": 1, "end": 2}\n' >"$out"
@@ -336,14 +383,21 @@ dry() {
 	run --separate-stderr mk loadtest PROVIDER=kind SCENARIOS=S2 DURATION=5 RESULTS_DIR="$RES" STUB_INVALID=1
 	assert_failure
 	assert_file_exists "$RES/S2/new/INVALID"
-	[[ "$(cat "$RES/S2/new/INVALID")" == "the scenario driver exited with status 1: 12 of 50 intended updates succeeded" ]]
+	[[ "$(cat "$RES/S2/new/INVALID")" == "the scenario driver exited with status 1: 12 of 50 intended updates succeeded"$'\e[2J' ]]
 	[ "$(jq -r .status "$RES/summary.json")" = INVALID ]
 	[[ $stderr == *"loadtest: S2: INVALID ("* ]] || fail "no INVALID verdict line: $stderr"
+	# The reason's control characters reach no terminal raw: escaped, as compare does.
+	[[ $stderr == *'INVALID: the scenario driver exited with status 1: 12 of 50 intended updates succeeded\x1b[2J'* ]] ||
+		fail "the INVALID line is not escaped: $stderr"
+	[[ "$output$stderr" != *$'\e'* ]] || fail "a control character reached the terminal: $stderr"
 	# The next run keeps old and redoes new only; now valid, the scenario passes.
 	: >"$CALLS"
 	run --separate-stderr mk loadtest PROVIDER=kind SCENARIOS=S2 DURATION=5 RESULTS_DIR="$RES"
 	assert_success
 	[[ $stderr == *"S2: its arms run again"* ]] || fail "$stderr"
+	[[ $stderr == *'redoing an INVALID run (the scenario driver exited with status 1: 12 of 50 intended updates succeeded\x1b[2J)'* ]] ||
+		fail "the redo line is not escaped: $stderr"
+	[[ "$output$stderr" != *$'\e'* ]] || fail "a control character reached the terminal: $stderr"
 	run grep -c -- '^scenario .*--arm new' "$CALLS"
 	assert_output 1
 	run grep -c -- '^scenario .*--arm old' "$CALLS"
@@ -418,4 +472,47 @@ dry() {
 	run --separate-stderr mk loadtest PROVIDER=local SCENARIOS=S2 DURATION=5 RESULTS_DIR="$RES" NEW_API_DELAY_MS=fast
 	assert_failure
 	[[ $stderr == *"NEW_API_DELAY_MS must be a whole number of milliseconds, not 'fast'"* ]]
+}
+
+@test "make loadtest SCALE and SET: checked first, given to bin/scenario, recorded; an arm of another size runs again" {
+	run --separate-stderr mk loadtest PROVIDER=kind SCENARIOS=S2 DURATION=5 RESULTS_DIR="$RES" SCALE=3 \
+		SET='count.fanout-deploy-{i}=7,duration=9'
+	assert_success
+	run grep -E '^scenario .*--out' "$CALLS"
+	assert_line --index 0 --partial -- "--scale 3 --set count.fanout-deploy-{i}=7,duration=9 -- "
+	assert_line --index 1 --partial -- "--scale 3 --set count.fanout-deploy-{i}=7,duration=9 -- "
+	run cat "$RES/S2/params.txt" "$RES/S2/old/params.txt" "$RES/S2/new/params.txt"
+	assert_output "$(printf 'scale=3 set=count.fanout-deploy-{i}=7,duration=9\n%.0s' 1 2 3)"
+	# The same again: nothing to do. Another SCALE: both arms run again, never compared with
+	# arms of the other size.
+	: >"$CALLS"
+	run --separate-stderr mk loadtest PROVIDER=kind SCENARIOS=S2 DURATION=5 RESULTS_DIR="$RES" SCALE=3 \
+		SET='count.fanout-deploy-{i}=7,duration=9'
+	assert_success
+	run grep -c '^scenario .*--out' "$CALLS"
+	assert_output 0
+	run --separate-stderr mk loadtest PROVIDER=kind SCENARIOS=S2 DURATION=5 RESULTS_DIR="$RES" SCALE=2
+	assert_success
+	[[ $stderr == *"S2: its arms run again (they ran with another SCALE or SET)"* ]]
+	[[ $stderr == *"redoing a run made with another SCALE or SET (scale=3 set=count.fanout-deploy-{i}=7,duration=9)"* ]]
+	run grep -c '^scenario .*--out .* --scale 2 ' "$CALLS"
+	assert_output 2
+	run cat "$RES/S2/old/params.txt"
+	assert_output "scale=2 set="
+	# Bad values stop the run before any cluster, naming the variable or the key.
+	local bad=("SCALE=0|SCALE must be a whole number from 1 to 1000000, not '0'"
+		"SCALE=0x10|SCALE must be a whole number from 1 to 1000000, not '0x10'"
+		"SCALE=99999999999999999999|SCALE must be a whole number from 1 to 1000000"
+		"SET=nonsense|SET must be KEY=VALUE[,KEY=VALUE...] (see bin/scenario --help), not 'nonsense'"
+		"SET=colour=red|--set colour: unknown key"
+		"SCALE=100000|--scale 100000: the count of Deployment 'fanout-deploy-{i}' would be more than 1000000")
+	local pair
+	for pair in "${bad[@]}"; do
+		: >"$CALLS"
+		run --separate-stderr mk loadtest PROVIDER=kind SCENARIOS=S2 DURATION=5 RESULTS_DIR="$RES" "${pair%%|*}"
+		assert_failure
+		[[ $stderr == *"${pair#*|}"* ]] || fail "${pair%%|*}: $stderr"
+		run grep -c '^kindctl' "$CALLS"
+		assert_output 0
+	done
 }

@@ -409,6 +409,71 @@ one_query() {
 	assert_line --regexp '^memory_rss_mb_avg \(MB\) +60\.0000 +41\.0000 .* pass$'
 }
 
+# ---- credentials in the URL (issue 16) ----
+
+# with_password URL: URL with a user and a password in it ("http://u:PW@host:port").
+with_password() {
+	printf '%s\n' "${1/:\/\//://loadtest:$PW@}"
+}
+
+# assert_no_password DIR [TEXT...]: the password is in no file under DIR and in no TEXT.
+assert_no_password() {
+	local dir=$1 hits
+	shift
+	hits=$(grep -rl -F -- "$PW" "$dir" || true)
+	[ -z "$hits" ] || fail "the password is in: $hits"
+	local t
+	for t in "$@"; do
+		[[ "$t" != *"$PW"* ]] || fail "the password was printed: $t"
+	done
+}
+
+@test "a password in the URL reaches no message, snapshot file or report: a real Prometheus, and one that is down" {
+	PW=s3cr3t-Pw-$RANDOM
+	local r=$BATS_TEST_TMPDIR/results url down port
+	url=$(with_password "$PROM_URL")
+	port=$(free_port)
+	down=$(with_password "http://127.0.0.1:$port")
+	# Prometheus ignores the credentials: the snapshot is the same as without them.
+	run --separate-stderr "$PROMSNAP" --url "$url" --job reloader-old --start "$T0" --end "$T1" \
+		--out "$r/S6/old" --series "$r/S6/old/series" --verbose
+	assert_success
+	local out1=$output err1=$stderr
+	near "$(val "$r/S6/old/reloader_reload_executed_total.json")" 120
+	run --separate-stderr "$PROMSNAP" wait --url "$url" --job reloader-old --timeout 5 --verbose
+	local out2=$output err2=$stderr
+	# Down: every file records the failure, naming the server without its password.
+	run --separate-stderr timeout 60 "$PROMSNAP" --url "$down" --job reloader-new --start "$T0" --end "$T1" \
+		--out "$r/S6/new" --series "$r/S6/new/series" --verbose
+	assert_failure 1
+	local out3=$output err3=$stderr
+	[[ "$err3" == *"Prometheus at 'http://***@127.0.0.1:$port' stopped answering"* ]] || fail "unexpected: $err3"
+	grep -q -F "Prometheus at 'http://***@127.0.0.1:$port' stopped answering" "$r/S6/new/reloader_action_total.json" ||
+		fail "the error body does not name the server: $(cat "$r/S6/new/reloader_action_total.json")"
+	run --separate-stderr timeout 30 "$PROMSNAP" wait --url "$down" --job reloader-new --timeout 2
+	assert_failure 1
+	local out4=$output err4=$stderr
+	# A URL that is not one: named without its password too.
+	run --separate-stderr "$PROMSNAP" wait --url "ftp://loadtest:$PW@127.0.0.1:$port" --job j
+	assert_failure 2
+	assert_equal "$stderr" "promsnap: bad --url 'ftp://***@127.0.0.1:$port': only http:// and https:// URLs are supported (see 'promsnap --help')"
+	local err5=$stderr
+	# compare on those snapshots, in every format.
+	local fmt reports=()
+	for fmt in text json markdown; do
+		run --separate-stderr compare_ --scenario S6 --results-dir "$r" --format "$fmt" \
+			--output "$r/report.$fmt"
+		[ "$status" -le 1 ] || fail "compare failed: $stderr"
+		reports+=("$output" "$stderr")
+	done
+	run --separate-stderr compare_ --summary --results-dir "$r" --format junit --output "$r/junit.xml"
+	reports+=("$output" "$stderr")
+	grep -q 'error' "$r/report.text" || fail "the report shows no failed query"
+	assert_no_password "$r" "$out1" "$err1" "$out2" "$err2" "$out3" "$err3" "$out4" "$err4" "$err5" "${reports[@]}"
+	# The check itself would see one: the password is in the URL given.
+	[[ "$url" == *"$PW"* ]]
+}
+
 # ---- faults ----
 
 @test "a bad query in a custom catalogue: saved as Prometheus's error, not retried, exit 1" {

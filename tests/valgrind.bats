@@ -67,3 +67,42 @@ vg() {
 		vg 0 "$t"
 	done
 }
+
+@test "hostile input without a leak: markers, links, FIFOs, strings for counts, expansion errors, a second document" {
+	local d="$BATS_TEST_TMPDIR/h" f="$BATS_TEST_TMPDIR/s.yaml"
+	mkdir -p "$d"
+	cp -r "$R/pass/S2" "$d/S2"
+	printf 'died\033[2J\n' >"$d/S2/new/FAILED"
+	vg 1 "$BIN/compare" --scenario S2 --results-dir "$d"
+	rm "$d/S2/new/FAILED"
+	mkdir "$d/S2/new/FAILED"
+	vg 2 "$BIN/compare" --scenario S2 --results-dir "$d"
+	rmdir "$d/S2/new/FAILED"
+	rm "$d/S2/old/reloader_action_total.json"
+	ln -s "$d/gone" "$d/S2/old/reloader_action_total.json"
+	vg 2 "$BIN/compare" --scenario S2 --results-dir "$d"
+	rm "$d/S2/old/reloader_action_total.json"
+	mkfifo "$d/S2/old/reloader_action_total.json"
+	vg 2 "$BIN/compare" --scenario S2 --results-dir "$d"
+	rm "$d/S2/old/reloader_action_total.json"
+	cp "$R/pass/S2/old/reloader_action_total.json" "$d/S2/old/"
+	jq '.action_total = "50"' "$R/pass/S2/expected.json" >"$d/S2/expected.json"
+	vg 2 "$BIN/compare" --scenario S2 --results-dir "$d"
+	vg 2 "$BIN/scenario" --scenario "$REPO_ROOT/tests/fuzz/crashers/scenario/divzero-exits" --check
+	vg 2 "$BIN/scenario" --scenario "$REPO_ROOT/tests/fuzz/crashers/scenario/name-overflow" --check
+	printf '%s\n' 'id: t' 'objects: [ { kind: ConfigMap, name: "c-{i}", count: 3 } ]' \
+		'updates: [ { every: 1s, targets: [ { kind: Secret, name: "c-{i}" } ] } ]' >"$f"
+	vg 2 "$BIN/scenario" --scenario "$f" --check
+	printf '%s\n' 'id: t' 'objects: []' '---' 'id: u' >"$f"
+	vg 2 "$BIN/scenario" --scenario "$f" --check
+	printf '%s\n' 'id: t' 'namespaces: [ ../../x ]' 'objects: []' >"$f"
+	vg 2 "$BIN/scenario" --scenario "$f" --check
+	vg 0 "$BIN/scenario" --scenario S3 --check
+}
+
+@test "promsnap with a password in the URL of a server that is down, without a leak" {
+	vg 1 "$BIN/promsnap" --url "http://u:s3cr3t@127.0.0.1:1" --job j --start 0 --end 60 --out "$BATS_TEST_TMPDIR/o" \
+		--tries 1 --query-timeout 2
+	[[ "$stderr" != *s3cr3t* ]] || fail "the password was printed: $stderr"
+	vg 2 "$BIN/promsnap" wait --url "ftp://u:s3cr3t@127.0.0.1:1" --job j
+}

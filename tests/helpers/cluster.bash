@@ -47,7 +47,7 @@ cluster_down() {
 	"$BIN/kindctl" --provider local delete --name "$CLUSTER" || true
 	local p
 	for p in $pids; do
-		if kill -0 "$p" 2>/dev/null; then
+		if running "$p"; then
 			echo "cluster_down: process $p is still running after delete" >&3
 			return 1
 		fi

@@ -51,3 +51,10 @@ skip_under_sanitizers() {
 		skip "SKIPPED: valgrind cannot run sanitizer builds (covered by the plain run of make test)"
 	fi
 }
+
+# running PID: the process exists and has not exited (a zombie, exited but not reaped yet by
+# a PID 1 that reaps late, is not running).
+running() {
+	local st
+	st=$(ps -o stat= -p "$1") && [[ $st != Z* ]]
+}

@@ -1,12 +1,22 @@
 /* Unit tests of the shared library: files, strings, JSON, YAML, Prometheus values. */
 #include "fsio.h"
+#include "http.h"
 #include "jsonf.h"
+#include "num.h"
+#include "proc.h"
 #include "prom.h"
 #include "sbuf.h"
 #include "unit.h"
 #include "ydoc.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static void test_natural_cmp(void)
@@ -81,6 +91,210 @@ static void test_prom_values(void)
 	CHECK(prom_parse_value("+Inf", &v) == 0 && isinf(v) && v > 0);
 	CHECK(prom_parse_value("", &v) < 0);
 	CHECK(prom_parse_value("12abc", &v) < 0);
+	/* Go's decimal floats only: no hex, no space, no overflow to infinity. */
+	CHECK(prom_parse_value("1e-7", &v) == 0 && v == 1e-7);
+	CHECK(prom_parse_value("0x10", &v) < 0);
+	CHECK(prom_parse_value(" 5", &v) < 0);
+	CHECK(prom_parse_value("1e309", &v) < 0);
+}
+
+/* Counts, ports and seconds: decimal, the whole text, in range; never saturated. */
+static void test_num(void)
+{
+	long n = 7;
+	double d = 7;
+
+	CHECK(num_long("50", 0, 100, &n) == NULL && n == 50);
+	CHECK(num_long("-3", -5, 5, &n) == NULL && n == -3);
+	static const char *const bad_long[] = { "", "-", "0x32", " 50", "50 ", "+5", "5.0", "1e3", "nan", "٣", NULL };
+	for (int i = 0; bad_long[i]; i++) {
+		n = 7;
+		CHECK(num_long(bad_long[i], LONG_MIN, LONG_MAX, &n) == NUM_NOT_WHOLE && n == 7);
+	}
+	CHECK(num_long("101", 0, 100, &n) == NUM_OUT_OF_RANGE);
+	/* One more than the largest long: an error, not LONG_MAX. */
+	CHECK(num_long("9223372036854775808", LONG_MIN, LONG_MAX, &n) == NUM_OUT_OF_RANGE);
+	CHECK(num_long("-9223372036854775809", LONG_MIN, LONG_MAX, &n) == NUM_OUT_OF_RANGE);
+	CHECK(num_double("0.5", &d) == NULL && d == 0.5);
+	CHECK(num_double("-.5", &d) == NULL && d == -0.5);
+	CHECK(num_double("2e3", &d) == NULL && d == 2000);
+	CHECK(num_double("1e-400", &d) == NULL && d == 0);
+	static const char *const bad_double[] = { "", ".", "-", "nan", "NaN", "inf", "-Infinity", "0x32", "0x1p3",
+						  " 5", "5 ", "5s", "1e", "1e+", "--1", NULL };
+	for (int i = 0; bad_double[i]; i++) {
+		d = 7;
+		CHECK(num_double(bad_double[i], &d) != NULL && d == 7);
+	}
+	CHECK(num_double("1e309", &d) != NULL);
+	CHECK(num_span("1.5ms") == 3 && num_span("ms") == 0 && num_span("2e3s") == 3 && num_span("2es") == 1);
+}
+
+/* Only regular files, of bounded size, are read: never a FIFO, a device or a folder. */
+static void test_fs_read_limits(void)
+{
+	char dir[] = "/tmp/unit-fsread-XXXXXX";
+	char path[PATH_MAX];
+	size_t len = 99;
+	char *t;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	CHECK(mkfifo(path, 0600) == 0);
+	/* No writer: a blocking open would hang here for ever. */
+	CHECK(fs_read(path, &len) == NULL && errno == FS_ENOTREG);
+	CHECK_STR(fs_strerror(FS_ENOTREG), "not a regular file (a FIFO)");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/zero", dir);
+	CHECK(symlink("/dev/zero", path) == 0);
+	CHECK(fs_read(path, &len) == NULL && errno == FS_ENOTREG);
+	CHECK_STR(fs_strerror(errno), "not a regular file (a character device)");
+	unlink(path);
+	CHECK(fs_read(dir, &len) == NULL && errno == FS_ENOTREG);
+	CHECK_STR(fs_strerror(errno), "not a regular file (a folder)");
+	snprintf(path, sizeof(path), "%s/dangling", dir);
+	CHECK(symlink("no-such-file", path) == 0);
+	CHECK(fs_read(path, &len) == NULL && errno == FS_EDANGLING);
+	unlink(path);
+	CHECK(fs_read(path, &len) == NULL && errno == ENOENT);
+	/* A sparse file one byte over the limit is refused without being read. */
+	snprintf(path, sizeof(path), "%s/big", dir);
+	int fd = open(path, O_WRONLY | O_CREAT, 0600);
+	CHECK(fd >= 0 && ftruncate(fd, (off_t)FS_MAX_CONFIG + 1) == 0);
+	close(fd);
+	CHECK(fs_read(path, &len) == NULL && errno == FS_ETOOBIG);
+	CHECK_STR(fs_strerror(FS_ETOOBIG), "larger than 16 MiB, the limit for this kind of file");
+	t = fs_read_max(path, FS_MAX_DATA, &len);
+	CHECK(t != NULL && len == FS_MAX_CONFIG + 1);
+	free(t);
+	CHECK(fs_read_max(path, 100, &len) == NULL && errno == FS_ETOOBIG);
+	unlink(path);
+	/* A file that reports no size (as /proc's do) is still read whole. */
+	t = fs_read("/proc/self/status", &len);
+	CHECK(t != NULL && len > 0 && strstr(t, "Pid:") != NULL);
+	free(t);
+	rmdir(dir);
+}
+
+/* A password in a URL never reaches a message. */
+static void test_redact_url(void)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "http://user:s3cr3t@127.0.0.1:9090/prom", "http://***@127.0.0.1:9090/prom" },
+		{ "https://s3cr3t@host", "https://***@host" },
+		{ "http://a:b@c@host:1/x@y?q=@#@", "http://***@host:1/x@y?q=@#@" },
+		{ "http://127.0.0.1:9090", "http://127.0.0.1:9090" },
+		{ "http://host/path@x", "http://host/path@x" },
+		{ "user:s3cr3t@host:9090", "***@host:9090" },
+		{ "", "" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *r = http_redact_url(cases[i].in);
+		CHECK_STR(r, cases[i].out);
+		free(r);
+	}
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The pid a script wrote to file, once it is there; 0 if it never is. */
+static pid_t read_pid(const char *file)
+{
+	for (int i = 0; i < 200; i++) {
+		char *t = fs_read(file, NULL);
+		long v = 0;
+		if (t != NULL) {
+			t[strcspn(t, "\n")] = '\0';
+			int ok = num_long(t, 2, INT_MAX, &v) == NULL;
+			free(t);
+			if (ok)
+				return (pid_t)v;
+		}
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+/* pid is no longer running: gone, or a zombie its new parent has not reaped (a container's init may never). */
+static int gone(pid_t pid)
+{
+	for (int i = 0; i < 200; i++) {
+		char path[64], *t;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		t = fs_read(path, NULL);
+		const char *paren = t ? strrchr(t, ')') : NULL;
+		int dead = t == NULL || (paren && paren[1] == ' ' && paren[2] == 'Z');
+		free(t);
+		if (dead)
+			return 1;
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+/*
+ * A child in its own group (a credential plugin): a grandchild that keeps its stdout open
+ * neither holds us after the child answered nor outlives it; at the deadline the whole
+ * group is killed.
+ */
+static void test_proc_group(void)
+{
+	char dir[] = "/tmp/unit-proc-XXXXXX", pidfile[PATH_MAX], script[PATH_MAX * 2];
+	struct sbuf out = SBUF_INIT;
+	int ws = -1;
+	pid_t sleeper;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(pidfile, sizeof(pidfile), "%s/sleeper", dir);
+	/* Answers and exits 0, leaving a sleeper that holds the pipe. */
+	snprintf(script, sizeof(script), "sleep 100 & echo $! >'%s'; echo answer", pidfile);
+	char *answer[] = { "/bin/sh", "-c", script, NULL };
+	double t0 = mono();
+	CHECK(proc_run(answer, environ, 10000, 1024, PROC_GROUP, &out, &ws) == 0);
+	CHECK(mono() - t0 < 3);
+	CHECK(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+	CHECK_STR(sbuf_str(&out), "answer\n");
+	sleeper = read_pid(pidfile);
+	CHECK(sleeper > 0 && gone(sleeper));
+	if (sleeper > 0 && !gone(sleeper))
+		kill(sleeper, SIGKILL);
+	unlink(pidfile);
+	sbuf_free(&out);
+
+	/* Never answers: at the deadline it goes, and its sleeper with it. */
+	snprintf(script, sizeof(script), "sleep 100 & echo $! >'%s'; sleep 100", pidfile);
+	char *hang[] = { "/bin/sh", "-c", script, NULL };
+	t0 = mono();
+	errno = 0;
+	CHECK(proc_run(hang, environ, 500, 1024, PROC_GROUP, &out, &ws) < 0 && errno == ETIMEDOUT);
+	CHECK(mono() - t0 < 3);
+	sleeper = read_pid(pidfile);
+	CHECK(sleeper > 0 && gone(sleeper));
+	if (sleeper > 0 && !gone(sleeper))
+		kill(sleeper, SIGKILL);
+	unlink(pidfile);
+	sbuf_free(&out);
+
+	/* A member that left the group (its own session) is not waited for beyond the grace. */
+	snprintf(script, sizeof(script), "setsid sleep 3 & echo $! >'%s'; echo answer", pidfile);
+	char *escape[] = { "/bin/sh", "-c", script, NULL };
+	t0 = mono();
+	CHECK(proc_run(escape, environ, 10000, 1024, PROC_GROUP, &out, &ws) == 0);
+	CHECK(mono() - t0 < 2);
+	CHECK_STR(sbuf_str(&out), "answer\n");
+	sleeper = read_pid(pidfile);
+	if (sleeper > 0)
+		kill(sleeper, SIGKILL);
+	unlink(pidfile);
+	sbuf_free(&out);
+	rmdir(dir);
 }
 
 static void test_prom_extract(void)
@@ -232,6 +446,49 @@ static void test_ydoc(void)
 	CHECK(load_map("a: [1\n") < 0);		/* YAML syntax */
 	CHECK(load_map("") < 0);		/* empty */
 	CHECK(load_map("- a\n") < 0);		/* not a mapping */
+	/* Numbers are decimal, the whole scalar, in range. */
+	CHECK(load_map("a: 0x5\n") < 0);
+	CHECK(load_map("a: \" 5\"\n") < 0);
+	CHECK(load_map("a: 99999999999999999999\n") < 0);
+	CHECK(load_map("a: 5\n") == 0);
+	/* One document per file: a second is an error, not ignored. */
+	CHECK(load_map("a: 3\n---\na: 4\n") < 0);
+	CHECK(load_map("a: 3\n---\n") == 0);
+	CHECK(load_map("a: 3\n...\n") == 0);
+}
+
+static int count_key(struct ydoc *d, const char *key, yaml_node_t *kn, yaml_node_t *v, void *obj)
+{
+	(void)d;
+	(void)key;
+	(void)kn;
+	(void)v;
+	++*(long *)obj;
+	return 0;
+}
+
+/*
+ * A mapping of many keys: every duplicate found, through a hash (it was a quadratic search:
+ * 100,000 keys took 47 s; tests/scenario.bats times a scenario of that size).
+ */
+static void test_ydoc_many_keys(void)
+{
+	struct sbuf sb = SBUF_INIT;
+	struct ydoc d;
+	long n = 0;
+
+	for (int i = 0; i < 20000; i++)
+		sbuf_addf(&sb, "k%d: v\n", i);
+	CHECK(ydoc_load_string(&d, "many.yaml", sb.buf, sb.len) == 0);
+	CHECK(ydoc_each(&d, ydoc_root(&d), count_key, &n) == 0 && n == 20000);
+	ydoc_free(&d);
+	/* The same key again, at the end. */
+	sbuf_addf(&sb, "k12345: again\n");
+	n = 0;
+	CHECK(ydoc_load_string(&d, "many.yaml", sb.buf, sb.len) == 0);
+	CHECK(ydoc_each(&d, ydoc_root(&d), count_key, &n) < 0 && n == 20000);
+	ydoc_free(&d);
+	sbuf_free(&sb);
 }
 
 int main(void)
@@ -243,5 +500,10 @@ int main(void)
 	test_prom_extract();
 	test_path_extract();
 	test_ydoc();
+	test_ydoc_many_keys();
+	test_num();
+	test_fs_read_limits();
+	test_redact_url();
+	test_proc_group();
 	UNIT_DONE("test_lib");
 }

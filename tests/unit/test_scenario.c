@@ -4,6 +4,7 @@
 #include "graph.h"
 #include "manifest.h"
 #include "sha1.h"
+#include "window.h"
 #include "model.h"
 #include "jsonf.h"
 #include "stats.h"
@@ -873,8 +874,87 @@ static void test_targets_and_manifests(void)
 	scenario_free(&sc);
 }
 
+/*
+ * A server that works on `par` requests at once, each taking `base` seconds: with n in
+ * flight an answer takes base * max(1, n / par), and it answers min(n, par) / base a
+ * second. The driver always has more to send (overload): the window is full.
+ */
+static double serve(struct window *win, double base, int par, double t, double seconds, double *w_lo, double *w_hi,
+		    double *rate)
+{
+	double end = t + seconds, done = 0;
+
+	*w_lo = 1e9;
+	*w_hi = 0;
+	while (t < end) {
+		int n = window_allowed(win);
+		double service = base * (n > par ? (double)n / par : 1.0);
+		t += service / n;
+		window_ok(win, service, 1, t);
+		done++;
+		if (window_allowed(win) < *w_lo)
+			*w_lo = window_allowed(win);
+		if (window_allowed(win) > *w_hi)
+			*w_hi = window_allowed(win);
+	}
+	*rate = done / seconds;
+	return t;
+}
+
+static void test_window(void)
+{
+	struct window win;
+	double lo, hi, rate, t;
+
+	/* Overload: the window keeps the server busy (throughput at its capacity of 400/s, base
+	   10 ms, 4 at once) and stops growing where the service time passes the tolerance. */
+	window_init(&win, WINDOW_START, 1024, 0);
+	t = serve(&win, 0.010, 4, 0, 10, &lo, &hi, &rate);
+	t = serve(&win, 0.010, 4, t, 20, &lo, &hi, &rate);
+	CHECK(lo >= 4);		/* never below what keeps the server busy ... */
+	CHECK(hi <= (WINDOW_TOLERANCE * 0.010 + WINDOW_SLACK) / 0.010 * 4 + 2);	/* ... nor past the tolerance */
+	CHECK(hi < 1024);
+	CHECK(rate >= 0.95 * 400);
+	CHECK(win.cuts_latency > 0);
+	CHECK(win.slow_start == 0);
+
+	/* Overload answers halve it, once per service time; never below 1. */
+	window_init(&win, 64, 256, 0);
+	window_ok(&win, 0.010, 1, 0.001);
+	window_overload(&win, 0.002);
+	CHECK(window_allowed(&win) == 32);
+	window_overload(&win, 0.003);	/* within one service time of the cut: no second cut */
+	CHECK(window_allowed(&win) == 32);
+	CHECK(win.cuts_error == 1);
+	for (int i = 0; i < 20; i++)
+		window_overload(&win, 1.0 + i);
+	CHECK(window_allowed(&win) == 1);
+	CHECK(win.w_min <= 1 && win.w_max >= 65);
+
+	/* It grows only while it is what holds the driver back; up to its bound at most. */
+	window_init(&win, 16, 20, 0);
+	for (int i = 0; i < 100; i++)
+		window_ok(&win, 0.010, 0, 0.01 * i);
+	CHECK(window_allowed(&win) == 16);
+	for (int i = 0; i < 100; i++)
+		window_ok(&win, 0.010, 1, 1 + 0.01 * i);
+	CHECK(window_allowed(&win) == 20);
+	window_init(&win, 300, 20, 0);
+	CHECK(window_allowed(&win) == 20);
+
+	/* A server that becomes 3 times slower for good: after two periods the new service time
+	   is the baseline, and the window keeps that server busy again. */
+	window_init(&win, WINDOW_START, 256, 0);
+	t = serve(&win, 0.010, 4, 0, 20, &lo, &hi, &rate);
+	t = serve(&win, 0.030, 4, t, 2 * WINDOW_PERIOD + 5, &lo, &hi, &rate);
+	t = serve(&win, 0.030, 4, t, 10, &lo, &hi, &rate);
+	CHECK(lo >= 4);
+	CHECK(rate >= 0.95 * 4 / 0.030);
+}
+
 int main(void)
 {
+	test_window();
 	test_patterns();
 	test_shipped();
 	test_bad_files();

@@ -4,11 +4,13 @@
 #include "jsonf.h"
 #include "judge.h"
 #include "msg.h"
+#include "num.h"
 #include "render.h"
 #include "rules.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,10 +98,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'o': o->output = optarg; break;
 		case 'r': free(o->rules); o->rules = strdup(optarg); break;
 		case 'a': {
-			char *end;
-			errno = 0;
-			o->alpha = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(o->alpha > 0 && o->alpha < 1))
+			if (num_double(optarg, &o->alpha) != NULL || !(o->alpha > 0 && o->alpha < 1))
 				usage("--alpha must be a number between 0 and 1, e.g. 0.05");
 			break;
 		}
@@ -143,12 +142,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 static time_t report_time(void)
 {
 	const char *e = getenv("SOURCE_DATE_EPOCH");
-	char *end;
+	long v;
 
 	if (e && *e) {
-		errno = 0;
-		long long v = strtoll(e, &end, 10);
-		if (*end == '\0' && errno == 0 && v >= 0)
+		if (num_long(e, 0, LONG_MAX, &v) == NULL)
 			return (time_t)v;
 		warnf("ignoring SOURCE_DATE_EPOCH='%s': not a number of seconds", e);
 	}

@@ -6,6 +6,7 @@
 #include "apiproxy.h"
 #include "fsio.h"
 #include "msg.h"
+#include "num.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -114,7 +115,7 @@ static int64_t mono_us(void)
 int loopback_addr(const char *what, const char *s, int min_port, struct sockaddr_in *sa)
 {
 	const char *colon = strrchr(s, ':');
-	char host[64], *end;
+	char host[64];
 	long port;
 
 	memset(sa, 0, sizeof(*sa));
@@ -128,9 +129,7 @@ int loopback_addr(const char *what, const char *s, int min_port, struct sockaddr
 	if ((ntohl(sa->sin_addr.s_addr) >> 24) != 127)
 		return errorf("%s '%s': not a loopback address (127.0.0.0/8); the proxy's traffic stays on this host",
 			      what, s);
-	errno = 0;
-	port = strtol(colon + 1, &end, 10);
-	if (colon[1] == '\0' || *end != '\0' || errno || port < min_port || port > 65535)
+	if (num_long(colon + 1, min_port, 65535, &port) != NULL)
 		return errorf("%s '%s': the port must be a whole number from %d to 65535", what, s, min_port);
 	sa->sin_port = htons((unsigned short)port);
 	return 0;
@@ -537,7 +536,7 @@ int apiproxy_run(const char *listen_addr, const char *to_addr, long delay_ms, co
 	return rc;
 }
 
-int armbridge_run(const char *api_addr, int metrics_port, long delay_ms, const char *port_file)
+int armbridge_run(const char *api_addr, const char *host_addr, int metrics_port, long delay_ms, const char *port_file)
 {
 	struct proxy *px = proxy_new();
 	char metrics[32];
@@ -545,7 +544,7 @@ int armbridge_run(const char *api_addr, int metrics_port, long delay_ms, const c
 
 	snprintf(metrics, sizeof(metrics), "127.0.0.1:%d", metrics_port);
 	if (add_route(px, api_addr, 0, api_addr, 1, delay_ms) < 0 ||
-	    add_route(px, "127.0.0.1:0", 1, metrics, 0, 0) < 0) {
+	    add_route(px, host_addr, 1, metrics, 0, 0) < 0) {
 		proxy_free(px);
 		return EXIT_TROUBLE;
 	}

@@ -58,11 +58,13 @@ int apiproxy_run(const char *listen_addr, const char *to_addr, long delay_ms, co
  * where namespaces can be made): this process makes the namespace (loopback only) and stays
  * in it, so the controller joins it through /proc/PID/ns/net. Inside, api_addr (the API
  * server's loopback address on the host) is forwarded to the same address on the host, the
- * client-to-server bytes held delay_ms; on the host, a port of the host's choosing (written to
- * port_file once everything listens) is forwarded to 127.0.0.1:metrics_port inside. Nothing
+ * client-to-server bytes held delay_ms; on the host, host_addr (127.0.0.1:PORT, port 0 for
+ * one of the host's choosing; the port is written to port_file once everything listens) is
+ * forwarded to 127.0.0.1:metrics_port inside. Nothing
  * leaves 127.0.0.0/8. Runs until SIGTERM or SIGINT; exit status as apiproxy_run.
  */
-int armbridge_run(const char *api_addr, int metrics_port, long delay_ms, const char *port_file);
+int armbridge_run(const char *api_addr, const char *host_addr, int metrics_port, long delay_ms,
+		  const char *port_file);
 /* 1 when this process may make network namespaces, else 0 with the reason in why. */
 int netns_possible(char *why, size_t size);
 /* Enter the network namespace at ns_path (/proc/PID/ns/net) and exec argv (argv[0] a path);

@@ -4,101 +4,11 @@
 #include "msg.h"
 #include "sbuf.h"
 #include "ydoc.h"
+#include "wrapper.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static char *xstrdup(const char *s)
-{
-	char *p = strdup(s);
-
-	if (p == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	return p;
-}
-
-int kconn_open(struct kconn *c, const char *paths, const char *context)
-{
-	memset(c, 0, sizeof(*c));
-	if (kubeconfig_load(&c->cfg, paths, context) < 0)
-		return -1;
-	/* A few requests at a time: applies go in order, waits are watches. */
-	c->k = kube_new(&c->cfg, 4);
-	if (c->k == NULL) {
-		kubeconfig_free(&c->cfg);
-		return -1;
-	}
-	return 0;
-}
-
-void kconn_close(struct kconn *c)
-{
-	if (c->k == NULL)
-		return;
-	kube_free(c->k);
-	kubeconfig_free(&c->cfg);
-	c->k = NULL;
-}
-
-/* ---- kinds and their REST paths ---- */
-
-static const struct kres {
-	const char *api_version, *kind, *resource;
-	int namespaced;
-} kinds[] = {
-	{ "v1", "Namespace", "namespaces", 0 },
-	{ "v1", "ServiceAccount", "serviceaccounts", 1 },
-	{ "v1", "ConfigMap", "configmaps", 1 },
-	{ "v1", "Secret", "secrets", 1 },
-	{ "v1", "Service", "services", 1 },
-	{ "v1", "Pod", "pods", 1 },
-	{ "apps/v1", "Deployment", "deployments", 1 },
-	{ "apps/v1", "StatefulSet", "statefulsets", 1 },
-	{ "apps/v1", "DaemonSet", "daemonsets", 1 },
-	{ "rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles", 0 },
-	{ "rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "clusterrolebindings", 0 },
-	{ "rbac.authorization.k8s.io/v1", "Role", "roles", 1 },
-	{ "rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings", 1 },
-};
-
-static const struct kres *find_kind(const char *api_version, const char *kind)
-{
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (strcmp(kinds[i].api_version, api_version) == 0 && strcmp(kinds[i].kind, kind) == 0)
-			return &kinds[i];
-	return NULL;
-}
-
-/* Names go into the path as they are: only what object names may hold, nothing to escape. */
-static int path_safe(const char *s)
-{
-	if (*s == '\0' || strlen(s) > 253 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-		return 0;
-	for (const char *p = s; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		      *p == '-' || *p == '.' || *p == ':' || *p == '_'))
-			return 0;
-	return 1;
-}
-
-char *kobj_path(const char *api_version, const char *kind, const char *ns, const char *name)
-{
-	const struct kres *r = find_kind(api_version, kind);
-	char *path = NULL;
-	int n;
-
-	if (r == NULL || !path_safe(name) || (r->namespaced && (ns == NULL || !path_safe(ns))))
-		return NULL;
-	const char *prefix = strchr(api_version, '/') ? "/apis/" : "/api/";
-	if (r->namespaced)
-		n = asprintf(&path, "%s%s/namespaces/%s/%s/%s", prefix, api_version, ns, r->resource, name);
-	else
-		n = asprintf(&path, "%s%s/%s/%s", prefix, api_version, r->resource, name);
-	if (n < 0)
-		dief(EXIT_TROUBLE, "out of memory");
-	return path;
-}
 
 /* ---- splitting ---- */
 
@@ -149,7 +59,7 @@ static int one_object(struct ydoc *d, const char *base, size_t blen, struct mobj
 {
 	yaml_node_t *root = ydoc_root(d), *meta, *kindn, *labels, *nsn, *own;
 	const char *av, *kind, *name, *ns = NULL;
-	const struct kres *r;
+	const struct kobj_kind *r;
 	char at[512];
 
 	if (ydoc_expect(d, root, YAML_MAPPING_NODE) < 0)
@@ -162,14 +72,14 @@ static int one_object(struct ydoc *d, const char *base, size_t blen, struct mobj
 		return ydoc_error(d, root, "missing key 'metadata'");
 	if (ydoc_expect(d, meta, YAML_MAPPING_NODE) < 0 || (name = field(d, meta, "name", "metadata.")) == NULL)
 		return -1;
-	r = find_kind(av, kind);
+	r = kobj_kind(av, kind);
 	if (r == NULL)
 		return ydoc_error(d, kindn, "kind '%s' of apiVersion '%s' is not one kindctl applies", kind, av);
 	if ((nsn = map_get(d, meta, "namespace")) != NULL && (ns = ydoc_str(d, nsn)) == NULL)
 		return -1;
 	if (r->namespaced && (ns == NULL || *ns == '\0'))
 		ns = "default";
-	if (!path_safe(name) || (r->namespaced && !path_safe(ns)))
+	if (!kobj_name_ok(name) || (r->namespaced && !kobj_name_ok(ns)))
 		return ydoc_error(d, meta, "%s '%s%s%s' is not a usable object name", kind,
 				  r->namespaced ? ns : "", r->namespaced ? "/" : "", name);
 	labels = map_get(d, meta, "labels");
@@ -180,9 +90,7 @@ static int one_object(struct ydoc *d, const char *base, size_t blen, struct mobj
 	size_t to = byte_offset(base, blen, d->doc.end_mark.index);
 	if (to < from)
 		to = from;
-	o->text = malloc(to - from + 1);
-	if (o->text == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	o->text = xmalloc(to - from + 1);
 	memcpy(o->text, base + from, to - from);
 	o->text[to - from] = '\0';
 	o->api_version = xstrdup(av);
@@ -255,10 +163,7 @@ int manifest_parse(const char *name, const char *text, size_t len, struct mobj *
 		}
 		if (n == cap) {
 			cap = cap ? cap * 2 : 8;
-			struct mobj *grown = realloc(objs, (size_t)cap * sizeof(*objs));
-			if (grown == NULL)
-				dief(EXIT_TROUBLE, "out of memory");
-			objs = grown;
+			objs = xrealloc(objs, (size_t)cap * sizeof(*objs));
 		}
 		memset(&objs[n], 0, sizeof(objs[n]));
 		int rc = one_object(&d, text, len, &objs[n]);
@@ -276,86 +181,7 @@ fail:
 	return -1;
 }
 
-/* ---- talking to the server ---- */
-
-void kube_why(const struct kube_result *r, char *buf, size_t size)
-{
-	const char *m;
-
-	if (r->code != CURLE_OK) {
-		snprintf(buf, size, "%s", r->error);
-	} else if ((m = json_str(r->json, "message")) != NULL) {
-		snprintf(buf, size, "HTTP %ld: %s", r->status, m);
-	} else if (r->body_len > 0) {
-		size_t n = strcspn(r->body, "\r\n");
-		snprintf(buf, size, "HTTP %ld: %.*s", r->status, (int)(n > 200 ? 200 : n), r->body);
-	} else {
-		snprintf(buf, size, "HTTP %ld", r->status);
-	}
-}
-
-int kobj_owned(jv obj)
-{
-	jv meta = json_get(obj, "metadata"), labels = json_get(meta, "labels");
-	const char *v = json_str(labels, OWNER_LABEL);
-	int owned = v != NULL && strcmp(v, OWNER_VALUE) == 0;
-
-	jv_free(labels);
-	jv_free(meta);
-	return owned;
-}
-
-int kobj_get(struct kube *k, const char *path, const char *what, jv *out)
-{
-	struct kube_result r;
-	char why[512];
-	int rc;
-
-	kube_call(k, "GET", path, NULL, NULL, &r);
-	if (r.code == CURLE_OK && r.status == 404) {
-		rc = 0;
-	} else if (r.code == CURLE_OK && r.status == 200 && jv_get_kind(r.json) == JV_KIND_OBJECT) {
-		if (out)
-			*out = jv_copy(r.json);
-		rc = 1;
-	} else {
-		kube_why(&r, why, sizeof(why));
-		rc = errorf("cannot read %s: %s", what, why);
-	}
-	kube_result_free(&r);
-	return rc;
-}
-
-int kobj_delete(struct kube *k, const char *path, const char *what, int must_own)
-{
-	struct kube_result r;
-	char why[512], *url = NULL;
-	int rc;
-
-	if (must_own) {
-		jv obj;
-		rc = kobj_get(k, path, what, &obj);
-		if (rc <= 0)
-			return rc;
-		int owned = kobj_owned(obj);
-		jv_free(obj);
-		if (!owned)
-			return errorf("%s was not made by the load test (no label %s=%s): left alone", what,
-				      OWNER_LABEL, OWNER_VALUE);
-	}
-	if (asprintf(&url, "%s?propagationPolicy=Background", path) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
-	kube_call(k, "DELETE", url, NULL, NULL, &r);
-	free(url);
-	if (r.code == CURLE_OK && (r.status == 200 || r.status == 202 || r.status == 404)) {
-		rc = 0;
-	} else {
-		kube_why(&r, why, sizeof(why));
-		rc = errorf("cannot delete %s: %s", what, why);
-	}
-	kube_result_free(&r);
-	return rc;
-}
+/* ---- applying ---- */
 
 /* "Deployment 'monitoring/prometheus'" */
 static void describe(const struct mobj *o, char *buf, size_t size)
@@ -404,9 +230,8 @@ int apply_objects(struct kube *k, const struct mobj *objs, int n, int flags)
 	for (int i = 0; i < n; i++) {
 		const struct mobj *o = &objs[i];
 		struct kube_result r;
-		if (asprintf(&url, "%s?fieldManager=%s&force=true%s", o->path, FIELD_MANAGER,
-			     (flags & APPLY_DRY_RUN) ? "&dryRun=All" : "") < 0)
-			dief(EXIT_TROUBLE, "out of memory");
+		url = xasprintf("%s?fieldManager=%s&force=true%s", o->path, FIELD_MANAGER,
+				(flags & APPLY_DRY_RUN) ? "&dryRun=All" : "");
 		kube_call(k, "PATCH", url, o->text, "application/apply-patch+yaml", &r);
 		free(url);
 		int ok = r.code == CURLE_OK && (r.status == 200 || r.status == 201);

@@ -6,6 +6,7 @@
 #include "msg.h"
 #include "proc.h"
 #include "sbuf.h"
+#include "wrapper.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,18 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
 
 char *cluster_dir(const struct kopts *o)
 {
-	char *p = NULL;
-
-	if (asprintf(&p, "%s/clusters/%s", o->state, o->name) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
-	return p;
+	return xasprintf("%s/clusters/%s", o->state, o->name);
 }
 
 char *cluster_file(const struct kopts *o, const char *file)
@@ -38,8 +34,9 @@ char *cluster_file(const struct kopts *o, const char *file)
 	return p;
 }
 
-/* Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. */
-static unsigned long long start_time(int pid)
+/* The start time (clock ticks after boot) of process pid, 0 when there is none; a zombie
+   (exited, not yet reaped: where PID 1 reaps late, seconds) counts as none when zombie_dead. */
+static unsigned long long proc_start_time(int pid, int zombie_dead)
 {
 	char path[64], buf[1024];
 	FILE *f;
@@ -57,10 +54,17 @@ static unsigned long long start_time(int pid)
 	if (p == NULL)
 		return 0;
 	p++;
+	if (zombie_dead && p[0] == ' ' && p[1] == 'Z')
+		return 0;
 	for (int field = 3; field < 22 && p; field++) {
 		p = strchr(p + 1, ' ');
 	}
 	return p ? strtoull(p + 1, NULL, 10) : 0;
+}
+
+static unsigned long long start_time(int pid)
+{
+	return proc_start_time(pid, 0);
 }
 
 int bg_start(char *const argv[], char *const env[], const char *log, const char *pidfile)
@@ -82,8 +86,10 @@ int bg_start(char *const argv[], char *const env[], const char *log, const char 
 	e = posix_spawn(&pid, argv[0], &fa, &attr, argv, env ? env : environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
-	if (e != 0)
-		return errorf("cannot start '%s': %s", argv[0], strerror(e));
+	if (e != 0) {
+		errno = e;
+		return errorf_errno("cannot start '%s'", argv[0]);
+	}
 	/* Record it before anything else can fail, so it can always be stopped. */
 	char line[64];
 	int n = snprintf(line, sizeof(line), "%d %llu\n", (int)pid, start_time(pid));
@@ -108,22 +114,23 @@ int run_logged(char *const argv[], char *const env[], const char *log, int timeo
 	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	e = posix_spawnp(&pid, argv[0], &fa, NULL, argv, env ? env : environ);
 	posix_spawn_file_actions_destroy(&fa);
-	if (e != 0)
-		return errorf("cannot run '%s': %s", argv[0], strerror(e));
+	if (e != 0) {
+		errno = e;
+		return errorf_errno("cannot run '%s'", argv[0]);
+	}
 	double deadline = mono_now() + timeout_ms / 1000.0;
 	for (;;) {
 		pid_t w = waitpid(pid, &st, WNOHANG);
 		if (w == pid)
 			break;
 		if (w < 0 && errno != EINTR)
-			return errorf("cannot wait for '%s': %s", argv[0], strerror(errno));
+			return errorf_errno("cannot wait for '%s'", argv[0]);
 		if (mono_now() > deadline) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);
 			return errorf("'%s' did not finish within %d s (see %s)", argv[0], timeout_ms / 1000, log);
 		}
-		struct timespec ts = { 0, 20 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
+		sleep_ms(20);
 	}
 	if (WIFSIGNALED(st))
 		return errorf("'%s' was killed by signal %d (see %s)", argv[0], WTERMSIG(st), log);
@@ -135,34 +142,46 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 	(void)st;
 	(void)ftw;
 	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT)
-		return errorf("cannot remove '%s': %s", path, strerror(errno));
+		return errorf_errno("cannot remove '%s'", path);
 	return 0;
 }
 
 int rm_tree(const char *path)
 {
 	if (!fs_is_dir(path))
-		return unlink(path) < 0 && errno != ENOENT ? errorf("cannot remove '%s': %s", path, strerror(errno)) : 0;
+		return unlink(path) < 0 && errno != ENOENT ? errorf_errno("cannot remove '%s'", path) : 0;
 	return nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
 }
 
-char *tree_file(const char *rel)
+int write_private_file(const char *path, const char *data, size_t len)
 {
-	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *tmp = xasprintf("%s.XXXXXX", path);
+	int fd = mkstemp(tmp);	/* mode 0600 */
+	int e = 0;
+	size_t off = 0;
 
-	if (n <= 0)
-		return NULL;
-	exe[n] = '\0';
-	char *slash;
-	while ((slash = strrchr(exe, '/')) != NULL) {
-		*slash = '\0';
-		char *p = fs_join(exe[0] ? exe : "/", rel);
-		if (fs_is_file(p))
-			return p;
-		free(p);
+	if (fd < 0) {
+		free(tmp);
+		return errorf_errno("cannot write '%s'", path);
 	}
-	return NULL;
+	while (off < len && e == 0) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w > 0)
+			off += (size_t)w;
+		else if (errno != EINTR)
+			e = errno;
+	}
+	if (e == 0 && fsync(fd) < 0)
+		e = errno;
+	if (close(fd) < 0 && e == 0)
+		e = errno;
+	if (e == 0 && rename(tmp, path) < 0)
+		e = errno;
+	if (e != 0)
+		unlink(tmp);
+	free(tmp);
+	errno = e;
+	return e ? errorf_errno("cannot write '%s'", path) : 0;
 }
 
 int pid_alive(const char *pidfile, int *pidp)
@@ -182,7 +201,7 @@ int pid_alive(const char *pidfile, int *pidp)
 		*pidp = pid;
 	/* Our child may be a zombie until reaped: reap it if it is ours. */
 	waitpid(pid, NULL, WNOHANG);
-	return kill(pid, 0) == 0 && start_time(pid) == st;
+	return kill(pid, 0) == 0 && proc_start_time(pid, 1) == st;
 }
 
 int pid_stop(const char *pidfile, int timeout_ms)
@@ -195,17 +214,13 @@ int pid_stop(const char *pidfile, int timeout_ms)
 	}
 	kill(pid, SIGTERM);
 	double deadline = mono_now() + timeout_ms / 1000.0;
-	while (pid_alive(pidfile, NULL) && mono_now() < deadline) {
-		struct timespec ts = { 0, 20 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
+	while (pid_alive(pidfile, NULL) && mono_now() < deadline)
+		sleep_ms(20);
 	if (pid_alive(pidfile, NULL)) {
 		kill(pid, SIGKILL);
 		deadline = mono_now() + 5;
-		while (pid_alive(pidfile, NULL) && mono_now() < deadline) {
-			struct timespec ts = { 0, 20 * 1000 * 1000 };
-			nanosleep(&ts, NULL);
-		}
+		while (pid_alive(pidfile, NULL) && mono_now() < deadline)
+			sleep_ms(20);
 		if (pid_alive(pidfile, NULL))
 			return errorf("process %d ('%s') does not stop", pid, pidfile);
 	}
@@ -219,8 +234,6 @@ int wait_http_ok(const char *url, double timeout_s)
 	double deadline = mono_now() + timeout_s;
 	int ok = 0;
 
-	if (c == NULL)
-		return errorf("out of memory");
 	while (!ok && mono_now() < deadline) {
 		struct http_request req = { url, 1000, 2000, 1 << 20, NULL };
 		struct http_response res;
@@ -228,11 +241,9 @@ int wait_http_ok(const char *url, double timeout_s)
 		http_get(c, &req, &res);
 		ok = res.code == CURLE_OK && res.status >= 200 && res.status < 300;
 		http_response_free(&res);
-		if (!ok) {
-			/* Poll the condition at a short interval until the deadline. */
-			struct timespec ts = { 0, 100 * 1000 * 1000 };
-			nanosleep(&ts, NULL);
-		}
+		/* Poll the condition at a short interval until the deadline. */
+		if (!ok)
+			sleep_ms(100);
 	}
 	http_client_free(c);
 	return ok ? 0 : -1;
@@ -255,11 +266,7 @@ char *template_fill(const char *text, const char *const *keys, const char *const
 		if (k == n)
 			sbuf_addn(&sb, p++, 1);
 	}
-	char *out = strdup(sbuf_str(&sb));
-	sbuf_free(&sb);
-	if (out == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	return out;
+	return sbuf_detach(&sb);
 }
 
 int engine_answers(const char *engine)
@@ -276,7 +283,7 @@ int engine_answers(const char *engine)
 	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (saved >= 0 && null >= 0)
 		dup2(null, 2);
-	rc = proc_run(argv, environ, 20000, 1 << 16, &out, &st);
+	rc = proc_run(argv, environ, 20000, 1 << 16, 0, &out, &st);
 	if (saved >= 0) {
 		dup2(saved, 2);
 		close(saved);

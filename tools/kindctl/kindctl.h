@@ -6,6 +6,7 @@
 #define KINDCTL_H
 
 #include <stddef.h>
+#include "wrapper.h"	/* tree_file(), mono_now() */
 
 struct kopts {
 	const char *provider;	/* kind, local, existing (auto resolved before dispatch) */
@@ -89,8 +90,9 @@ int wait_http_ok(const char *url, double timeout_s);
 int run_logged(char *const argv[], char *const env[], const char *log, int timeout_ms);
 /* rm -rf, without a shell; 0 or -1 after printing why. */
 int rm_tree(const char *path);
-/* A file of the source tree found upward from the binary (bin/ or build/san/bin/); malloc'd or NULL. */
-char *tree_file(const char *rel);
+/* A file only we may read (mode 0600: a kubeconfig holds keys), written atomically (a temp
+   name in the same folder, renamed). 0, or -1 after printing why. */
+int write_private_file(const char *path, const char *data, size_t len);
 /* Substitute @KEY@ placeholders of a template; malloc'd. */
 char *template_fill(const char *text, const char *const *keys, const char *const *values, size_t n);
 

@@ -2,6 +2,7 @@
 #include "kindctl.h"
 #include "apiproxy.h"
 #include "msg.h"
+#include "num.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -46,12 +47,9 @@ static _Noreturn void usage(const char *fmt, const char *arg)
 
 static long number(const char *name, const char *s, long min, long max)
 {
-	char *end;
 	long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno || v < min || v > max) {
+	if (num_long(s, min, max, &v) != NULL) {
 		char buf[128];
 		snprintf(buf, sizeof(buf), "--%s needs a whole number from %ld to %ld, not '%%s'", name, min, max);
 		usage(buf, s);
@@ -177,12 +175,12 @@ int main(int argc, char **argv)
 	}
 	/* Internal: an isolated arm's bridge (arm-start runs it), and the way into its namespace. */
 	if (strcmp(verb, "arm-bridge") == 0) {
-		if (to == NULL || port_file == NULL || delay < 0 || listen)
+		if (to == NULL || port_file == NULL || delay < 0)
 			usage("%s", "arm-bridge needs --to ADDRESS:PORT, --delay MS and --port-file FILE");
 		if (o.nrest > 0)
 			usage("unexpected argument '%s'", o.rest[0]);
 		free(o.args);
-		return armbridge_run(to, 9090, delay, port_file);
+		return armbridge_run(to, listen ? listen : "127.0.0.1:0", 9090, delay, port_file);
 	}
 	if (strcmp(verb, "netns-exec") == 0) {
 		if (netns == NULL || o.nrest == 0 || o.rest[0][0] != '/')

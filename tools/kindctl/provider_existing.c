@@ -9,6 +9,7 @@
 #include "kubeconfig.h"
 #include "msg.h"
 #include "sbuf.h"
+#include "wrapper.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,9 +49,7 @@ static int ex_kubeconfig(const struct kopts *o)
 		sbuf_add(&list, o->kubeconfig);
 	} else if (env && *env) {
 		/* Files of KUBECONFIG that do not exist are skipped by a load, not by a list. */
-		char *copy = strdup(env), *save = NULL;
-		if (copy == NULL)
-			dief(EXIT_TROUBLE, "out of memory");
+		char *copy = xstrdup(env), *save = NULL;
 		for (char *f = strtok_r(copy, ":", &save); f; f = strtok_r(NULL, ":", &save))
 			if (fs_is_file(f))
 				sbuf_addf(&list, "%s%s", list.len ? ":" : "", f);
@@ -80,7 +79,9 @@ static int ex_prometheus_start(const struct kopts *o)
 
 	if (o->prometheus_url) {
 		if (http_check_url(o->prometheus_url, &why) < 0) {
-			errorf("--prometheus-url '%s': %s", o->prometheus_url, why);
+			char *shown = http_redact_url(o->prometheus_url);
+			errorf("--prometheus-url '%s': %s", shown, why);
+			free(shown);
 			return EXIT_TROUBLE;
 		}
 		printf("%s\n", o->prometheus_url);

@@ -8,6 +8,7 @@
 #include "msg.h"
 #include "proc.h"
 #include "sbuf.h"
+#include "wrapper.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +33,6 @@ struct kctx {
 	const char *engine;	/* "docker" or "podman"; NULL until asked for */
 	char *dir, *log, *kubeconfig, *partial, *context;
 	char **env;		/* environ for kind: KIND_EXPERIMENTAL_PROVIDER as the engine needs */
-	char *env_provider;
 };
 
 static void ctx_init(struct kctx *c, const struct kopts *o)
@@ -43,8 +43,7 @@ static void ctx_init(struct kctx *c, const struct kopts *o)
 	c->log = cluster_file(o, "commands.log");
 	c->kubeconfig = cluster_file(o, "kubeconfig");
 	c->partial = cluster_file(o, "kubeconfig.partial");
-	if (asprintf(&c->context, "kind-%s", o->name) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
+	c->context = xasprintf("kind-%s", o->name);
 }
 
 static void ctx_free(struct kctx *c)
@@ -54,8 +53,7 @@ static void ctx_free(struct kctx *c)
 	free(c->kubeconfig);
 	free(c->partial);
 	free(c->context);
-	free(c->env);
-	free(c->env_provider);
+	env_free(c->env);
 }
 
 /* ---- commands ---- */
@@ -123,7 +121,7 @@ static int run(struct kctx *c, const char *what, char *const argv[], int timeout
 		if (saved >= 0)
 			dup2(fd, 2);
 	}
-	rc = proc_run(argv, c->env ? c->env : environ, timeout_s * 1000, (size_t)64 << 20, o, &st);
+	rc = proc_run(argv, c->env ? c->env : environ, timeout_s * 1000, (size_t)64 << 20, 0, o, &st);
 	e = errno;
 	if (saved >= 0) {
 		dup2(saved, 2);
@@ -161,7 +159,6 @@ static int run(struct kctx *c, const char *what, char *const argv[], int timeout
 static int need_engine(struct kctx *c)
 {
 	const char *want = getenv("KIND_EXPERIMENTAL_PROVIDER");
-	size_t n = 0, j = 0;
 
 	if (c->engine)
 		return 0;
@@ -179,61 +176,14 @@ static int need_engine(struct kctx *c)
 		return errorf("no container engine answers: neither 'docker info' nor 'podman info' succeeds "
 			      "(start one, or use --provider local)");
 	}
-	while (environ[n])
-		n++;
-	c->env = calloc(n + 2, sizeof(*c->env));
-	if (c->env == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "KIND_EXPERIMENTAL_PROVIDER=", 27) != 0)
-			c->env[j++] = environ[i];
-	if (asprintf(&c->env_provider, "KIND_EXPERIMENTAL_PROVIDER=%s", c->engine) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
 	/* Docker is kind's default: say nothing then, as a plain kind run would. */
-	if (strcmp(c->engine, "podman") == 0)
-		c->env[j++] = c->env_provider;
-	c->env[j] = NULL;
+	const char *changes[] = { strcmp(c->engine, "podman") == 0 ? "KIND_EXPERIMENTAL_PROVIDER=podman"
+								  : "KIND_EXPERIMENTAL_PROVIDER", NULL };
+	c->env = env_build(changes);
 	return 0;
 }
 
 /* ---- files ---- */
-
-/* A file only we may read (a kubeconfig holds keys), written atomically. */
-static int write_private(const char *path, const char *data, size_t len)
-{
-	char *tmp = NULL;
-	int fd;
-
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		int e = errno;
-		free(tmp);
-		return errorf("cannot write '%s': %s", path, strerror(e));
-	}
-	size_t off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			break;
-		off += (size_t)w;
-	}
-	int bad = off < len || fsync(fd) < 0, e = errno;
-	if (close(fd) < 0 && !bad)
-		bad = 1, e = errno;
-	if (!bad && rename(tmp, path) < 0)
-		bad = 1, e = errno;
-	if (bad) {
-		unlink(tmp);
-		free(tmp);
-		return errorf("cannot write '%s': %s", path, strerror(e));
-	}
-	free(tmp);
-	return 0;
-}
 
 /* The archive being written, removed by a signal that ends us in the middle. */
 static char archive_path[PATH_MAX];
@@ -296,11 +246,7 @@ static char *kind_config(long workers, long offset)
 		  8080 + offset, 8443 + offset);
 	for (long i = 0; i < workers; i++)
 		sbuf_add(&sb, "  - role: worker\n");
-	char *text = strdup(sbuf_str(&sb));
-	sbuf_free(&sb);
-	if (text == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	return text;
+	return sbuf_detach(&sb);
 }
 
 /* 1 when kind lists the cluster, 0 when not, -1 after printing why. */
@@ -369,7 +315,7 @@ static int load_one(struct kctx *c, const char *image)
 	char *archive = fs_join(c->dir, "image-XXXXXX.tar");
 	int fd = mkstemps(archive, 4), rc = -1;
 	if (fd < 0) {
-		errorf("cannot create an image archive in '%s': %s", c->dir, strerror(errno));
+		errorf_errno("cannot create an image archive in '%s'", c->dir);
 		free(archive);
 		return -1;
 	}
@@ -414,7 +360,7 @@ static int ensure_kubeconfig(struct kctx *c)
 		return errorf("cannot get the kubeconfig of cluster '%s': %s", c->o->name,
 			      *why ? why : "kind printed nothing");
 	}
-	rc = write_private(c->kubeconfig, out.buf, out.len);
+	rc = write_private_file(c->kubeconfig, out.buf, out.len);
 	explicit_bzero(out.buf, out.len);
 	sbuf_free(&out);
 	return rc;
@@ -429,8 +375,7 @@ static int kind_create(const struct kopts *o)
 	int rc = EXIT_FAILED, made = 0;
 
 	ctx_init(&c, o);
-	if (asprintf(&lock, "%s.lock", c.partial) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
+	lock = xasprintf("%s.lock", c.partial);
 	if (need_engine(&c) < 0 || fs_mkdirs(c.dir) < 0)
 		goto out;
 	/* A cluster of this name is replaced: what it had running goes first. */
@@ -455,7 +400,7 @@ static int kind_create(const struct kopts *o)
 		goto out;
 	/* Only a cluster that is all there gets a kubeconfig under its plain name (ours alone). */
 	if (chmod(c.partial, 0600) < 0 || rename(c.partial, c.kubeconfig) < 0) {
-		errorf("cannot rename '%s': %s", c.partial, strerror(errno));
+		errorf_errno("cannot rename '%s'", c.partial);
 		goto out;
 	}
 	printf("%s\n", c.kubeconfig);

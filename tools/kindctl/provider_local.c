@@ -11,10 +11,14 @@
 #include "kubeconfig.h"
 #include "netport.h"
 #include "msg.h"
+#include "num.h"
 #include "sbuf.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/file.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,6 +255,42 @@ static int wait_nodes(const struct kopts *o, const char *kubeconfig, long want, 
 
 static int local_delete(const struct kopts *o);
 
+/*
+ * kwokctl picks its components' ports by looking for free ones, so two clusters made at
+ * once (PARALLELISM, or two pipelines) can pick the same port. Cluster creation on this host
+ * is one at a time: an exclusive lock on a host-wide file, held until kwokctl has started
+ * every component (they hold their ports from then on). The descriptor, or -1 after
+ * printing why.
+ */
+#define CREATE_LOCK "/tmp/reloader-loadtest-create.lock"
+static int create_lock(double timeout_s)
+{
+	int fd = open(CREATE_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+	double deadline = mono_now() + timeout_s;
+	int said = 0;
+
+	if (fd < 0)
+		return errorf("cannot open '%s': %s", CREATE_LOCK, strerror(errno));
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			errorf("cannot lock '%s': %s", CREATE_LOCK, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (mono_now() > deadline) {
+			errorf("another cluster has been in creation on this host for %.0f s (lock '%s')", timeout_s,
+			       CREATE_LOCK);
+			close(fd);
+			return -1;
+		}
+		if (!said++)
+			infof("waiting for another cluster's creation to finish (kwokctl picks ports one cluster at a time)");
+		struct timespec ts = { 0, 200 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return fd;
+}
+
 static int local_create(const struct kopts *o)
 {
 	char *dir = cluster_dir(o), *kc = fs_join(dir, "kubeconfig"), *conf = fs_join(dir, "kwokctl.yaml");
@@ -277,12 +317,24 @@ static int local_create(const struct kopts *o)
 		errorf("the build did not yield every control-plane binary (see %s/build.log)", dir);
 		goto out;
 	}
-	/* Every component listens on 127.0.0.1 only. */
+	/* Every component listens on 127.0.0.1 only. The controller manager and the scheduler
+	   talk to the API server at 200 requests/s (their default, 20, made 50 Deployments take
+	   10 s to get ready: set-up time of the framework, not of the controller under test);
+	   the API server keeps its own limits. */
 	static const char config[] =
 		"kind: KwokctlConfiguration\n"
 		"apiVersion: config.kwok.x-k8s.io/v1alpha1\n"
 		"options:\n"
-		"  bindAddress: 127.0.0.1\n";
+		"  bindAddress: 127.0.0.1\n"
+		"componentsPatches:\n"
+		"- name: kube-controller-manager\n"
+		"  extraArgs:\n"
+		"  - { key: kube-api-qps, value: \"200\" }\n"
+		"  - { key: kube-api-burst, value: \"400\" }\n"
+		"- name: kube-scheduler\n"
+		"  extraArgs:\n"
+		"  - { key: kube-api-qps, value: \"200\" }\n"
+		"  - { key: kube-api-burst, value: \"400\" }\n";
 	if (fs_write_atomic(conf, config, sizeof(config) - 1) < 0)
 		goto out;
 	char *create[] = { "create", "cluster", "--name", (char *)o->name, "--runtime", "binary",
@@ -290,7 +342,12 @@ static int local_create(const struct kopts *o)
 			   "--etcd-binary", etcd, "--kube-apiserver-binary", apiserver,
 			   "--kube-controller-manager-binary", kcm, "--kube-scheduler-binary", sched,
 			   "--kwok-controller-binary", kwok, "--wait", "120s", NULL };
-	if (kwokctl(o, kwokctl_bin, create) < 0)
+	int lock = create_lock(600);
+	if (lock < 0)
+		goto out;
+	int created = kwokctl(o, kwokctl_bin, create);
+	close(lock);
+	if (created < 0)
 		goto out;
 	char replicas[32];
 	snprintf(replicas, sizeof(replicas), "%ld", o->workers);
@@ -476,12 +533,22 @@ static int local_load_image(const struct kopts *o)
 
 /* ---- Prometheus: Debian's package, file-based discovery of the running arm ---- */
 
-/* The arm Prometheus scrapes: job reloader-ARM at addr (127.0.0.1:PORT), or none. */
+/*
+ * The arm Prometheus scrapes: job reloader-ARM at addr (127.0.0.1:PORT), or none. Where arms
+ * are isolated, Prometheus was given both arms' fixed ports once (static_targets): nothing to
+ * change, and no wait for its discovery, which passes changes on every 5 s only.
+ */
 static int set_target(const struct kopts *o, const char *arm, const char *addr)
 {
-	char *file = cluster_file(o, "targets.json");
+	char *file = cluster_file(o, "targets.json"), *fixed = cluster_file(o, "targets.static");
 	char text[256];
-	int rc;
+	int rc, is_static = fs_is_file(fixed);
+
+	free(fixed);
+	if (is_static) {
+		free(file);
+		return 0;
+	}
 
 	if (arm)
 		snprintf(text, sizeof(text), "[{\"targets\": [\"%s\"], \"labels\": {\"arm\": \"%s\"}}]\n", addr, arm);
@@ -489,6 +556,55 @@ static int set_target(const struct kopts *o, const char *arm, const char *addr)
 		snprintf(text, sizeof(text), "[]\n");
 	rc = fs_write_atomic(file, text, strlen(text));
 	free(file);
+	return rc;
+}
+
+/* The first port from start on that is free now, or -1. */
+static int free_port_from(int start)
+{
+	for (int p = start; p < start + 200 && p < 65536; p++)
+		if (port_free(p))
+			return p;
+	return -1;
+}
+
+/*
+ * Isolated arms get fixed host ports for their metrics, chosen here (1000 and 2000 above
+ * Prometheus's, or the next free ones), recorded in arm-ARM.port and given to Prometheus
+ * once, with targets.static saying so. Elsewhere nothing is done. 0, or -1 after printing why.
+ */
+static int static_targets(const struct kopts *o, long prom_port)
+{
+	char why[160], *fixed = cluster_file(o, "targets.static"), *targets = cluster_file(o, "targets.json");
+	int rc = 0, ports[2];
+
+	unlink(fixed);
+	if (local_arms_isolated(why, sizeof(why))) {
+		struct sbuf sb = SBUF_INIT;
+		sbuf_add(&sb, "[");
+		for (int a = 0; a < 2 && rc == 0; a++) {
+			const char *arm = a ? "new" : "old";
+			char name[32], line[16], *f;
+			ports[a] = free_port_from((int)prom_port + 1000 * (a + 1));
+			if (ports[a] < 0 || (a == 1 && ports[1] == ports[0])) {
+				rc = errorf("no free port for the metrics of arm %s above %ld", arm, prom_port + 1000 * (a + 1));
+				break;
+			}
+			snprintf(name, sizeof(name), "arm-%s.port", arm);
+			f = cluster_file(o, name);
+			int n = snprintf(line, sizeof(line), "%d\n", ports[a]);
+			rc = fs_write_atomic(f, line, (size_t)n);
+			free(f);
+			sbuf_addf(&sb, "%s{\"targets\": [\"127.0.0.1:%d\"], \"labels\": {\"arm\": \"%s\"}}", a ? ", " : "",
+				  ports[a], arm);
+		}
+		sbuf_add(&sb, "]\n");
+		if (rc == 0 && fs_write_atomic(targets, sbuf_str(&sb), sb.len) == 0)
+			rc = fs_write_atomic(fixed, "", 0);
+		sbuf_free(&sb);
+	}
+	free(fixed);
+	free(targets);
 	return rc;
 }
 
@@ -514,10 +630,15 @@ static int local_prometheus_start(const struct kopts *o)
 		rc = 0;
 		goto out;
 	}
-	/* Another Prometheus (another run's) on that port would answer in ours' place. */
+	/* Another Prometheus (another run's) on that port would answer in ours' place. Without
+	   --port, the next free port above the default will do (another pipeline's cluster of
+	   the same index may hold it). */
+	for (long tries = 0; !port_free((int)port) && !o->port && tries < 100 && port < 65535; tries++)
+		port++;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%ld", port);
 	char probe[160];
 	snprintf(probe, sizeof(probe), "%s/-/ready", url);
-	if (wait_http_ok(probe, 0.01) == 0) {
+	if (!port_free((int)port) || wait_http_ok(probe, 0.01) == 0) {
 		errorf("port %ld already serves something (another Prometheus?): pick another with --port", port);
 		goto out;
 	}
@@ -536,7 +657,8 @@ static int local_prometheus_start(const struct kopts *o)
 		     "        target_label: job\n"
 		     "        replacement: reloader-$1\n", targets) < 0)
 		dief(EXIT_TROUBLE, "out of memory");
-	if (fs_write_atomic(conf, text, strlen(text)) < 0 || (!fs_is_file(targets) && set_target(o, NULL, NULL) < 0))
+	if (fs_write_atomic(conf, text, strlen(text)) < 0 || static_targets(o, port) < 0 ||
+	    (!fs_is_file(targets) && set_target(o, NULL, NULL) < 0))
 		goto out;
 	snprintf(listen, sizeof(listen), "--web.listen-address=127.0.0.1:%ld", port);
 	snprintf(cfgarg, sizeof(cfgarg), "--config.file=%s", conf);
@@ -607,40 +729,6 @@ static int loopback_server(const char *server, char *buf, size_t size)
 	return 0;
 }
 
-/* A file only we may read (a kubeconfig may hold keys), written atomically. */
-static int write_private(const char *path, const char *data, size_t len)
-{
-	char *tmp = NULL;
-	int fd, e = 0;
-	size_t off = 0;
-
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
-	fd = mkstemp(tmp);	/* mode 0600 */
-	if (fd < 0) {
-		e = errno;
-		free(tmp);
-		return errorf("cannot write '%s': %s", path, strerror(e));
-	}
-	while (off < len && e == 0) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w > 0)
-			off += (size_t)w;
-		else if (errno != EINTR)
-			e = errno;
-	}
-	if (e == 0 && fsync(fd) < 0)
-		e = errno;
-	if (close(fd) < 0 && e == 0)
-		e = errno;
-	if (e == 0 && rename(tmp, path) < 0)
-		e = errno;
-	if (e != 0)
-		unlink(tmp);
-	free(tmp);
-	return e ? errorf("cannot write '%s': %s", path, strerror(e)) : 0;
-}
-
 /*
  * The arm's kubeconfig: the cluster's, its one "server: URL" line pointing at the proxy.
  * Certificates and keys stay where the cluster's names them; the API server's certificate
@@ -653,7 +741,7 @@ static int point_kubeconfig(const char *kc, const char *server, int port, const 
 	int rc = -1;
 
 	if (text == NULL)
-		return errorf("cannot read '%s': %s", kc, strerror(errno));
+		return errorf("cannot read '%s': %s", kc, fs_strerror(errno));
 	if (asprintf(&line, "server: %s", server) < 0)
 		dief(EXIT_TROUBLE, "out of memory");
 	char *at = strstr(text, line), *end = at ? at + strlen(line) : NULL;
@@ -664,7 +752,7 @@ static int point_kubeconfig(const char *kc, const char *server, int port, const 
 		sbuf_addn(&sb, text, (size_t)(at - text));
 		sbuf_addf(&sb, "server: https://127.0.0.1:%d", port);
 		sbuf_add(&sb, end);
-		rc = write_private(out, sbuf_str(&sb), sb.len);
+		rc = write_private_file(out, sbuf_str(&sb), sb.len);
 		sbuf_free(&sb);
 	}
 	free(line);
@@ -672,11 +760,37 @@ static int point_kubeconfig(const char *kc, const char *server, int port, const 
 	return rc;
 }
 
-/* Stop the arm's proxy (by its recorded pid) and remove what pointed at it. */
-static int proxy_stop(const struct kopts *o)
+/*
+ * The cluster's API server as "127.x.x.x:PORT" into to, and its "server:" URL (malloc'd) into
+ * *server: what an arm's proxy or bridge forwards to, on this host only (for names what).
+ * 0, or -1 after printing why.
+ */
+static int cluster_api(const struct kopts *o, const char *what, char *to, size_t size, char **server)
 {
-	const char *files[] = { "-proxy.port", ".kubeconfig", "-proxy.delay", NULL };
-	char *pidfile = arm_file(o, "-proxy.pid");
+	char *kc = cluster_file(o, "kubeconfig");
+	struct kubeconfig cfg;
+	int rc = -1;
+
+	*server = NULL;
+	if (kubeconfig_load(&cfg, kc, NULL) == 0) {
+		if (loopback_server(cfg.server, to, size) < 0)
+			errorf("'%s': the API server '%s' is not https://127.x.x.x:PORT: %s reaches this host's "
+			       "loopback only", kc, cfg.server, what);
+		else if ((*server = strdup(cfg.server)) == NULL)
+			dief(EXIT_TROUBLE, "out of memory");
+		else
+			rc = 0;
+		kubeconfig_free(&cfg);
+	}
+	free(kc);
+	return rc;
+}
+
+/* Stop a helper process of the arm (its pid in arm-ARM<pidsuffix>) and remove the arm's files
+   named in files (suffixes, NULL-terminated). */
+static int helper_stop(const struct kopts *o, const char *pidsuffix, const char *const *files)
+{
+	char *pidfile = arm_file(o, pidsuffix);
 	int rc = pid_stop(pidfile, 5000);
 
 	free(pidfile);
@@ -686,6 +800,47 @@ static int proxy_stop(const struct kopts *o)
 		free(f);
 	}
 	return rc;
+}
+
+/* Stop the arm's proxy (by its recorded pid) and remove what pointed at it. */
+static int proxy_stop(const struct kopts *o)
+{
+	static const char *const files[] = { "-proxy.port", ".kubeconfig", "-proxy.delay", NULL };
+
+	return helper_stop(o, "-proxy.pid", files);
+}
+
+/* This kindctl's own binary into self (for the internal verbs it runs in the background). */
+static int self_path(char *self, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", self, size - 1);
+
+	if (n <= 0)
+		return errorf("cannot find this kindctl's own binary: %s", strerror(errno));
+	self[n] = '\0';
+	return 0;
+}
+
+/* Poll for a port file that a background process of ours writes once it listens; the port, or
+   -1 when it exits or 10 s pass. */
+static int wait_port_file(const char *portfile, const char *pidfile)
+{
+	double deadline = mono_now() + 10;
+	char *text = NULL;
+	int port = -1;
+
+	while ((text = fs_read(portfile, NULL)) == NULL && pid_alive(pidfile, NULL) && mono_now() < deadline) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	long v;
+	if (text) {
+		text[strcspn(text, "\n")] = '\0';
+		if (num_long(text, 1, 65535, &v) == NULL)
+			port = (int)v;
+	}
+	free(text);
+	return port;
 }
 
 /*
@@ -698,46 +853,28 @@ static int proxy_start(const struct kopts *o, long delay)
 	char *kc = cluster_file(o, "kubeconfig"), *pidfile = arm_file(o, "-proxy.pid");
 	char *portfile = arm_file(o, "-proxy.port"), *log = arm_file(o, "-proxy.log");
 	char *armkc = arm_file(o, ".kubeconfig"), *delayfile = arm_file(o, "-proxy.delay");
-	char to[96], ms[32], self[4096], *port = NULL;
-	struct kubeconfig cfg;
-	int rc = -1, pid;
+	char to[96], ms[32], self[4096], *server = NULL;
+	int rc = -1, pid, port;
 
-	if (proxy_stop(o) < 0 || kubeconfig_load(&cfg, kc, NULL) < 0)
+	if (proxy_stop(o) < 0 || cluster_api(o, "the API proxy", to, sizeof(to), &server) < 0 ||
+	    self_path(self, sizeof(self)) < 0)
 		goto out;
-	if (loopback_server(cfg.server, to, sizeof(to)) < 0) {
-		errorf("'%s': the API server '%s' is not https://127.x.x.x:PORT: the API proxy forwards on this "
-		       "host only", kc, cfg.server);
-		goto cfg;
-	}
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0) {
-		errorf("cannot find this kindctl's own binary: %s", strerror(errno));
-		goto cfg;
-	}
-	self[n] = '\0';
 	snprintf(ms, sizeof(ms), "%ld", delay);
 	char *argv[] = { self, "api-proxy", "--listen", "127.0.0.1:0", "--to", to, "--delay", ms,
 			 "--port-file", portfile, NULL };
 	pid = bg_start(argv, NULL, log, pidfile);
 	if (pid < 0)
-		goto cfg;
-	double deadline = mono_now() + 10;
-	while ((port = fs_read(portfile, NULL)) == NULL && pid_alive(pidfile, NULL) && mono_now() < deadline) {
-		/* The port file is polled at a short interval until the deadline. */
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
-	if (port == NULL || atoi(port) <= 0)
+		goto out;
+	port = wait_port_file(portfile, pidfile);
+	if (port < 0)
 		errorf("the API proxy (pid %d) did not start listening (see %s)", pid, log);
-	else if (point_kubeconfig(kc, cfg.server, atoi(port), armkc) == 0 &&
+	else if (point_kubeconfig(kc, server, port, armkc) == 0 &&
 		 fs_write_atomic(delayfile, ms, strlen(ms)) == 0)
 		rc = 0;
 	if (rc < 0)
 		proxy_stop(o);
-cfg:
-	kubeconfig_free(&cfg);
 out:
-	free(port);
+	free(server);
 	free(kc);
 	free(pidfile);
 	free(portfile);
@@ -751,14 +888,13 @@ out:
    printing why. */
 static int recorded_delay(const struct kopts *o, long *ms)
 {
-	char *file = arm_file(o, "-proxy.delay"), *text = fs_read(file, NULL), *end = NULL;
+	char *file = arm_file(o, "-proxy.delay"), *text = fs_read(file, NULL);
 	int rc = 0;
 
 	*ms = -1;
-	if (text) {
-		*ms = strtol(text, &end, 10);
-		if (end == text || *end != '\0' || *ms < 0)
-			rc = errorf("'%s' is damaged", file);
+	if (text && num_long(text, 0, LONG_MAX, ms) != NULL) {
+		*ms = -1;
+		rc = errorf("'%s' is damaged", file);
 	}
 	free(text);
 	free(file);
@@ -813,50 +949,9 @@ int local_arms_isolated(char *why, size_t size)
 
 static int bridge_stop(const struct kopts *o)
 {
-	const char *files[] = { "-bridge.port", "-bridge.delay", NULL };
-	char *pidfile = arm_file(o, "-bridge.pid");
-	int rc = pid_stop(pidfile, 5000);
+	static const char *const files[] = { "-bridge.port", "-bridge.delay", NULL };
 
-	free(pidfile);
-	for (int i = 0; files[i]; i++) {
-		char *f = arm_file(o, files[i]);
-		unlink(f);
-		free(f);
-	}
-	return rc;
-}
-
-/* This kindctl's own binary into self (for the internal verbs it runs in the background). */
-static int self_path(char *self, size_t size)
-{
-	ssize_t n = readlink("/proc/self/exe", self, size - 1);
-
-	if (n <= 0)
-		return errorf("cannot find this kindctl's own binary: %s", strerror(errno));
-	self[n] = '\0';
-	return 0;
-}
-
-/* Poll for a port file that a background process of ours writes once it listens; the port, or
-   -1 when it exits or 10 s pass. */
-static int wait_port_file(const char *portfile, const char *pidfile)
-{
-	double deadline = mono_now() + 10;
-	char *text = NULL;
-	int port = -1;
-
-	while ((text = fs_read(portfile, NULL)) == NULL && pid_alive(pidfile, NULL) && mono_now() < deadline) {
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
-	if (text) {
-		char *end = NULL;
-		long v = strtol(text, &end, 10);
-		if (end != text && (*end == '\n' || *end == '\0') && v > 0 && v <= 65535)
-			port = (int)v;
-	}
-	free(text);
-	return port;
+	return helper_stop(o, "-bridge.pid", files);
 }
 
 /*
@@ -868,27 +963,32 @@ static int wait_port_file(const char *portfile, const char *pidfile)
  */
 static int bridge_start(const struct kopts *o, long delay, int *pid, int *port)
 {
-	char *kc = cluster_file(o, "kubeconfig"), *pidfile = arm_file(o, "-bridge.pid");
+	char *pidfile = arm_file(o, "-bridge.pid");
 	char *portfile = arm_file(o, "-bridge.port"), *log = arm_file(o, "-bridge.log");
 	char *delayfile = arm_file(o, "-bridge.delay");
-	char to[96], ms[32], self[4096];
-	struct kubeconfig cfg;
+	char to[96], ms[32], self[4096], *server = NULL;
 	int rc = -1;
 
-	if (bridge_stop(o) < 0 || kubeconfig_load(&cfg, kc, NULL) < 0)
+	if (bridge_stop(o) < 0 || cluster_api(o, "an arm's network namespace", to, sizeof(to), &server) < 0 ||
+	    self_path(self, sizeof(self)) < 0)
 		goto out;
-	if (loopback_server(cfg.server, to, sizeof(to)) < 0) {
-		errorf("'%s': the API server '%s' is not https://127.x.x.x:PORT: an arm's network namespace "
-		       "reaches this host's loopback only", kc, cfg.server);
-		goto cfg;
-	}
-	if (self_path(self, sizeof(self)) < 0)
-		goto cfg;
 	snprintf(ms, sizeof(ms), "%ld", delay);
-	char *argv[] = { self, "arm-bridge", "--to", to, "--delay", ms, "--port-file", portfile, NULL };
+	/* The host port Prometheus was given for this arm, or any. */
+	char listen[32], *fixedfile = arm_file(o, ".port"), *fixed = fs_read(fixedfile, NULL);
+	long fixed_port = 0;
+	if (fixed) {
+		fixed[strcspn(fixed, "\n")] = '\0';
+		if (num_long(fixed, 1, 65535, &fixed_port) != NULL)
+			fixed_port = 0;
+	}
+	snprintf(listen, sizeof(listen), "127.0.0.1:%ld", fixed_port);
+	free(fixed);
+	free(fixedfile);
+	char *argv[] = { self, "arm-bridge", "--listen", listen, "--to", to, "--delay", ms, "--port-file", portfile,
+			 NULL };
 	*pid = bg_start(argv, NULL, log, pidfile);
 	if (*pid < 0)
-		goto cfg;
+		goto out;
 	*port = wait_port_file(portfile, pidfile);
 	if (*port < 0)
 		errorf("the network namespace bridge of arm %s (pid %d) did not start (see %s)", o->arm, *pid, log);
@@ -896,10 +996,8 @@ static int bridge_start(const struct kopts *o, long delay, int *pid, int *port)
 		rc = 0;
 	if (rc < 0)
 		bridge_stop(o);
-cfg:
-	kubeconfig_free(&cfg);
 out:
-	free(kc);
+	free(server);
 	free(pidfile);
 	free(portfile);
 	free(log);
@@ -911,10 +1009,12 @@ out:
 static int bridge_running(const struct kopts *o, int *pid, int *port, long *delay)
 {
 	char *pidfile = arm_file(o, "-bridge.pid"), *portfile = arm_file(o, "-bridge.port");
-	char *delayfile = arm_file(o, "-bridge.delay"), *text = fs_read(delayfile, NULL), *end = NULL;
+	char *delayfile = arm_file(o, "-bridge.delay"), *text = fs_read(delayfile, NULL);
 	int alive = pid_alive(pidfile, pid);
 
-	*delay = text ? strtol(text, &end, 10) : -1;
+	*delay = -1;
+	if (text && num_long(text, 0, 60000, delay) != NULL)
+		*delay = -1;
 	if (alive)
 		*port = wait_port_file(portfile, pidfile);
 	free(text);
@@ -1121,7 +1221,7 @@ static int local_arm_stop(const struct kopts *o)
 		char *started_log = strtok(text, "\n");
 		if (started_log && strcmp(started_log, o->log) != 0) {
 			size_t len = 0;
-			char *content = fs_read(started_log, &len);
+			char *content = fs_read_max(started_log, FS_MAX_DATA, &len);
 			if (content && fs_write_atomic(o->log, content, len) < 0)
 				rc = EXIT_FAILED;
 			free(content);

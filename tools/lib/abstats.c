@@ -1,6 +1,7 @@
 /* Exact rank statistics for A/B verdicts (see abstats.h). */
 #include "abstats.h"
 #include "msg.h"
+#include "wrapper.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -23,15 +24,6 @@ static int cmp_double(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (p == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	return p;
 }
 
 /*

@@ -1,6 +1,7 @@
 /* Arena allocator: a list of blocks freed at once. */
 #include "arena.h"
 #include "msg.h"
+#include "wrapper.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,10 +19,8 @@ struct arena {
 
 struct arena *arena_new(void)
 {
-	struct arena *a = calloc(1, sizeof(*a));
+	struct arena *a = xcalloc(1, sizeof(*a));
 
-	if (a == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
 	return a;
 }
 
@@ -46,9 +45,7 @@ void *arena_alloc(struct arena *a, size_t size)
 		size = align;
 	if (b == NULL || b->size - b->used < size) {
 		size_t bsize = size > 16384 ? size : 16384;
-		b = malloc(sizeof(*b) + bsize);
-		if (b == NULL)
-			dief(EXIT_TROUBLE, "out of memory");
+		b = xmalloc(sizeof(*b) + bsize);
 		b->used = 0;
 		b->size = bsize;
 		b->next = a->head;

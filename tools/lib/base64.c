@@ -1,6 +1,7 @@
 /* Base64 encoding and strict decoding. */
 #include "base64.h"
 #include "msg.h"
+#include "wrapper.h"
 
 #include <stdlib.h>
 
@@ -28,12 +29,10 @@ static int value_of(unsigned char c)
 
 int b64_decode(const char *text, size_t len, unsigned char **out, size_t *outlen)
 {
-	unsigned char *buf = malloc(len / 4 * 3 + 4);
+	unsigned char *buf = xmalloc(len / 4 * 3 + 4);
 	unsigned char quad[4];
 	size_t n = 0, q = 0, pad = 0;
 
-	if (buf == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)text[i];
 		int v;
@@ -79,11 +78,8 @@ bad:
 
 char *b64_encode(const unsigned char *data, size_t len)
 {
-	char *out = malloc((len + 2) / 3 * 4 + 1), *p;
+	char *out = xmalloc((len + 2) / 3 * 4 + 1), *p = out;
 
-	if (out == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	p = out;
 	for (size_t i = 0; i < len; i += 3) {
 		unsigned v = (unsigned)data[i] << 16;
 		if (i + 1 < len)

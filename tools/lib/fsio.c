@@ -12,43 +12,115 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-char *fs_read(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
+/* What the last refusal of fs_read_max saw, for fs_strerror (per thread). */
+static _Thread_local mode_t refused_mode;
+static _Thread_local size_t refused_max;
 
-	if (f == NULL)
-		return NULL;
+static const char *file_type(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a folder";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "not a regular file";
+}
+
+const char *fs_strerror(int e)
+{
+	static _Thread_local char buf[96];
+
+	switch (e) {
+	case FS_ENOTREG:
+		snprintf(buf, sizeof(buf), "not a regular file (%s)", file_type(refused_mode));
+		return buf;
+	case FS_ETOOBIG:
+		snprintf(buf, sizeof(buf), "larger than %zu MiB, the limit for this kind of file",
+			 refused_max >> 20);
+		return buf;
+	case FS_EDANGLING:
+		return "a symbolic link to a file that does not exist";
+	default:
+		return strerror(e);
+	}
+}
+
+static char *fail(int fd, char *buf, int e)
+{
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	errno = e;
+	return NULL;
+}
+
+char *fs_read_max(const char *path, size_t max, size_t *len)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t n = 0, cap;
+	int fd;
+
+	/* O_NONBLOCK: opening a FIFO with no writer, or a device, must not wait. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		int e = errno;
+		if (e == ENOENT && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+			e = FS_EDANGLING;
+		return fail(-1, NULL, e);
+	}
+	if (fstat(fd, &st) < 0)
+		return fail(fd, NULL, errno);
+	if (!S_ISREG(st.st_mode)) {
+		refused_mode = st.st_mode;
+		return fail(fd, NULL, FS_ENOTREG);
+	}
+	if ((unsigned long long)st.st_size > max) {
+		refused_max = max;
+		return fail(fd, NULL, FS_ETOOBIG);
+	}
+	/* Room for the size fstat gave and one byte more, to see the end (or a file that grew). */
+	cap = (size_t)st.st_size + 2;
+	if ((buf = malloc(cap)) == NULL)
+		return fail(fd, NULL, ENOMEM);
 	for (;;) {
-		if (cap - n < 4096) {
-			cap = cap ? cap * 2 : 8192;
-			char *p = realloc(buf, cap);
-			if (p == NULL) {
-				free(buf);
-				fclose(f);
-				errno = ENOMEM;
-				return NULL;
-			}
+		if (cap - n < 2) {
+			size_t more = cap < max + 2 - cap ? cap * 2 : max + 2;
+			char *p = more > cap ? realloc(buf, more) : NULL;
+			refused_max = max;
+			if (p == NULL)
+				return fail(fd, buf, more > cap ? ENOMEM : FS_ETOOBIG);
 			buf = p;
+			cap = more;
 		}
-		size_t got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
+		ssize_t got = read(fd, buf + n, cap - n - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return fail(fd, buf, errno);
 		if (got == 0)
 			break;
+		n += (size_t)got;
+		if (n > max) {
+			refused_max = max;
+			return fail(fd, buf, FS_ETOOBIG);
+		}
 	}
-	if (ferror(f)) {
-		int e = errno ? errno : EIO;
-		free(buf);
-		fclose(f);
-		errno = e;
-		return NULL;
-	}
-	fclose(f);
+	close(fd);
 	buf[n] = '\0';
 	if (len)
 		*len = n;
 	return buf;
+}
+
+char *fs_read(const char *path, size_t *len)
+{
+	return fs_read_max(path, FS_MAX_CONFIG, len);
 }
 
 static int write_all(int fd, const char *data, size_t len)

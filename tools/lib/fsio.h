@@ -4,8 +4,31 @@
 
 #include <stddef.h>
 
-/* Read a whole file; returns malloc'd NUL-terminated data or NULL with errno set. */
+/*
+ * Limits on a file read whole into memory: configuration (scenario, rules, queries,
+ * kubeconfig, token and certificate files, the pipeline's markers and state files), and
+ * data (snapshots, results, logs). Documented in docs/troubleshooting.md and README.md.
+ */
+#define FS_MAX_CONFIG ((size_t)16 << 20)
+#define FS_MAX_DATA ((size_t)256 << 20)
+
+/* errno values of fs_read besides the system's; fs_strerror says them in words. */
+enum {
+	FS_ENOTREG = 0x4c540001,	/* not a regular file: a folder, a FIFO, a device, a socket */
+	FS_ETOOBIG,			/* larger than the limit */
+	FS_EDANGLING,			/* a symbolic link to nothing */
+};
+
+/*
+ * Read a whole regular file of at most max bytes; returns malloc'd NUL-terminated data,
+ * or NULL with errno set (ENOENT only when nothing is there, not even a link). Never
+ * blocks on a FIFO or a device: they are refused without being read.
+ */
+char *fs_read_max(const char *path, size_t max, size_t *len);
+/* fs_read_max with FS_MAX_CONFIG. */
 char *fs_read(const char *path, size_t *len);
+/* strerror, knowing fs_read's own errno values. */
+const char *fs_strerror(int e);
 /*
  * Write data to path atomically: a reader sees the old file or the whole new one,
  * never a part. "-" writes to stdout. Returns 0, or -1 after printing why.

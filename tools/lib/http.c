@@ -1,6 +1,7 @@
 /* Blocking HTTP GETs over libcurl's easy interface, with errors kept in words. */
 #include "http.h"
 #include "msg.h"
+#include "wrapper.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -52,8 +53,7 @@ char *http_url(const char *base, const char *path, const struct http_param *para
 		sbuf_add(&sb, "=");
 		add_escaped(&sb, params[i].value);
 	}
-	sbuf_str(&sb);
-	return sb.buf;
+	return sbuf_detach(&sb);
 }
 
 int http_check_url(const char *url, const char **why)
@@ -86,6 +86,25 @@ out:
 	curl_free(host);
 	curl_url_cleanup(u);
 	return rc;
+}
+
+char *http_redact_url(const char *url)
+{
+	const char *auth = strstr(url, "://"), *end, *at = NULL;
+	char *out = NULL;
+
+	auth = auth ? auth + 3 : url;
+	end = auth + strcspn(auth, "/?#");
+	for (const char *p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (at == NULL)
+		out = strdup(url);
+	else if (asprintf(&out, "%.*s***%s", (int)(auth - url), url, at) < 0)
+		out = NULL;
+	if (out == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	return out;
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
@@ -201,9 +220,9 @@ struct http_client {
 
 struct http_client *http_client_new(void)
 {
-	struct http_client *c = calloc(1, sizeof(*c));
+	struct http_client *c = xcalloc(1, sizeof(*c));
 
-	if (c == NULL || (c->h = curl_easy_init()) == NULL)
+	if ((c->h = curl_easy_init()) == NULL)
 		dief(EXIT_TROUBLE, "out of memory");
 	return c;
 }

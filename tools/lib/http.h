@@ -25,6 +25,12 @@ struct http_param {
 char *http_url(const char *base, const char *path, const struct http_param *params, size_t n);
 /* 0 when url is an absolute http:// or https:// URL; else -1 with *why set. */
 int http_check_url(const char *url, const char **why);
+/*
+ * url for messages and files: its user information ("user:password@" before the host)
+ * replaced by "***@". malloc'd; exits on out of memory. Works on any text, URL or not
+ * (a bad --url is named too).
+ */
+char *http_redact_url(const char *url);
 
 struct http_request {
 	const char *url;

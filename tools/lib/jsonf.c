@@ -2,6 +2,7 @@
 #include "jsonf.h"
 #include "fsio.h"
 #include "msg.h"
+#include "wrapper.h"
 
 #include <errno.h>
 #include <math.h>
@@ -31,14 +32,14 @@ int json_parse(const char *what, const char *text, size_t len, jv *out)
 int json_load(const char *path, jv *out)
 {
 	size_t len;
-	char *text = fs_read(path, &len);
+	char *text = fs_read_max(path, FS_MAX_DATA, &len);
 	char what[4096];
 	int rc;
 
 	if (text == NULL) {
 		if (errno == ENOENT)
 			return 1;
-		return errorf("cannot read '%s': %s", path, strerror(errno));
+		return errorf("cannot read '%s': %s", path, fs_strerror(errno));
 	}
 	snprintf(what, sizeof(what), "'%s'", path);
 	rc = json_parse(what, text, len, out);
@@ -85,9 +86,7 @@ char *json_dump(jv v, int pretty)
 	char *out = NULL;
 	size_t n = (size_t)jv_string_length_bytes(jv_copy(s));
 
-	out = malloc(n + 2);
-	if (out == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	out = xmalloc(n + 2);
 	memcpy(out, jv_string_value(s), n);
 	out[n] = '\n';
 	out[n + 1] = '\0';

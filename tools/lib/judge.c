@@ -4,7 +4,9 @@
 #include "jsonf.h"
 #include "msg.h"
 #include "sbuf.h"
+#include "wrapper.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -60,7 +62,7 @@ static int measured(const struct mvalue *v)
  * an expectation, 0 included), else DIR/S/expected.json (the reference's shared file, in
  * which 0 means "not set"). Returns 0, 1 when neither exists, -1 on a bad file.
  */
-static int load_expected(const char *sdir, const char *adir, jv *out, int *shared)
+static int load_expected(const struct catalogue *c, const char *sdir, const char *adir, jv *out, int *shared)
 {
 	char *path = fs_join(adir, "expected.json");
 	int rc = json_load(path, out);
@@ -77,6 +79,20 @@ static int load_expected(const char *sdir, const char *adir, jv *out, int *share
 		errorf("'%s': expected values must be a JSON object", path);
 		jv_free(*out);
 		rc = -1;
+	}
+	/* A value the catalogue judges by is a number (or null: none); "50" would pass unjudged. */
+	for (size_t i = 0; rc == 0 && i < c->n; i++) {
+		const char *key = c->m[i].expected_key;
+		jv v = key ? json_get(*out, key) : jv_invalid();
+		jv_kind k = jv_get_kind(v);
+		if (key && k != JV_KIND_INVALID && k != JV_KIND_NULL &&
+		    (k != JV_KIND_NUMBER || !isfinite(jv_number_value(v)))) {
+			errorf("'%s': expected value '%s' must be a number, not %s", path, key,
+			       k == JV_KIND_NUMBER ? "infinite" : jv_kind_name(k));
+			jv_free(*out);
+			rc = -1;
+		}
+		jv_free(v);
 	}
 	free(path);
 	return rc;
@@ -129,26 +145,50 @@ static void scrub(char *s)
 			*s = '?';
 }
 
-/* The first line of a marker file the pipeline leaves in an arm's folder, or NULL. */
-static char *read_marker(const char *adir, const char *name)
+/* s with each control character written \xHH: readable, and nothing for a terminal to act on. */
+static char *escape_controls(const char *s)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f)
+			sbuf_addf(&sb, "\\x%02x", c);
+		else
+			sbuf_addn(&sb, s, 1);
+	}
+	char *out = strdup(sbuf_str(&sb));
+	sbuf_free(&sb);
+	if (out == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	return out;
+}
+
+/*
+ * The first line of a marker file the pipeline leaves in an arm's folder into *out (NULL
+ * when there is none); 0, or -1 after printing why when something is there that cannot be
+ * read as a marker (a folder, a dangling link): the arm's state is unknown.
+ */
+static int read_marker(const char *adir, const char *name, char **out)
 {
 	char *path = fs_join(adir, name);
 	char *why = fs_read(path, NULL);
 
+	*out = NULL;
+	if (why == NULL) {
+		int e = errno;
+		if (e != ENOENT)
+			errorf("cannot read marker '%s': %s", path, fs_strerror(e));
+		free(path);
+		return e == ENOENT ? 0 : -1;
+	}
 	free(path);
-	if (why == NULL)
-		return NULL;
 	why[strcspn(why, "\n")] = '\0';
 	if (strlen(why) > 300)
 		why[300] = '\0';
-	scrub(why);
-	if (*why == '\0') {
-		free(why);
-		why = strdup("(no reason given)");
-		if (why == NULL)
-			dief(EXIT_TROUBLE, "out of memory");
-	}
-	return why;
+	*out = escape_controls(*why ? why : "(no reason given)");
+	free(why);
+	return 0;
 }
 
 static int is_bool_field(jv obj, const char *key)
@@ -209,10 +249,7 @@ int report_add_checks(struct report *rep, int arm, const char *path, jv run)
 			jv_free(v);
 			if (rc < 0)
 				break;
-			struct check *grown = realloc(rep->checks, (rep->nchecks + 1) * sizeof(*grown));
-			if (grown == NULL)
-				dief(EXIT_TROUBLE, "out of memory");
-			rep->checks = grown;
+			rep->checks = xrealloc(rep->checks, (rep->nchecks + 1) * sizeof(*rep->checks));
 			rep->checks[rep->nchecks++] = ck;
 		}
 	} else if (jv_get_kind(checks) != JV_KIND_INVALID && jv_get_kind(checks) != JV_KIND_NULL) {
@@ -235,10 +272,8 @@ int report_add_checks(struct report *rep, int arm, const char *path, jv run)
 			}
 		}
 		jv_free(problems);
-		rep->arm_invalid[arm] = strdup(why.len ? sbuf_str(&why) : "the scenario driver found its run not valid");
+		rep->arm_invalid[arm] = xstrdup(why.len ? sbuf_str(&why) : "the scenario driver found its run not valid");
 		sbuf_free(&why);
-		if (rep->arm_invalid[arm] == NULL)
-			dief(EXIT_TROUBLE, "out of memory");
 		scrub(rep->arm_invalid[arm]);
 	}
 	jv_free(ok);
@@ -271,23 +306,22 @@ int report_build_dirs(const struct catalogue *c, const char *sdir, const char *s
 	rep->cat = c;
 	rep->expected[0] = jv_null();
 	rep->expected[1] = jv_null();
-	rep->scenario = strdup(scenario);
-	if (rep->scenario == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	rep->scenario = xstrdup(scenario);
 	for (int a = 0; a < 2; a++) {
 		rep->has_arm[a] = adir[a] != NULL && fs_is_dir(adir[a]);
 		if (!rep->has_arm[a])
 			continue;
 		/* The pipeline marks an arm whose controller could not run (the scenario fails) and
 		 * one whose run proved nothing (the scenario is invalid), with the reason. */
-		rep->arm_failed[a] = read_marker(adir[a], "FAILED");
-		rep->arm_invalid[a] = read_marker(adir[a], "INVALID");
+		if (read_marker(adir[a], "FAILED", &rep->arm_failed[a]) < 0 ||
+		    read_marker(adir[a], "INVALID", &rep->arm_invalid[a]) < 0)
+			rc = -1;
 	}
 	for (int a = 0; a < 2 && rc == 0; a++) {
 		jv e;
 		if (!rep->has_arm[a])
 			continue;
-		int r = load_expected(sdir, adir[a], &e, &shared[a]);
+		int r = load_expected(c, sdir, adir[a], &e, &shared[a]);
 		if (r < 0)
 			rc = -1;
 		else if (r == 0) {
@@ -303,13 +337,11 @@ int report_build_dirs(const struct catalogue *c, const char *sdir, const char *s
 	rep->expected_shared = shared[0] || shared[1];
 	for (int a = 1; a >= 0 && rep->description == NULL; a--) {
 		const char *d = json_str(rep->expected[a], "description");
-		if (d && *d && (rep->description = strdup(d)) != NULL)
-			scrub(rep->description);
+		if (d && *d)
+			scrub(rep->description = xstrdup(d));
 	}
 
-	rep->rows = calloc(c->n ? c->n : 1, sizeof(*rep->rows));
-	if (rep->rows == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	rep->rows = xcalloc(c->n, sizeof(*rep->rows));
 	rep->n = c->n;
 	for (size_t i = 0; i < c->n && rc == 0; i++) {
 		struct row *row = &rep->rows[i];

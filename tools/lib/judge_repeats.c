@@ -8,6 +8,7 @@
 #include "judge.h"
 #include "msg.h"
 #include "sbuf.h"
+#include "wrapper.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -90,9 +91,7 @@ static char **repeat_keys(char *const adir[2], size_t *count)
 
 	for (int a = 0; a < 2; a++)
 		nr[a] = arm_repeats(adir[a], &names[a]);
-	keys = calloc(nr[0] + nr[1] + 2, sizeof(*keys));
-	if (keys == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	keys = xcalloc(nr[0] + nr[1] + 2, sizeof(*keys));
 	for (int a = 0; a < 2; a++) {
 		const char *flat[] = { "1", NULL };
 		char *const *list = nr[a] ? names[a] : (adir[a] && fs_is_dir(adir[a]) ? (char *const *)flat : NULL);
@@ -100,9 +99,8 @@ static char **repeat_keys(char *const adir[2], size_t *count)
 			int dup = 0;
 			for (size_t k = 0; k < n; k++)
 				dup |= strcmp(keys[k], list[i]) == 0;
-			if (!dup && (keys[n] = strdup(list[i])) == NULL)
-				dief(EXIT_TROUBLE, "out of memory");
-			n += !dup;
+			if (!dup)
+				keys[n++] = xstrdup(list[i]);
 		}
 		if (nr[a])
 			fs_free_list(names[a]);
@@ -123,7 +121,7 @@ static char *repeat_dir(const char *adir, const char *key)
 	if (adir == NULL || !fs_is_dir(adir))
 		return NULL;
 	if (arm_repeats(adir, NULL) == 0)
-		return strcmp(key, "1") == 0 ? strdup(adir) : NULL;
+		return strcmp(key, "1") == 0 ? xstrdup(adir) : NULL;
 	char *d = fs_join(adir, key);
 	if (!fs_is_dir(d)) {
 		free(d);
@@ -134,24 +132,18 @@ static char *repeat_dir(const char *adir, const char *key)
 
 static char *prefixed(const char *key, const char *why)
 {
-	char *s;
-
-	if (asprintf(&s, "repeat %s: %s", key, why) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
-	return s;
+	return xasprintf("repeat %s: %s", key, why);
 }
 
 /* One arm's values of row i over the repeats: sorted measured values, merged mvalue. */
 static void merge_values(struct report *rep, const struct report *subs, char **keys, size_t nk, size_t i, int a)
 {
 	struct row *row = &rep->rows[i];
-	double *vals = calloc(nk ? nk : 1, sizeof(double)), *exps = calloc(nk ? nk : 1, sizeof(double));
+	double *vals = xcalloc(nk, sizeof(double)), *exps = xcalloc(nk, sizeof(double));
 	size_t nv = 0, ne = 0;
 	const struct mvalue *error = NULL, *first = NULL;
 	const char *error_key = NULL;
 
-	if (vals == NULL || exps == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
 	for (size_t k = 0; k < nk; k++) {
 		if (!subs[k].has_arm[a])
 			continue;
@@ -234,9 +226,7 @@ static void row_statistics(struct row *row)
 	double est, lo, hi, cov;
 	if (positive) {
 		/* Point: the ratio of the medians; interval: Hodges-Lehmann on the logarithms. */
-		double *lx = calloc(n0, sizeof(double)), *ly = calloc(n1, sizeof(double));
-		if (lx == NULL || ly == NULL)
-			dief(EXIT_TROUBLE, "out of memory");
+		double *lx = xcalloc(n0, sizeof(double)), *ly = xcalloc(n1, sizeof(double));
 		for (size_t i = 0; i < n0; i++)
 			lx[i] = log(x[i]);
 		for (size_t i = 0; i < n1; i++)
@@ -319,11 +309,9 @@ static void decide(struct row *row, double alpha)
  */
 static size_t holm_rows(struct row **rows, size_t k, double alpha)
 {
-	double *p = calloc(k ? k : 1, sizeof(double)), *adj = calloc(k ? k : 1, sizeof(double));
+	double *p = xcalloc(k, sizeof(double)), *adj = xcalloc(k, sizeof(double));
 	size_t nf = 0;
 
-	if (p == NULL || adj == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
 	for (size_t i = 0; i < k; i++) {
 		struct row_stats *st = &rows[i]->st;
 		st->in_family = rows[i]->r->primary && st->pmin < alpha;
@@ -349,9 +337,7 @@ static size_t stat_rows(struct report *const *reps, size_t n, struct row ***rows
 
 	for (size_t r = 0; r < n; r++)
 		cap += reps[r]->n;
-	*rows = calloc(cap ? cap : 1, sizeof(**rows));
-	if (*rows == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	*rows = xcalloc(cap, sizeof(**rows));
 	for (size_t r = 0; r < n; r++)
 		for (size_t i = 0; i < reps[r]->n; i++)
 			if (reps[r]->rows[i].st.has_p)
@@ -370,34 +356,10 @@ void reports_holm(struct report *const *reps, size_t n, double alpha)
 	free(rows);
 }
 
-int report_build_repeats(const struct catalogue *c, const char *sdir, const char *scenario, char *const adir[2],
-			 struct report *rep)
+/* What the repeats of each arm say about the arm as a whole: whether it ran, how often, its
+   expectations, why it failed or is not valid (the first repeat that says so), its checks. */
+static void merge_arms(struct report *rep, const struct report *subs, char **keys, size_t nk)
 {
-	size_t nk;
-	char **keys = repeat_keys(adir, &nk);
-	struct report *subs = calloc(nk ? nk : 1, sizeof(*subs));
-	size_t built = 0;
-	int rc = 0;
-
-	if (subs == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	for (; built < nk && rc == 0; built++) {
-		char *d[2] = { repeat_dir(adir[0], keys[built]), repeat_dir(adir[1], keys[built]) };
-		rc = report_build_dirs(c, sdir, scenario, d, &subs[built]);
-		free(d[0]);
-		free(d[1]);
-	}
-	if (rc < 0) {
-		built--;	/* the failed one freed itself */
-		goto out;
-	}
-
-	memset(rep, 0, sizeof(*rep));
-	rep->cat = c;
-	rep->repeated = 1;
-	rep->scenario = strdup(scenario);
-	if (rep->scenario == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
 	for (int a = 0; a < 2; a++) {
 		rep->expected[a] = jv_null();
 		for (size_t k = 0; k < nk; k++) {
@@ -417,27 +379,20 @@ int report_build_repeats(const struct catalogue *c, const char *sdir, const char
 	}
 	for (size_t k = 0; k < nk; k++) {
 		rep->expected_shared |= subs[k].expected_shared;
-		if (rep->description == NULL && subs[k].description && (rep->description = strdup(subs[k].description)) == NULL)
-			dief(EXIT_TROUBLE, "out of memory");
+		if (rep->description == NULL && subs[k].description)
+			rep->description = xstrdup(subs[k].description);
 		for (size_t i = 0; i < subs[k].nchecks; i++) {
-			struct check *grown = realloc(rep->checks, (rep->nchecks + 1) * sizeof(*grown));
-			if (grown == NULL)
-				dief(EXIT_TROUBLE, "out of memory");
-			rep->checks = grown;
+			rep->checks = xrealloc(rep->checks, (rep->nchecks + 1) * sizeof(*rep->checks));
 			rep->checks[rep->nchecks] = subs[k].checks[i];
 			rep->checks[rep->nchecks++].repeat = atoi(keys[k]);
 		}
 	}
-	rep->n = c->n;
-	rep->rows = calloc(c->n ? c->n : 1, sizeof(*rep->rows));
-	if (rep->rows == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	for (size_t i = 0; i < c->n; i++) {
-		rep->rows[i].m = subs[0].rows[i].m;
-		rep->rows[i].r = subs[0].rows[i].r;
-		for (int a = 0; a < 2; a++)
-			merge_values(rep, subs, keys, nk, i, a);
-	}
+}
+
+/* Judge the merged rows: the threshold rule on the medians, then exact rows in every repeat and
+   the others by their statistics, Holm-corrected over the primary ones. */
+static void judge_rows(struct report *rep, const struct report *subs, char **keys, size_t nk)
+{
 	/* The threshold rule on the medians first (it also decides what is shown and n/a). */
 	report_judge(rep);
 	for (size_t i = 0; i < rep->n; i++) {
@@ -456,9 +411,45 @@ int report_build_repeats(const struct catalogue *c, const char *sdir, const char
 		rows[i]->st.thr_status = rows[i]->status;
 		snprintf(rows[i]->st.thr_reason, sizeof(rows[i]->st.thr_reason), "%s", rows[i]->reason);
 	}
-	rep->nstat = holm_rows(rows, ns, c->alpha);
-	report_count(rep);
+	rep->nstat = holm_rows(rows, ns, rep->cat->alpha);
 	free(rows);
+}
+
+int report_build_repeats(const struct catalogue *c, const char *sdir, const char *scenario, char *const adir[2],
+			 struct report *rep)
+{
+	size_t nk;
+	char **keys = repeat_keys(adir, &nk);
+	struct report *subs = xcalloc(nk, sizeof(*subs));
+	size_t built = 0;
+	int rc = 0;
+
+	for (; built < nk && rc == 0; built++) {
+		char *d[2] = { repeat_dir(adir[0], keys[built]), repeat_dir(adir[1], keys[built]) };
+		rc = report_build_dirs(c, sdir, scenario, d, &subs[built]);
+		free(d[0]);
+		free(d[1]);
+	}
+	if (rc < 0) {
+		built--;	/* the failed one freed itself */
+		goto out;
+	}
+
+	memset(rep, 0, sizeof(*rep));
+	rep->cat = c;
+	rep->repeated = 1;
+	rep->scenario = xstrdup(scenario);
+	merge_arms(rep, subs, keys, nk);
+	rep->n = c->n;
+	rep->rows = xcalloc(c->n, sizeof(*rep->rows));
+	for (size_t i = 0; i < c->n; i++) {
+		rep->rows[i].m = subs[0].rows[i].m;
+		rep->rows[i].r = subs[0].rows[i].r;
+		for (int a = 0; a < 2; a++)
+			merge_values(rep, subs, keys, nk, i, a);
+	}
+	judge_rows(rep, subs, keys, nk);
+	report_count(rep);
 out:
 	for (size_t k = 0; k < built; k++)
 		report_free(&subs[k]);

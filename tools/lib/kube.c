@@ -3,12 +3,12 @@
 #include "jsonf.h"
 #include "msg.h"
 #include "sbuf.h"
+#include "wrapper.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define DEFAULT_CONNECT_MS 10000L
 #define DEFAULT_REQUEST_MS 30000L
@@ -63,23 +63,6 @@ struct kube {
 	long connect_ms, request_ms;
 	int depth;			/* > 0 while a user callback runs */
 };
-
-double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *p = strdup(s);
-
-	if (p == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	return p;
-}
 
 /* ---- request lists ---- */
 
@@ -588,10 +571,8 @@ static int valid_method(const char *m)
 
 static struct req *new_req(struct kube *k, const char *method, char *url, kube_done_fn done, void *ud)
 {
-	struct req *r = calloc(1, sizeof(*r));
+	struct req *r = xcalloc(1, sizeof(*r));
 
-	if (r == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
 	r->k = k;
 	r->method = xstrdup(method);
 	r->url = url;
@@ -603,11 +584,7 @@ static struct req *new_req(struct kube *k, const char *method, char *url, kube_d
 
 static char *join_url(const struct kube *k, const char *path, const char *query)
 {
-	char *url = NULL;
-
-	if (asprintf(&url, "%s%s%s", k->base, path, query ? query : "") < 0)
-		dief(EXIT_TROUBLE, "out of memory");
-	return url;
+	return xasprintf("%s%s%s", k->base, path, query ? query : "");
 }
 
 int kube_request(struct kube *k, const char *method, const char *path, const char *body,
@@ -714,9 +691,7 @@ static void call_done(const struct kube_result *r, void *ud)
 
 	free(out->body);
 	*out = *r;
-	out->body = malloc(r->body_len + 1);
-	if (out->body == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	out->body = xmalloc(r->body_len + 1);
 	memcpy(out->body, r->body, r->body_len);
 	out->body[r->body_len] = '\0';
 	out->json = jv_copy(r->json);
@@ -781,9 +756,8 @@ static int plan_urls(struct kube *k)
 	size_t n = strlen(path);
 	while (n > 0 && path[n - 1] == '/')
 		path[--n] = '\0';
-	if (asprintf(&k->base, "%s://%s:%s%s", scheme, cfg->tls_server_name, port, path) < 0 ||
-	    asprintf(&line, "%s:%s:%s:%s", cfg->tls_server_name, port, host, port) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
+	k->base = xasprintf("%s://%s:%s%s", scheme, cfg->tls_server_name, port, path);
+	line = xasprintf("%s:%s:%s:%s", cfg->tls_server_name, port, host, port);
 	k->connect_to = curl_slist_append(NULL, line);
 	if (k->connect_to == NULL)
 		dief(EXIT_TROUBLE, "out of memory");
@@ -810,17 +784,15 @@ struct kube *kube_new(const struct kubeconfig *cfg, int max_inflight)
 		errorf("kube: cannot initialise libcurl");
 		return NULL;
 	}
-	k = calloc(1, sizeof(*k));
-	if (k == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	k = xcalloc(1, sizeof(*k));
 	k->cfg = cfg;
 	k->max_inflight = (size_t)max_inflight;
 	k->connect_ms = DEFAULT_CONNECT_MS;
 	k->request_ms = DEFAULT_REQUEST_MS;
 	k->pool_cap = (size_t)max_inflight + 4;
-	k->pool = calloc(k->pool_cap, sizeof(*k->pool));
+	k->pool = xcalloc(k->pool_cap, sizeof(*k->pool));
 	k->multi = curl_multi_init();
-	if (k->pool == NULL || k->multi == NULL)
+	if (k->multi == NULL)
 		dief(EXIT_TROUBLE, "out of memory");
 	curl_multi_setopt(k->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
 	/* Keep a connection per running transfer (HTTP/1.1 servers) idle between bursts. */

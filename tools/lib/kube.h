@@ -10,9 +10,7 @@
 #include <jv.h>
 #include <stddef.h>
 #include "kubeconfig.h"
-
-/* CLOCK_MONOTONIC, in seconds. */
-double mono_now(void);
+#include "wrapper.h"	/* mono_now(), the clock of the times below */
 
 struct kube;
 struct kube_watch;

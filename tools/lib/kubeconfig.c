@@ -53,6 +53,8 @@ struct index {
 	size_t nfiles;
 	struct entry *e[K_N];
 	size_t n[K_N];
+	size_t *slots[K_N];	/* entries by name: index + 1, open addressing (a file may list many) */
+	size_t nslots[K_N];
 	const char *current;	/* the first current-context set */
 	struct sbuf names;	/* "'a', 'b'" */
 };
@@ -365,12 +367,48 @@ static const char *str(const struct parsed *p, int idx)
 
 /* ---- the index of every file ---- */
 
+static size_t name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (size_t)h;
+}
+
 static struct entry *find(struct index *ix, enum kind k, const char *name)
 {
-	for (size_t i = 0; i < ix->n[k]; i++)
-		if (strcmp(ix->e[k][i].name, name) == 0)
-			return &ix->e[k][i];
+	size_t mask = ix->nslots[k] - 1;
+
+	if (ix->nslots[k] == 0)
+		return NULL;
+	for (size_t s = name_hash(name) & mask; ix->slots[k][s] != 0; s = (s + 1) & mask)
+		if (strcmp(ix->e[k][ix->slots[k][s] - 1].name, name) == 0)
+			return &ix->e[k][ix->slots[k][s] - 1];
 	return NULL;
+}
+
+/* Entry i of kind k into the table of names, kept at most half full. */
+static void index_name(struct index *ix, enum kind k, size_t i)
+{
+	if ((ix->n[k] + 1) * 2 > ix->nslots[k]) {
+		size_t n = ix->nslots[k] ? ix->nslots[k] * 2 : 16;
+		free(ix->slots[k]);
+		ix->slots[k] = calloc(n, sizeof(**ix->slots));
+		if (ix->slots[k] == NULL)
+			dief(EXIT_TROUBLE, "out of memory");
+		ix->nslots[k] = n;
+		for (size_t j = 0; j < i; j++) {
+			size_t s = name_hash(ix->e[k][j].name) & (n - 1);
+			while (ix->slots[k][s] != 0)
+				s = (s + 1) & (n - 1);
+			ix->slots[k][s] = j + 1;
+		}
+	}
+	size_t mask = ix->nslots[k] - 1, s = name_hash(ix->e[k][i].name) & mask;
+	while (ix->slots[k][s] != 0)
+		s = (s + 1) & mask;
+	ix->slots[k][s] = i + 1;
 }
 
 struct item_keys {
@@ -423,11 +461,16 @@ static int index_item(struct index *ix, struct kfile *f, enum kind k, yaml_node_
 	/* The first file that defines a name wins. */
 	if (old != NULL)
 		return 0;
-	struct entry *grown = realloc(ix->e[k], (ix->n[k] + 1) * sizeof(*grown));
-	if (grown == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	ix->e[k] = grown;
-	ix->e[k][ix->n[k]++] = e;
+	if ((ix->n[k] & (ix->n[k] - 1)) == 0) {
+		/* Grown by doubling: a file may list many entries. */
+		struct entry *grown = realloc(ix->e[k], (ix->n[k] ? ix->n[k] * 2 : 1) * sizeof(*grown));
+		if (grown == NULL)
+			dief(EXIT_TROUBLE, "out of memory");
+		ix->e[k] = grown;
+	}
+	ix->e[k][ix->n[k]] = e;
+	index_name(ix, k, ix->n[k]);
+	ix->n[k]++;
 	return 0;
 }
 
@@ -506,9 +549,10 @@ static int load_file(struct index *ix, const char *path, int may_be_missing)
 	char *text = fs_read(path, &len);
 
 	if (text == NULL) {
-		if (errno == ENOENT && may_be_missing)
+		/* As kubectl: a name in KUBECONFIG that leads nowhere is skipped. */
+		if ((errno == ENOENT || errno == FS_EDANGLING) && may_be_missing)
 			return 1;
-		return errorf("cannot read kubeconfig '%s': %s", path, strerror(errno));
+		return errorf("cannot read kubeconfig '%s': %s", path, fs_strerror(errno));
 	}
 	for (size_t i = 0; i < ix->nfiles; i++) {
 		if (strcmp(ix->files[i]->path, path) == 0) {
@@ -558,8 +602,10 @@ static void index_free(struct index *ix)
 		free(f);
 	}
 	free(ix->files);
-	for (int k = 0; k < K_N; k++)
+	for (int k = 0; k < K_N; k++) {
 		free(ix->e[k]);
+		free(ix->slots[k]);
+	}
 	sbuf_free(&ix->names);
 }
 
@@ -606,7 +652,7 @@ static int read_named(const struct parsed *p, int idx, const char *key, struct k
 
 	if (data == NULL) {
 		int e = errno;
-		perr(p, p->v[idx].n, "cannot read %s '%s': %s", key, path, strerror(e));
+		perr(p, p->v[idx].n, "cannot read %s '%s': %s", key, path, fs_strerror(e));
 		free(path);
 		return -1;
 	}
@@ -1062,7 +1108,8 @@ static int run_exec(const struct kubeconfig *cfg, struct kube_cred *out)
 	char why[128];
 	int ws, rc;
 
-	rc = proc_run(cfg->exec->argv, envp, EXEC_TIMEOUT_MS, EXEC_MAX_OUTPUT, &sb, &ws);
+	/* In a group of its own: at the deadline, and once it has answered, all of it goes. */
+	rc = proc_run(cfg->exec->argv, envp, EXEC_TIMEOUT_MS, EXEC_MAX_OUTPUT, PROC_GROUP, &sb, &ws);
 	free(envp);
 	free(info);
 	if (rc < 0 && errno == ETIMEDOUT)
@@ -1089,7 +1136,7 @@ static int read_token_file(const struct kubeconfig *cfg, struct kube_cred *out)
 
 	if (t == NULL)
 		return errorf("%s: user '%s': cannot read tokenFile '%s': %s", cfg->user_at, cfg->user,
-			      cfg->token_file, strerror(errno));
+			      cfg->token_file, fs_strerror(errno));
 	while (len > 0 && isspace((unsigned char)t[len - 1]))
 		t[--len] = '\0';
 	while (start < len && isspace((unsigned char)t[start]))

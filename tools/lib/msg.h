@@ -16,6 +16,14 @@ int errorf(const char *fmt, ...) LT_PRINTF(1, 2);
 void warnf(const char *fmt, ...) LT_PRINTF(1, 2);
 void infof(const char *fmt, ...) LT_PRINTF(1, 2);
 _Noreturn void dief(int code, const char *fmt, ...) LT_PRINTF(2, 3);
+/* The same, followed by ": " and strerror(errno) (errno as it was on entry). */
+int errorf_errno(const char *fmt, ...) LT_PRINTF(1, 2);
+void warnf_errno(const char *fmt, ...) LT_PRINTF(1, 2);
+/*
+ * A usage error: "prog: message (see 'prog --help')" and exit EXIT_TROUBLE. Format-checked:
+ * a value from the command line goes in as an argument, never as the format.
+ */
+_Noreturn void usagef(const char *fmt, ...) LT_PRINTF(1, 2);
 /* Messages at info level are printed only when verbose is set. */
 void msg_set_verbose(int on);
 

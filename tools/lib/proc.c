@@ -1,5 +1,7 @@
 /* Child processes without a shell: posix_spawn of a program found on PATH, stdout through a pipe, a deadline. */
 #include "proc.h"
+#include "fsio.h"
+#include "wrapper.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,48 +34,99 @@ static int left_ms(long long deadline)
 	return left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
 }
 
-static void kill_and_reap(pid_t pid)
+/* Kill the child (and with PROC_GROUP its whole group, which its unreaped pid keeps ours), then reap it. */
+static void kill_and_reap(pid_t pid, int flags)
 {
-	kill(pid, SIGKILL);
+	kill(flags & PROC_GROUP ? -pid : pid, SIGKILL);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
+}
+
+/* Has the child exited? Asked without reaping it: its pid, and so its group's id, stay ours. */
+static int exited(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
 }
 
 /*
  * Find argv[0] on PATH first, as posix_spawnp would: a child that cannot exec reports
  * nothing but exit status 127 where posix_spawn falls back to fork (under valgrind).
  */
-static char *find_program(const char *name, int *err)
+char *find_on_path(const char *name)
 {
 	const char *path = getenv("PATH");
 	char *copy, *save = NULL, *found = NULL;
+	int err = ENOENT;
 
-	if (strchr(name, '/') != NULL) {
-		if (access(name, X_OK) < 0) {
-			*err = errno;
-			return NULL;
-		}
-		return strdup(name);
-	}
-	copy = strdup(path && *path ? path : "/usr/local/bin:/bin:/usr/bin");
-	*err = ENOENT;
-	for (char *dir = strtok_r(copy, ":", &save); copy && dir; dir = strtok_r(NULL, ":", &save)) {
-		char *full = NULL;
-		if (asprintf(&full, "%s/%s", *dir ? dir : ".", name) < 0)
-			break;
-		if (access(full, X_OK) == 0) {
+	if (strchr(name, '/') != NULL)
+		return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
+	copy = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		char *full = fs_join(*dir ? dir : ".", name);
+		if (access(full, X_OK) == 0 && fs_is_file(full)) {
 			found = full;
 			break;
 		}
 		if (errno == EACCES)
-			*err = EACCES;
+			err = EACCES;
 		free(full);
 	}
 	free(copy);
+	if (found == NULL)
+		errno = err;
 	return found;
 }
 
-static int spawn(pid_t *pid, char *const argv[], char *const envp[], int outfd)
+/* find_on_path, with the reason it found nothing in *err. */
+static char *find_program(const char *name, int *err)
+{
+	char *p = find_on_path(name);
+
+	*err = p ? 0 : errno;
+	return p;
+}
+
+char **env_build(const char *const *changes)
+{
+	extern char **environ;
+	size_t n = 0, m = 0, j = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	while (changes && changes[m])
+		m++;
+	env = xcalloc(n + m + 1, sizeof(*env));
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strcspn(environ[i], "=");
+		int changed = 0;
+		for (size_t c = 0; c < m && !changed; c++)
+			changed = strcspn(changes[c], "=") == len && strncmp(changes[c], environ[i], len) == 0;
+		if (!changed)
+			env[j++] = xstrdup(environ[i]);
+	}
+	for (size_t c = 0; c < m; c++)
+		if (strchr(changes[c], '=') != NULL)
+			env[j++] = xstrdup(changes[c]);
+	env[j] = NULL;
+	return env;
+}
+
+void env_free(char **env)
+{
+	if (env == NULL)
+		return;
+	for (char **e = env; *e; e++) {
+		explicit_bzero(*e, strlen(*e));
+		free(*e);
+	}
+	free(env);
+}
+
+static int spawn(pid_t *pid, char *const argv[], char *const envp[], int outfd, int flags)
 {
 	char *prog;
 	posix_spawn_file_actions_t fa;
@@ -100,7 +153,9 @@ static int spawn(pid_t *pid, char *const argv[], char *const envp[], int outfd)
 	    (rc = posix_spawn_file_actions_adddup2(&fa, outfd, 1)) == 0 &&
 	    (rc = posix_spawnattr_setsigmask(&attr, &none)) == 0 &&
 	    (rc = posix_spawnattr_setsigdefault(&attr, &dfl)) == 0 &&
-	    (rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) == 0)
+	    (rc = posix_spawnattr_setpgroup(&attr, 0)) == 0 &&
+	    (rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+					   (flags & PROC_GROUP ? POSIX_SPAWN_SETPGROUP : 0))) == 0)
 		rc = posix_spawn(pid, prog, &fa, &attr, argv, envp);
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
@@ -108,10 +163,10 @@ static int spawn(pid_t *pid, char *const argv[], char *const envp[], int outfd)
 	return rc;
 }
 
-int proc_run(char *const argv[], char *const envp[], int timeout_ms, size_t max,
+int proc_run(char *const argv[], char *const envp[], int timeout_ms, size_t max, int flags,
 	     struct sbuf *out, int *wstatus)
 {
-	long long deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+	long long deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0, grace = 0;
 	int fds[2], rc;
 	pid_t pid;
 	char buf[4096];
@@ -119,7 +174,7 @@ int proc_run(char *const argv[], char *const envp[], int timeout_ms, size_t max,
 	/* Close-on-exec, so that no other child keeps the pipe open and delays our EOF. */
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -1;
-	rc = spawn(&pid, argv, envp, fds[1]);
+	rc = spawn(&pid, argv, envp, fds[1], flags);
 	close(fds[1]);
 	if (rc != 0) {
 		close(fds[0]);
@@ -128,7 +183,22 @@ int proc_run(char *const argv[], char *const envp[], int timeout_ms, size_t max,
 	}
 	for (;;) {
 		struct pollfd p = { .fd = fds[0], .events = POLLIN };
-		int n = poll(&p, 1, left_ms(deadline));
+		int wait = left_ms(deadline);
+
+		/* In a group, look at the child every 20 ms: its stdout may outlive it. */
+		if (flags & PROC_GROUP) {
+			long long now = now_ms();
+			if (grace == 0 && exited(pid)) {
+				/* It answered: what it left running has nothing to add. */
+				kill(-pid, SIGKILL);
+				grace = now + PROC_GRACE_MS;
+			}
+			if (grace != 0 && now >= grace)
+				break;
+			if (wait < 0 || wait > 20)
+				wait = 20;
+		}
+		int n = poll(&p, 1, wait);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -152,19 +222,21 @@ int proc_run(char *const argv[], char *const envp[], int timeout_ms, size_t max,
 	close(fds[0]);
 	explicit_bzero(buf, sizeof(buf));
 	if (rc != 0) {
-		kill_and_reap(pid);
+		kill_and_reap(pid, flags);
 		errno = rc;
 		return -1;
 	}
 	/* The child closed its stdout; it may still linger, so the deadline still holds. */
 	for (;;) {
-		pid_t w = waitpid(pid, wstatus, deadline ? WNOHANG : 0);
+		if ((flags & PROC_GROUP) && exited(pid))
+			kill(-pid, SIGKILL);
+		pid_t w = waitpid(pid, wstatus, deadline || (flags & PROC_GROUP) ? WNOHANG : 0);
 		if (w == pid)
 			return 0;
 		if (w < 0 && errno != EINTR)
 			return -1;
 		if (deadline && now_ms() >= deadline) {
-			kill_and_reap(pid);
+			kill_and_reap(pid, flags);
 			errno = ETIMEDOUT;
 			return -1;
 		}

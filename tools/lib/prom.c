@@ -2,6 +2,7 @@
 #include "prom.h"
 #include "jsonf.h"
 #include "msg.h"
+#include "num.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -11,8 +12,6 @@
 
 int prom_parse_value(const char *s, double *out)
 {
-	char *end;
-
 	if (strcmp(s, "NaN") == 0) {
 		*out = NAN;
 		return 0;
@@ -25,10 +24,8 @@ int prom_parse_value(const char *s, double *out)
 		*out = -INFINITY;
 		return 0;
 	}
-	*out = strtod(s, &end);
-	if (*s == '\0' || *end != '\0' || isnan(*out) || isinf(*out))
-		return -1;
-	return 0;
+	/* Prometheus writes Go's decimal floats: nothing around them, no hex. */
+	return num_double(s, out) == NULL ? 0 : -1;
 }
 
 /* A sample is [timestamp, "value"]. */
@@ -129,6 +126,48 @@ static int extract_path(const char *file, jv doc, const struct extract *ex, stru
 	return 0;
 }
 
+/* A query Prometheus refused: its error type and message become the value's why. */
+static void query_error(jv doc, struct mvalue *out)
+{
+	const char *type = json_str(doc, "errorType"), *msg = json_str(doc, "error");
+
+	out->state = MV_QUERY_ERROR;
+	snprintf(out->why, sizeof(out->why), "%s%s%s", type ? type : "error", msg ? ": " : "", msg ? msg : "");
+	/* Prometheus's words end up in reports and on terminals: no control character. */
+	for (char *p = out->why; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
+/*
+ * One series of a vector or matrix answer (borrowed): 1 with *v set when its labels match
+ * (a matrix's newest sample; NaN included), 0 when they do not, -1 after printing why.
+ */
+static int series_value(const char *file, jv series, const struct extract *ex, double *v)
+{
+	jv metric = json_get(series, "metric"), sample = json_get(series, "value");
+	int rc = 0;
+
+	if (jv_get_kind(series) != JV_KIND_OBJECT || jv_get_kind(metric) != JV_KIND_OBJECT) {
+		rc = bad(file, "malformed series (no \"metric\" object)");
+	} else if (labels_match(metric, ex)) {
+		/* A range answer: the newest sample of each series. */
+		if (!jv_is_valid(sample)) {
+			jv values = json_get(series, "values");
+			if (jv_get_kind(values) == JV_KIND_ARRAY && jv_array_length(jv_copy(values)) > 0)
+				sample = jv_array_get(jv_copy(values), jv_array_length(jv_copy(values)) - 1);
+			jv_free(values);
+		}
+		if (sample_value(sample, v) < 0)
+			rc = bad(file, "malformed sample (expected [time, \"value\"])");
+		else
+			rc = 1;
+	}
+	jv_free(sample);
+	jv_free(metric);
+	return rc;
+}
+
 int prom_extract(const char *file, jv doc, const struct extract *ex, struct mvalue *out)
 {
 	const char *why = NULL;
@@ -140,14 +179,7 @@ int prom_extract(const char *file, jv doc, const struct extract *ex, struct mval
 		return bad(file, why);
 
 	if (strcmp(json_str(doc, "status"), "error") == 0) {
-		const char *type = json_str(doc, "errorType"), *msg = json_str(doc, "error");
-		out->state = MV_QUERY_ERROR;
-		snprintf(out->why, sizeof(out->why), "%s%s%s", type ? type : "error",
-			 msg ? ": " : "", msg ? msg : "");
-		/* Prometheus's words end up in reports and on terminals: no control character. */
-		for (char *p = out->why; *p; p++)
-			if ((unsigned char)*p < 0x20 || *p == 0x7f)
-				*p = '?';
+		query_error(doc, out);
 		return 0;
 	}
 
@@ -172,36 +204,22 @@ int prom_extract(const char *file, jv doc, const struct extract *ex, struct mval
 	}
 	for (int i = 0; i < n && rc == 0; i++) {
 		jv series = jv_array_get(jv_copy(result), i);
-		jv metric = json_get(series, "metric");
-		jv sample = json_get(series, "value");
 		double v;
+		int got = series_value(file, series, ex, &v);
 
-		if (jv_get_kind(series) != JV_KIND_OBJECT || jv_get_kind(metric) != JV_KIND_OBJECT) {
-			rc = bad(file, "malformed series (no \"metric\" object)");
-		} else if (labels_match(metric, ex)) {
-			/* A range answer: the newest sample of each series. */
-			if (!jv_is_valid(sample)) {
-				jv values = json_get(series, "values");
-				if (jv_get_kind(values) == JV_KIND_ARRAY && jv_array_length(jv_copy(values)) > 0)
-					sample = jv_array_get(jv_copy(values), jv_array_length(jv_copy(values)) - 1);
-				jv_free(values);
-			}
-			if (sample_value(sample, &v) < 0) {
-				rc = bad(file, "malformed sample (expected [time, \"value\"])");
-			} else if (!isnan(v)) {
-				/* NaN is what Prometheus answers when nothing was observed: not a value. */
-				if (!found || ex->how == EX_SUM)
-					acc = found && ex->how == EX_SUM ? acc + v : v;
-				else if (ex->how == EX_MAX && v > acc)
-					acc = v;
-				found = 1;
-				if (ex->how == EX_FIRST)
-					n = i + 1;
-			}
-		}
-		jv_free(sample);
-		jv_free(metric);
 		jv_free(series);
+		if (got < 0) {
+			rc = -1;
+		} else if (got > 0 && !isnan(v)) {
+			/* NaN is what Prometheus answers when nothing was observed: not a value. */
+			if (!found || ex->how == EX_SUM)
+				acc = found && ex->how == EX_SUM ? acc + v : v;
+			else if (ex->how == EX_MAX && v > acc)
+				acc = v;
+			found = 1;
+			if (ex->how == EX_FIRST)
+				n = i + 1;
+		}
 	}
 	jv_free(result);
 	jv_free(data);

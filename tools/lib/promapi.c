@@ -2,6 +2,7 @@
 #include "promapi.h"
 #include "rfc3339.h"
 #include "msg.h"
+#include "num.h"
 #include "prom.h"
 #include "jsonf.h"
 
@@ -18,6 +19,7 @@ void prom_api_init(struct prom_api *api, const char *url, struct http_client *ht
 {
 	memset(api, 0, sizeof(*api));
 	api->url = url;
+	api->shown_url = url;
 	api->http = http;
 	api->connect_timeout_ms = 5000;
 	api->timeout_ms = 30000;
@@ -216,21 +218,11 @@ void prom_answer_free(struct prom_answer *a)
 
 int prom_parse_time(const char *s, double *out)
 {
-	char *end;
-	double v;
-
 	if (*s == '\0')
 		return -1;
-	if (isdigit((unsigned char)*s)) {
-		errno = 0;
-		v = strtod(s, &end);
-		if (*end == '\0') {
-			if (errno == ERANGE || !isfinite(v))
-				return -1;
-			*out = v;
-			return 0;
-		}
-	}
+	/* Unix seconds, decimal only (not "0x10", " 5" or "1e309"), else an RFC 3339 time. */
+	if (isdigit((unsigned char)*s) && s[num_span(s)] == '\0')
+		return num_double(s, out) == NULL ? 0 : -1;
 	return rfc3339_parse(s, out);
 }
 

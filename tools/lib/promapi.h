@@ -11,6 +11,7 @@
 
 struct prom_api {
 	const char *url;		/* base URL: http://host:port, or with a route prefix */
+	const char *shown_url;		/* the URL for messages: without its password (http_redact_url) */
 	struct http_client *http;
 	long connect_timeout_ms;
 	long timeout_ms;		/* per request */

@@ -1,5 +1,6 @@
 /* Growable string buffer with printf-style appends and UTF-8 aware padding. */
 #include "sbuf.h"
+#include "wrapper.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,10 +16,7 @@ static void grow(struct sbuf *sb, size_t extra)
 	size_t cap = sb->cap ? sb->cap : 256;
 	while (cap < want)
 		cap *= 2;
-	char *p = realloc(sb->buf, cap);
-	if (p == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	sb->buf = p;
+	sb->buf = xrealloc(sb->buf, cap);
 	sb->cap = cap;
 }
 
@@ -94,4 +92,13 @@ void sbuf_free(struct sbuf *sb)
 	free(sb->buf);
 	sb->buf = NULL;
 	sb->len = sb->cap = 0;
+}
+
+char *sbuf_detach(struct sbuf *sb)
+{
+	char *s = sb->buf ? sb->buf : xstrdup("");
+
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+	return s;
 }

@@ -21,6 +21,8 @@ void sbuf_pad(struct sbuf *sb, const char *s, int width, int right_align);
 const char *sbuf_str(struct sbuf *sb);
 void sbuf_reset(struct sbuf *sb);
 void sbuf_free(struct sbuf *sb);
+/* The string built so far, handed over (malloc'd, "" when empty); sb is left empty. */
+char *sbuf_detach(struct sbuf *sb);
 /* Number of display columns of a UTF-8 string (one per code point). */
 int utf8_width(const char *s);
 

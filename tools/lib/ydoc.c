@@ -1,26 +1,31 @@
 /* YAML documents for configuration: load, walk mappings by table, parse scalars strictly. */
 #include "ydoc.h"
 #include "fsio.h"
+#include "num.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /*
  * Aliases make a document a graph that the loaders walk as a tree: a node referred to k
- * times is read k times. Refuse a document whose tree, aliases expanded, has more nodes
- * than any configuration needs ("billion laughs": a 50 KB rules.yaml took 3 GB), and an
- * alias inside the node it refers to. Each node's expanded size is worked out once, in
- * linear time, without recursion (nesting may be deep).
+ * times is read k times. Refuse a document whose tree, aliases expanded, has a million
+ * nodes more than it has written out ("billion laughs": a 50 KB rules.yaml took 3 GB;
+ * a large scenario without aliases is fine), and an alias inside the node it refers to.
+ * Each node's expanded size is worked out once, in linear time, without recursion
+ * (nesting may be deep).
  */
-#define MAX_EXPANDED_NODES 1000000UL
+#define MAX_ALIAS_NODES 1000000UL
 
 static int check_aliases(struct ydoc *d)
 {
 	size_t n = (size_t)(d->doc.nodes.top - d->doc.nodes.start);
+	const unsigned long MAX_EXPANDED_NODES = (unsigned long)n + MAX_ALIAS_NODES;
 	unsigned long *size = calloc(n + 1, sizeof(*size));
 	unsigned char *state = calloc(n + 1, 1);	/* 0 unseen, 1 being walked, 2 done */
 	struct frame { int id; size_t next; } *st = malloc((n + 1) * sizeof(*st));
@@ -74,22 +79,43 @@ static int check_aliases(struct ydoc *d)
 	return rc;
 }
 
+static int parse_error(struct ydoc *d, yaml_parser_t *p)
+{
+	if (p->problem_mark.line || p->problem_mark.column)
+		errorf("%s:%zu:%zu: %s%s%s", d->path, p->problem_mark.line + 1,
+		       p->problem_mark.column + 1, p->problem ? p->problem : "YAML error",
+		       p->context ? " " : "", p->context ? p->context : "");
+	else
+		errorf("%s: %s", d->path, p->problem ? p->problem : "YAML error");
+	yaml_parser_delete(p);
+	return -1;
+}
+
 static int load(struct ydoc *d, yaml_parser_t *p)
 {
-	if (!yaml_parser_load(p, &d->doc)) {
-		if (p->problem_mark.line || p->problem_mark.column)
-			errorf("%s:%zu:%zu: %s%s%s", d->path, p->problem_mark.line + 1,
-			       p->problem_mark.column + 1, p->problem ? p->problem : "YAML error",
-			       p->context ? " " : "", p->context ? p->context : "");
-		else
-			errorf("%s: %s", d->path, p->problem ? p->problem : "YAML error");
-		yaml_parser_delete(p);
-		return -1;
-	}
-	yaml_parser_delete(p);
+	yaml_document_t next;
+	yaml_node_t *root;
+
+	if (!yaml_parser_load(p, &d->doc))
+		return parse_error(d, p);
 	d->loaded = 1;
-	if (yaml_document_get_root_node(&d->doc) == NULL)
+	if (yaml_document_get_root_node(&d->doc) == NULL) {
+		yaml_parser_delete(p);
 		return errorf("%s: empty document", d->path);
+	}
+	/* A file holds one document: a second one would be silently left unread (an empty one is nothing). */
+	if (!yaml_parser_load(p, &next))
+		return parse_error(d, p);
+	root = yaml_document_get_root_node(&next);
+	if (root != NULL && !ydoc_is_null(root)) {
+		int rc = errorf("%s:%zu:%zu: a second YAML document (after '---'): a file holds one document",
+				d->path, next.start_mark.line + 1, next.start_mark.column + 1);
+		yaml_document_delete(&next);
+		yaml_parser_delete(p);
+		return rc;
+	}
+	yaml_document_delete(&next);
+	yaml_parser_delete(p);
 	return check_aliases(d);
 }
 
@@ -113,7 +139,7 @@ int ydoc_load(struct ydoc *d, const char *path)
 
 	if (text == NULL) {
 		memset(d, 0, sizeof(*d));
-		return errorf("cannot read '%s': %s", path, strerror(errno));
+		return errorf("cannot read '%s': %s", path, fs_strerror(errno));
 	}
 	rc = ydoc_load_string(d, path, text, len);
 	free(text);
@@ -169,28 +195,59 @@ int ydoc_expect(struct ydoc *d, yaml_node_t *n, yaml_node_type_t type)
 	return 0;
 }
 
+static uint64_t key_hash(const yaml_node_t *k)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < k->data.scalar.length; i++)
+		h = (h ^ k->data.scalar.value[i]) * 1099511628211ULL;
+	return h;
+}
+
+static int same_key(const yaml_node_t *a, const yaml_node_t *b)
+{
+	return a->data.scalar.length == b->data.scalar.length &&
+	       memcmp(a->data.scalar.value, b->data.scalar.value, a->data.scalar.length) == 0;
+}
+
 int ydoc_each(struct ydoc *d, yaml_node_t *map,
 	      int (*fn)(struct ydoc *, const char *, yaml_node_t *, yaml_node_t *, void *), void *obj)
 {
+	size_t n, nslots = 0;
+	yaml_node_t **seen = NULL;	/* the keys so far, by hash: a mapping may have many */
+	int rc = 0;
+
 	if (ydoc_expect(d, map, YAML_MAPPING_NODE) < 0)
 		return -1;
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+	n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
+	while (nslots < 2 * n)
+		nslots = nslots ? nslots * 2 : 16;
+	if (nslots && (seen = calloc(nslots, sizeof(*seen))) == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top && rc == 0; p++) {
 		yaml_node_t *k = ydoc_node(d, p->key), *v = ydoc_node(d, p->value);
-		if (k == NULL || v == NULL)
-			return ydoc_error(d, map, "broken mapping");
-		if (k->type != YAML_SCALAR_NODE)
-			return ydoc_error(d, k, "keys must be plain names");
-		/* Later duplicates would silently win: say so instead. */
-		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
-			yaml_node_t *k2 = ydoc_node(d, q->key);
-			if (k2 && k2->type == YAML_SCALAR_NODE &&
-			    strcmp((char *)k2->data.scalar.value, (char *)k->data.scalar.value) == 0)
-				return ydoc_error(d, k, "duplicate key '%s'", (char *)k->data.scalar.value);
+		size_t s;
+		if (k == NULL || v == NULL) {
+			rc = ydoc_error(d, map, "broken mapping");
+			break;
 		}
+		if (k->type != YAML_SCALAR_NODE) {
+			rc = ydoc_error(d, k, "keys must be plain names");
+			break;
+		}
+		/* Later duplicates would silently win: say so instead. */
+		for (s = key_hash(k) & (nslots - 1); seen[s] != NULL && !same_key(seen[s], k); s = (s + 1) & (nslots - 1))
+			;
+		if (seen[s] != NULL) {
+			rc = ydoc_error(d, k, "duplicate key '%s'", (char *)k->data.scalar.value);
+			break;
+		}
+		seen[s] = k;
 		if (fn(d, (const char *)k->data.scalar.value, k, v, obj) < 0)
-			return -1;
+			rc = -1;
 	}
-	return 0;
+	free(seen);
+	return rc;
 }
 
 struct table_walk {
@@ -240,37 +297,31 @@ const char *ydoc_str(struct ydoc *d, yaml_node_t *n)
 	return (const char *)n->data.scalar.value;
 }
 
+/* Numbers are decimal, nothing around them: not " 50", "0x32", "nan", "inf" or "1e309". */
 int ydoc_double(struct ydoc *d, yaml_node_t *n, double *out)
 {
 	const char *s = ydoc_str(d, n);
-	char *end;
-	double v;
+	const char *why;
 
 	if (s == NULL)
 		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (*s == '\0' || *end != '\0' || errno == ERANGE || !isfinite(v))
-		return ydoc_error(d, n, "'%s' is not a number", s);
-	*out = v;
+	if ((why = num_double(s, out)) != NULL)
+		return ydoc_error(d, n, "'%s' is not a number (%s)", s, why);
 	return 0;
 }
 
 int ydoc_long(struct ydoc *d, yaml_node_t *n, long min, long max, long *out)
 {
 	const char *s = ydoc_str(d, n);
-	char *end;
-	long v;
+	const char *why;
 
 	if (s == NULL)
 		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno == ERANGE)
+	why = num_long(s, min, max, out);
+	if (why == NUM_NOT_WHOLE)
 		return ydoc_error(d, n, "'%s' is not a whole number", s);
-	if (v < min || v > max)
-		return ydoc_error(d, n, "%ld is out of range (%ld to %ld)", v, min, max);
-	*out = v;
+	if (why != NULL)
+		return ydoc_error(d, n, "%s is out of range (%ld to %ld)", s, min, max);
 	return 0;
 }
 

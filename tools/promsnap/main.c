@@ -1,6 +1,7 @@
 /* promsnap: snapshot one arm's metrics from Prometheus over the arm's own time window. */
 #include "fsio.h"
 #include "msg.h"
+#include "num.h"
 #include "promsnap.h"
 
 #include <errno.h>
@@ -68,12 +69,10 @@ static _Noreturn void usage(const char *fmt, ...)
 
 static double seconds_arg(const char *opt, const char *s)
 {
-	char *end;
 	double v;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (*s == '\0' || *end != '\0' || errno == ERANGE || !isfinite(v) || v <= 0)
+	/* At most a year: a wait or a request longer than that is a mistake. */
+	if (num_double(s, &v) != NULL || v <= 0 || v > 365 * 86400.0)
 		usage("%s takes a positive number of seconds", opt);
 	return v;
 }
@@ -111,7 +110,6 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *why;
-	char *end;
 	long n;
 	int c;
 
@@ -144,9 +142,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case O_TIMEOUT: o->timeout_s = seconds_arg("--timeout", optarg); break;
 		case O_QTIMEOUT: o->query_timeout_s = seconds_arg("--query-timeout", optarg); break;
 		case O_TRIES:
-			errno = 0;
-			n = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || errno == ERANGE || n < 1 || n > 10)
+			if (num_long(optarg, 1, 10, &n) != NULL)
 				usage("--tries takes a whole number from 1 to 10, not '%s'", optarg);
 			o->tries = (int)n;
 			break;
@@ -166,8 +162,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		usage("unexpected argument '%s'", argv[optind]);
 	if (o->url == NULL)
 		usage("--url is required");
-	if (http_check_url(o->url, &why) < 0)
-		dief(EXIT_TROUBLE, "bad --url '%s': %s (see 'promsnap --help')", o->url, why);
+	if (http_check_url(o->url, &why) < 0) {
+		char *shown = http_redact_url(o->url);
+		dief(EXIT_TROUBLE, "bad --url '%s': %s (see 'promsnap --help')", shown, why);
+	}
 	if (o->job == NULL || *o->job == '\0')
 		usage("--job is required");
 	if (o->wait_verb) {
@@ -223,6 +221,9 @@ int main(int argc, char **argv)
 		return EXIT_TROUBLE;
 	http = http_client_new();
 	prom_api_init(&api, o.url, http);
+	/* Messages and snapshot files name the server, never its password. */
+	char *shown = http_redact_url(o.url);
+	api.shown_url = shown;
 	api.timeout_ms = (long)ceil(o.query_timeout_s * 1000);
 	if (api.connect_timeout_ms > api.timeout_ms)
 		api.connect_timeout_ms = api.timeout_ms;
@@ -237,6 +238,7 @@ int main(int argc, char **argv)
 
 	http_client_free(http);
 	http_global_cleanup();
+	free(shown);
 	queries_free(&cat);
 	free(o.queries);
 	return rc;

@@ -205,7 +205,7 @@ int snapshot(const struct opts *o, const struct query_cat *cat, const struct pro
 			retry = ok || a.permanent;
 			if (!ok && a.outcome == PROM_UNREACHABLE && !server_answers(api))
 				snprintf(down, sizeof(down), "not run: Prometheus at '%s' stopped answering "
-					 "(%s '%s': %s: %s)", api->url, kind(t), q->name, a.error_type, a.error);
+					 "(%s '%s': %s: %s)", api->shown_url, kind(t), q->name, a.error_type, a.error);
 			prom_answer_free(&a);
 		}
 		if (res[i].failed) {
@@ -215,7 +215,7 @@ int snapshot(const struct opts *o, const struct query_cat *cat, const struct pro
 		free(expr);
 	}
 	if (nskip)
-		errorf("%zu queries not run: Prometheus at '%s' stopped answering", nskip, api->url);
+		errorf("%zu queries not run: Prometheus at '%s' stopped answering", nskip, api->shown_url);
 	if (write_all(tasks, n, res) < 0)
 		rc = EXIT_TROUBLE;
 	if (nfail) {

@@ -9,6 +9,7 @@
 #include "kubeconfig.h"
 #include "manifest.h"
 #include "msg.h"
+#include "schedule.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,20 +35,6 @@ static void on_signal(int sig)
 }
 
 /* ---- small helpers ---- */
-
-static uint64_t rnd(struct run *r)
-{
-	/* xorshift64*: reproducible target choice for a given --seed. */
-	r->rng ^= r->rng >> 12;
-	r->rng ^= r->rng << 25;
-	r->rng ^= r->rng >> 27;
-	return r->rng * 2685821657736338717ULL;
-}
-
-static size_t rnd_below(struct run *r, size_t n)
-{
-	return n ? (size_t)(rnd(r) % n) : 0;
-}
 
 static void push(double **v, size_t *n, size_t *cap, double x)
 {
@@ -172,7 +159,8 @@ static void ns_closed(const struct kube_result *res, void *ud)
 	w->closed = 1;
 }
 
-static int delete_namespace(struct run *r, const char *ns, double deadline)
+/* Delete namespace ns (one this tool made), waiting until it is gone unless !wait. */
+static int delete_namespace(struct run *r, const char *ns, double deadline, int wait)
 {
 	char path[512];
 	struct kube_result res;
@@ -206,7 +194,7 @@ static int delete_namespace(struct run *r, const char *ns, double deadline)
 		return 0;
 	if (st != 200 && st != 202 && st != 409)
 		return errorf("cannot delete namespace '%s': HTTP %ld", ns, st);
-	while (mono_now() < deadline && !r->interrupted) {
+	while (wait && mono_now() < deadline && !r->interrupted) {
 		/* List to learn the resource version, then watch from there for the deletion. */
 		snprintf(path, sizeof(path), "/api/v1/namespaces?fieldSelector=metadata.name%%3D%s", ns);
 		if (call(r, "GET", path, jv_invalid(), &res) < 0)
@@ -238,6 +226,8 @@ static int delete_namespace(struct run *r, const char *ns, double deadline)
 		if (w.gone)
 			return 0;
 	}
+	if (!wait)
+		return 0;
 	if (r->interrupted)
 		return errorf("interrupted while deleting namespace '%s'", ns);
 	return errorf("namespace '%s' still exists after %.0f s", ns, deadline - r->t_start);
@@ -561,11 +551,8 @@ static int setup(struct run *r)
 	wait_idle(r, deadline);
 	progress(r, "created %zu objects and %zu workloads (%ld failed)", r->g.ncfg, r->g.nwl, r->setup_failed);
 	for (;;) {
-		size_t ready = 0, existing = 0;
-		for (size_t w = 0; w < r->g.nwl; w++) {
-			ready += r->g.wl[w].ready && r->g.wl[w].exists;
-			existing += r->g.wl[w].exists;
-		}
+		/* Counted by the graph as events come: no scan of every workload per loop turn. */
+		size_t ready = (size_t)r->g.nready_existing, existing = (size_t)r->g.nexisting;
 		r->setup_workloads = (long)r->g.nwl;
 		r->setup_ready_workloads = (long)ready;
 		/* A workload that could not be created never gets ready: not waited for. */
@@ -592,19 +579,31 @@ struct upd_op {
 	const struct update_spec *u;
 	unsigned long seq;
 	double sched, sent;
+	double get_started;	/* when the GET of the last attempt left the queue */
+	int limited;		/* the window was full when it was sent */
 	int attempts;
 };
 
 static void upd_get(struct upd_op *op);
 
+/* An answer that says the server is overloaded: too many requests, a server error, none in time. */
+static int overload_answer(const struct kube_result *res)
+{
+	return res->status == 0 || res->status == 429 || res->status >= 500;
+}
+
 static void upd_fail(struct upd_op *op, const struct kube_result *res)
 {
 	char kind[64];
+	struct run *r = op->r;
 
 	error_kind(res, kind, sizeof(kind));
-	op->r->outstanding--;
-	op->r->failed++;
-	run_count_error(op->r, kind);
+	r->outstanding--;
+	r->upd_inflight--;
+	r->failed++;
+	run_count_error(r, kind);
+	if (!r->o->fixed_inflight && overload_answer(res))
+		window_overload(&r->win, mono_now());
 	free(op);
 }
 
@@ -616,11 +615,16 @@ static void upd_put_done(const struct kube_result *res, void *ud)
 	if (res->status == 200) {
 		double done = mono_now();
 		r->succeeded++;
+		if (r->backlog_since >= 0)
+			r->backlog_done++;
 		if (op->u->change == CH_NOOP)
 			r->noop_ok++;
 		push(&r->latency, &r->nlat, &r->caplat, done - op->sched);
 		graph_update_ok(&r->g, op->cfg, op->u->change != CH_NOOP, op->seq, op->sent, done);
+		if (!r->o->fixed_inflight)
+			window_ok(&r->win, res->done - op->get_started, op->limited, done);
 		r->outstanding--;
+		r->upd_inflight--;
 		free(op);
 	} else if (res->status == 409 && op->attempts < 5) {
 		r->conflicts++;
@@ -647,6 +651,7 @@ static void upd_got(const struct kube_result *res, void *ud)
 		upd_fail(op, res);
 		return;
 	}
+	op->get_started = res->started;
 	jv obj = manifest_change(jv_copy(res->json), c->kind, op->u, op->seq);
 	char *text = json_dump(obj, 0), *path = api_object(c->kind, c->ns, c->name);
 	/* From now on a roll of its workloads may be the controller's answer to this write. */
@@ -679,35 +684,18 @@ static void upd_get(struct upd_op *op)
 	free(path);
 }
 
-/* One writer of one update spec: its own schedule, its own way through the targets. */
-struct writer {
-	const struct update_spec *u;
-	size_t **targets;	/* per target group: cfg indices */
-	size_t *ntargets;
-	double next;		/* scheduled time of its next update */
-	size_t rr, alt;
-};
-
-static void fire(struct run *r, struct writer *w)
+/* Send the next update of writer w (its tick at w->next). */
+static void fire(struct run *r, struct schedule *sc, struct writer *w)
 {
-	size_t group = 0, pick;
+	long pick = schedule_pick(sc, w);
 
-	if (w->u->pick == PICK_ALTERNATE)
-		group = w->alt++ % w->u->ntargets;
-	else if (w->u->ntargets > 1)
-		group = rnd_below(r, w->u->ntargets);
-	if (w->ntargets[group] == 0)
+	if (pick < 0)
 		return;
-	if (w->u->pick == PICK_ROUND_ROBIN)
-		pick = w->targets[group][w->rr++ % w->ntargets[group]];
-	else
-		pick = w->targets[group][rnd_below(r, w->ntargets[group])];
-
 	struct upd_op *op = calloc(1, sizeof(*op));
 	if (op == NULL)
 		dief(EXIT_TROUBLE, "out of memory");
 	op->r = r;
-	op->cfg = pick;
+	op->cfg = (size_t)pick;
 	op->u = w->u;
 	op->seq = ++r->seq;
 	op->sched = w->next;
@@ -721,6 +709,8 @@ static void fire(struct run *r, struct writer *w)
 	op->sent = mono_now();
 	r->sent++;
 	r->outstanding++;
+	r->upd_inflight++;
+	op->limited = r->upd_inflight >= window_allowed(&r->win);
 	push(&r->lateness, &r->nlate, &r->caplate, op->sent - op->sched);
 	upd_get(op);
 }
@@ -810,63 +800,80 @@ static void restart(struct run *r)
 
 /* ---- the update phase ---- */
 
+/* Ticks due before the phase's end and held back by the window wait this long past it. */
+#define PHASE_GRACE 2.0
+
+/* The writer whose oldest unsent tick is due first (at or before t, before end); NULL: none. */
+static struct writer *oldest_due(struct schedule *sc, double t, double end)
+{
+	struct writer *best = NULL;
+
+	for (size_t i = 0; i < sc->n; i++) {
+		struct writer *w = &sc->w[i];
+		if (w->next <= t && w->next < end && (best == NULL || w->next < best->next))
+			best = w;
+	}
+	return best;
+}
+
+static void backlog_mark(struct run *r, int backlog, double t)
+{
+	if (backlog && r->backlog_since < 0) {
+		r->backlog_since = t;
+	} else if (!backlog && r->backlog_since >= 0) {
+		r->backlog_seconds += t - r->backlog_since;
+		r->backlog_since = -1;
+	}
+}
+
 static void update_phase(struct run *r)
 {
 	const struct scenario *s = r->s;
-	struct writer *ws = NULL;
-	size_t nw = 0;
+	struct schedule sc;
 	struct churn_state cs = { 0, 0, NULL, 0 };
 	double start = mono_now(), end, next_progress;
 
 	r->phase_len = scenario_phase(s, r->o->duration);
 	end = start + r->phase_len;
 	r->t_phase_start = start;
-	for (size_t i = 0; i < s->nupdates; i++) {
-		const struct update_spec *u = &s->updates[i];
-		for (long k = 0; k < u->writers; k++) {
-			ws = realloc(ws, (nw + 1) * sizeof(*ws));
-			if (ws == NULL)
-				dief(EXIT_TROUBLE, "out of memory");
-			struct writer *w = &ws[nw++];
-			memset(w, 0, sizeof(*w));
-			w->u = u;
-			w->targets = calloc(u->ntargets, sizeof(*w->targets));
-			w->ntargets = calloc(u->ntargets, sizeof(*w->ntargets));
-			if (w->targets == NULL || w->ntargets == NULL)
-				dief(EXIT_TROUBLE, "out of memory");
-			for (size_t t = 0; t < u->ntargets; t++)
-				w->targets[t] = graph_targets(&r->g, u, t, &w->ntargets[t]);
-			/* Writers of one spec are spread evenly over its interval. */
-			w->next = start + u->every * (double)k / (double)u->writers;
-			/* Every scheduled tick inside the phase is intended, sent or not (during a restart: counted then). */
-			for (double t = w->next; t < end && !u->during_restart; t += u->every)
-				r->intended++;
-		}
-	}
+	schedule_init(&sc, s, &r->g, r->o->seed, start, end);
+	r->intended += sc.intended;
+	window_init(&r->win, r->o->fixed_inflight ? r->o->max_inflight : WINDOW_START, r->o->max_inflight, start);
+	r->backlog_since = -1;
 	if (s->churn.set)
 		cs.next = start;
 	progress(r, "update phase: %.0fs, %ld updates intended", r->phase_len, r->intended);
 	next_progress = start + 10;
 	while (!r->interrupted) {
 		double t = mono_now(), due = INFINITY;
-		for (size_t i = 0; i < nw; i++) {
-			/* Open loop: every tick that is due is sent now, however the server keeps up. */
-			while (ws[i].next <= t && ws[i].next < end) {
-				if (r->restart_pid > 0)
-					r->sent_while_down++;
-				if (ws[i].u->during_restart && r->restart_pid <= 0) {
-					/* Only while the controller is down. */
-					ws[i].next += ws[i].u->every;
-					continue;
-				}
-				if (ws[i].u->during_restart)
-					r->intended++;
-				fire(r, &ws[i]);
-				ws[i].next += ws[i].u->every;
+		struct writer *w;
+		int backlog = 0;
+		/*
+		 * Open loop: every tick is sent when it is due, oldest first, unless the window
+		 * is full: then it waits for an answer (its lateness counts the wait), so the
+		 * server is never sent more than it answers.
+		 */
+		while ((w = oldest_due(&sc, t, end)) != NULL) {
+			if (w->u->during_restart && r->restart_pid <= 0) {
+				/* Only while the controller is down. */
+				schedule_advance(w);
+				continue;
 			}
-			if (ws[i].next < end && ws[i].next < due)
-				due = ws[i].next;
+			if (r->upd_inflight >= window_allowed(&r->win)) {
+				backlog = 1;
+				break;
+			}
+			if (r->restart_pid > 0)
+				r->sent_while_down++;
+			if (w->u->during_restart)
+				r->intended++;
+			fire(r, &sc, w);
+			schedule_advance(w);
 		}
+		backlog_mark(r, backlog, t);
+		for (size_t i = 0; i < sc.n; i++)
+			if (sc.w[i].next < end && sc.w[i].next < due)
+				due = sc.w[i].next;
 		if (s->churn.set) {
 			while (cs.next <= t && cs.next < end)
 				churn_tick(r, &cs);
@@ -884,19 +891,25 @@ static void update_phase(struct run *r)
 				 r->sent, r->intended, r->succeeded, r->failed, end > t ? end - t : 0);
 			next_progress += 10;
 		}
-		/* The phase ends at its time, once every tick scheduled before then has been sent. */
-		if (t >= end && due == INFINITY)
+		/* The phase ends at its time, once every tick scheduled before then has been sent
+		   (those the window still holds back PHASE_GRACE later are not sent). */
+		if (t >= end && (due == INFINITY || t >= end + PHASE_GRACE))
 			break;
-		pump(r, due < end ? due : end);
+		/* Held back: wait for an answer (the loop wakes on one), not for the next tick. */
+		pump(r, backlog ? t + 0.2 : due < end ? due : end);
 	}
 	r->t_phase_end = mono_now();
-	for (size_t i = 0; i < nw; i++) {
-		for (size_t t = 0; t < ws[i].u->ntargets; t++)
-			free(ws[i].targets[t]);
-		free(ws[i].targets);
-		free(ws[i].ntargets);
-	}
-	free(ws);
+	backlog_mark(r, 0, r->t_phase_end);
+	for (size_t i = 0; i < sc.n; i++)
+		if (!sc.w[i].u->during_restart)
+			r->not_sent += schedule_ticks_before(&sc.w[i], end);
+	r->saturated = r->backlog_done >= 10 &&
+		       (r->not_sent > 0 || r->backlog_seconds >= fmax(1.0, 0.05 * r->phase_len));
+	if (r->saturated)
+		warnf("%s %s: API server saturated at %.1f updates/s (intended %.1f/s; %ld updates not sent)", s->id,
+		      r->o->arm, (double)r->backlog_done / r->backlog_seconds,
+		      r->phase_len > 0 ? (double)r->intended / r->phase_len : 0.0, r->not_sent);
+	schedule_free(&sc);
 	free(cs.created);
 }
 
@@ -906,19 +919,25 @@ static void settle(struct run *r)
 {
 	double start = mono_now(), deadline = start + r->o->settle_timeout;
 
+	double next_summary = 0;
+
 	wait_idle(r, deadline);
 	while (!r->interrupted && mono_now() < deadline) {
 		struct observed ob;
 		double last = r->last_roll_seen > r->t_phase_end ? r->last_roll_seen : r->t_phase_end;
-		graph_summary(&r->g, &ob);
+		double now = mono_now();
 		/*
 		 * Quiet and converged; or quiet for long enough that no roll is coming (a lost
 		 * update), unless a paused deployment still has to roll out its new template.
+		 * The summary walks every workload: only once quiet, and at most 5 times a second.
 		 */
-		double quiet = mono_now() - last, give_up = r->o->quiet * 3 > 15 ? r->o->quiet * 3 : 15;
-		if (r->restart_pid == 0 && quiet >= r->o->quiet &&
-		    (ob.converged || (quiet >= give_up && ob.waiting_resume == 0)))
-			break;
+		double quiet = now - last, give_up = r->o->quiet * 3 > 15 ? r->o->quiet * 3 : 15;
+		if (r->restart_pid == 0 && quiet >= r->o->quiet && now >= next_summary) {
+			graph_summary(&r->g, &ob);
+			next_summary = now + 0.2;
+			if (ob.converged || (quiet >= give_up && ob.waiting_resume == 0))
+				break;
+		}
 		pump(r, deadline);
 	}
 	/* Still rolling when the observer stops: what is not answered yet may still be. */
@@ -939,7 +958,6 @@ int run_scenario(struct run *r, const struct scenario *s, const struct run_opts 
 	memset(r, 0, sizeof(*r));
 	r->s = s;
 	r->o = o;
-	r->rng = o->seed * 0x9E3779B97F4A7C15ULL + 1;
 	if (graph_build(&r->g, s) < 0)
 		return -1;
 	r->k = kube_new(cfg, o->max_inflight);
@@ -956,7 +974,7 @@ int run_scenario(struct run *r, const struct scenario *s, const struct run_opts 
 	r->t_start = r->mono0;
 	progress(r, "cleaning up namespaces");
 	for (size_t i = 0; i < s->nns && rc == 0; i++)
-		rc = delete_namespace(r, s->namespaces[i], r->t_start + 180);
+		rc = delete_namespace(r, s->namespaces[i], r->t_start + 180, 1);
 	if (rc == 0) {
 		r->t_cleaned = mono_now();
 		rc = setup(r);
@@ -969,6 +987,10 @@ int run_scenario(struct run *r, const struct scenario *s, const struct run_opts 
 	}
 	observer_stop();
 	r->t_end = mono_now();
+	/* The next run's clean-up starts now, while this one's results are written. */
+	for (size_t i = 0; o->delete_after && !r->interrupted && i < s->nns; i++)
+		if (delete_namespace(r, s->namespaces[i], 0, 0) < 0)
+			warnf("namespace '%s' was not deleted: the next run deletes it", s->namespaces[i]);
 	if (r->restart_pid > 0) {
 		/* Never leave the restart command behind. */
 		kill(r->restart_pid, SIGTERM);

@@ -5,8 +5,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
+#include <jv.h>
 #include "graph.h"
 #include "model.h"
+#include "window.h"
 
 struct kube;
 struct kubeconfig;
@@ -16,11 +18,14 @@ struct run_opts {
 	double duration;		/* seconds, as the reference's --duration */
 	unsigned long seed;
 	double setup_timeout;		/* seconds to wait for workloads to be ready */
-	double quiet;			/* settle ends after this long without a roll ... */
+	double quiet;			/* settle ends, once every expected roll is seen, after this
+					   long without one more ... */
 	double settle_timeout;		/* ... or after this long */
-	int max_inflight;		/* concurrent API requests */
+	int max_inflight;		/* concurrent API requests; the update window adapts below it */
+	int fixed_inflight;		/* keep the update window at max_inflight (no adaptation) */
 	char **restart_cmd;		/* argv run at the scenario's restart time, or NULL */
 	int progress;			/* progress lines on stderr */
+	int delete_after;		/* delete the namespaces at the end, without waiting */
 };
 
 #define MAX_ERR_KINDS 24
@@ -35,7 +40,6 @@ struct run {
 	const struct run_opts *o;
 	struct graph g;
 	struct kube *k;
-	uint64_t rng;
 
 	/* clock: monotonic seconds, mapped to unix time by one reading at the start */
 	double mono0;
@@ -53,6 +57,15 @@ struct run {
 	size_t nlate, caplate;
 	double *latency;		/* acknowledged - scheduled */
 	size_t nlat, caplat;
+	long not_sent;			/* intended ticks still waiting for the window when the phase ended */
+	long upd_inflight;		/* updates between their first request and their last answer */
+	struct window win;
+	/* saturation: time with ticks due but held back by the window, and updates answered then */
+	double backlog_since;		/* < 0: no backlog now */
+	double backlog_seconds;
+	long backlog_done;
+	int saturated;			/* held back long enough that backlog_done / backlog_seconds is the
+					   rate the server sustains */
 	unsigned long seq;
 	double *sched_of;		/* scheduled time of update seq (index seq - 1), monotonic */
 	size_t capsched;
@@ -94,5 +107,14 @@ int run_write_results(const struct run *r, const char *out, const char *expected
  * (when it got a roll of its own) rolled, unix seconds; the file beside run.json. */
 int run_write_updates(const struct run *r, const char *path);
 double run_unix(const struct run *r, double mono);
+/* expected.json's counts for a run whose data changes owed expected_rolls rolls in all. */
+jv scenario_expected_json(const struct scenario *s, const struct graph *g, long expected_rolls);
+/*
+ * A run's plan without a cluster: the objects, the updates intended over `duration`, and
+ * the counts expected.json gets when every intended update succeeds (absent when they
+ * cannot be known ahead: no exact count, or updates sent only during a restart). -1
+ * after printing why (a reference to an object the scenario does not create).
+ */
+int scenario_plan(const struct scenario *s, double duration, unsigned long seed, jv *out);
 
 #endif

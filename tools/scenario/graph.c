@@ -101,11 +101,18 @@ long graph_find_wl(const struct graph *g, enum obj_kind kind, const char *ns, co
 
 /* ---- fingerprints: which version of which object a template records ---- */
 
-static uint64_t fp_hash(const unsigned char fp[20])
+/*
+ * Keyed by the fingerprint and the object: objects created with the same data (a scaled
+ * scenario's thousands of ConfigMaps as created) share a fingerprint, and one chain of
+ * them all would make every lookup walk it.
+ */
+static uint64_t fp_hash(const unsigned char fp[20], size_t c)
 {
 	uint64_t h = 0;
 
 	memcpy(&h, fp, sizeof(h));
+	h ^= ((uint64_t)c + 1) * 0x9E3779B97F4A7C15ULL;
+	h ^= h >> 29;
 	return h;
 }
 
@@ -113,7 +120,7 @@ static void fp_put(struct graph *g, size_t c, size_t v)
 {
 	size_t mask = g->nfpslots - 1;
 
-	for (size_t s = fp_hash(g->cfg[c].ver[v].fp) & mask;; s = (s + 1) & mask) {
+	for (size_t s = fp_hash(g->cfg[c].ver[v].fp, c) & mask;; s = (s + 1) & mask) {
 		if (g->fps[s].cfg1 == 0) {
 			g->fps[s].cfg1 = (uint32_t)c + 1;
 			g->fps[s].ver = (uint32_t)v;
@@ -153,21 +160,21 @@ static int fp_find(const struct graph *g, const unsigned char fp[20], const stru
 
 	if (g->nfpslots == 0)
 		return 0;
-	for (size_t s = fp_hash(fp) & mask; g->fps[s].cfg1 != 0; s = (s + 1) & mask) {
-		const struct fpslot *f = &g->fps[s];
-		const struct version *ver = &g->cfg[f->cfg1 - 1].ver[f->ver];
-		size_t r;
-		if (memcmp(ver->fp, fp, 20) != 0 || ver->state == V_FAILED)
-			continue;
-		for (r = 0; r < w->nrefs && w->refs[r] != f->cfg1 - 1; r++)
-			;
-		if (r == w->nrefs)
-			continue;
-		if (!found || ver->order > g->cfg[*c].ver[*v].order) {
-			*c = f->cfg1 - 1;
-			*v = f->ver;
-			*k = r;
-			found = 1;
+	for (size_t r = 0; r < w->nrefs; r++) {
+		size_t ref = w->refs[r];
+		for (size_t s = fp_hash(fp, ref) & mask; g->fps[s].cfg1 != 0; s = (s + 1) & mask) {
+			const struct fpslot *f = &g->fps[s];
+			if (f->cfg1 - 1 != ref)
+				continue;
+			const struct version *ver = &g->cfg[ref].ver[f->ver];
+			if (memcmp(ver->fp, fp, 20) != 0 || ver->state == V_FAILED)
+				continue;
+			if (!found || ver->order > g->cfg[*c].ver[*v].order) {
+				*c = ref;
+				*v = f->ver;
+				*k = r;
+				found = 1;
+			}
 		}
 	}
 	return found;
@@ -175,14 +182,26 @@ static int fp_find(const struct graph *g, const unsigned char fp[20], const stru
 
 /* ---- building the graph ---- */
 
-static char *expand(const char *pat, long i)
+/*
+ * The name of index i of pattern pat (written at `at`) for an object of kind k; NULL
+ * after printing why as a scenario error, file:line:col: an overflow or a division by zero
+ * met only at this index, or a name Kubernetes would refuse.
+ */
+static char *name_at(const struct scenario *s, struct pos at, enum obj_kind k, const char *pat, long i)
 {
-	const char *err = NULL;
-	char *s = pattern_expand(pat, i, &err);
+	const char *err = NULL, *why;
+	char *name = pattern_expand(pat, i, &err);
 
-	if (s == NULL)
-		dief(EXIT_TROUBLE, "bad name pattern '%s': %s", pat, err);
-	return s;
+	if (name == NULL) {
+		errorf("%s:%d:%d: bad name pattern '%s': %s (i = %ld)", s->file, at.line, at.col, pat, err, i);
+		return NULL;
+	}
+	if ((why = k8s_name_problem(name, kind_name_max(k), 1)) != NULL) {
+		errorf("%s:%d:%d: %s name '%s' %s", s->file, at.line, at.col, kind_name(k), name, why);
+		free(name);
+		return NULL;
+	}
+	return name;
 }
 
 /* Resolve a workload's references; -1 when one names an object the scenario does not create. */
@@ -192,26 +211,31 @@ static int link_refs(struct graph *g, const struct scenario *s, size_t w)
 
 	for (size_t r = 0; r < wl->spec->nrefs; r++) {
 		const struct ref_spec *ref = &wl->spec->refs[r];
-		char *name = expand(ref->name, wl->idx);
+		char *name = name_at(s, ref->at, ref->kind, ref->name, wl->idx);
+		if (name == NULL)
+			return -1;
 		long c = graph_find_cfg(g, ref->kind, wl->ns, name);
 		if (c < 0) {
-			errorf("%s: %s '%s' references %s '%s', which the scenario does not create in %s",
-			       s->file, kind_name(wl->kind), wl->name, kind_name(ref->kind), name, wl->ns);
+			errorf("%s:%d:%d: %s '%s' references %s '%s', which the scenario does not create in %s",
+			       s->file, ref->at.line, ref->at.col, kind_name(wl->kind), wl->name, kind_name(ref->kind),
+			       name, wl->ns);
 			free(name);
 			return -1;
 		}
 		free(name);
-		int dup = 0;
-		for (size_t k = 0; k < wl->nrefs; k++)
-			dup |= wl->refs[k] == (size_t)c;
-		if (dup)
+		/* Each object once, however many refs name it: a mark per object, not a search. */
+		if (g->linked[c] == w + 1)
 			continue;
+		g->linked[c] = w + 1;
 		wl->refs = xrealloc(wl->refs, (wl->nrefs + 1) * sizeof(*wl->refs));
 		wl->rs = xrealloc(wl->rs, (wl->nrefs + 1) * sizeof(*wl->rs));
 		memset(&wl->rs[wl->nrefs], 0, sizeof(*wl->rs));
 		wl->refs[wl->nrefs++] = (size_t)c;
 		struct cfgobj *co = &g->cfg[c];
-		co->users = xrealloc(co->users, (co->nusers + 1) * sizeof(*co->users));
+		if (co->nusers == co->capusers) {
+			co->capusers = co->capusers ? co->capusers * 2 : 4;
+			co->users = xrealloc(co->users, co->capusers * sizeof(*co->users));
+		}
 		co->users[co->nusers++] = w;
 	}
 	return 0;
@@ -225,8 +249,9 @@ static size_t ns_index(const struct scenario *s, const char *ns)
 	return 0;
 }
 
-static size_t new_workload(struct graph *g, const struct scenario *s, const struct obj_spec *spec, const char *ns,
-			   long idx)
+/* A workload named name (taken) of spec in namespace nsi; its index. */
+static size_t new_workload(struct graph *g, const struct scenario *s, const struct obj_spec *spec, size_t nsi,
+			   char *name, long idx)
 {
 	if (g->nwl == g->capwl) {
 		g->capwl = g->capwl ? g->capwl * 2 : 64;
@@ -235,9 +260,9 @@ static size_t new_workload(struct graph *g, const struct scenario *s, const stru
 	struct workload *w = &g->wl[g->nwl];
 	memset(w, 0, sizeof(*w));
 	w->kind = spec->kind;
-	w->ns = ns;
-	w->nsi = ns_index(s, ns);
-	w->name = expand(spec->name, idx);
+	w->ns = s->namespaces[nsi];
+	w->nsi = nsi;
+	w->name = name;
 	w->spec = spec;
 	w->idx = idx;
 	w->last_roll = -1;
@@ -248,13 +273,120 @@ static size_t new_workload(struct graph *g, const struct scenario *s, const stru
 	return g->nwl - 1;
 }
 
+/* The ConfigMaps/Secrets of spec o in namespace ns: count of them from spec_first[...]. */
+static size_t *spec_first(const struct graph *g, size_t o, size_t ns)
+{
+	return &g->spec_first[o * g->nns + ns];
+}
+
+/* Specs by kind and name pattern, for the targets that name a pattern. */
+static long spec_find(const struct graph *g, enum obj_kind kind, const char *pattern)
+{
+	size_t mask = g->nspecslots - 1;
+
+	if (g->nspecslots == 0)
+		return -1;
+	for (size_t i = hash3(kind, "", pattern) & mask; g->specslots[i] != 0; i = (i + 1) & mask) {
+		const struct obj_spec *o = &g->objs[g->specslots[i] - 1];
+		if (o->kind == kind && strcmp(o->name, pattern) == 0)
+			return (long)g->specslots[i] - 1;
+	}
+	return -1;
+}
+
+static void spec_index(struct graph *g)
+{
+	size_t n = 16;
+
+	while (n < 2 * g->nobjs)
+		n *= 2;
+	g->specslots = calloc(n, sizeof(*g->specslots));
+	if (g->specslots == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	g->nspecslots = n;
+	for (size_t o = 0; o < g->nobjs; o++) {
+		const struct obj_spec *spec = &g->objs[o];
+		if (kind_is_workload(spec->kind) || spec_find(g, spec->kind, spec->name) >= 0)
+			continue;
+		size_t i = hash3(spec->kind, "", spec->name) & (n - 1);
+		while (g->specslots[i] != 0)
+			i = (i + 1) & (n - 1);
+		g->specslots[i] = o + 1;
+	}
+}
+
+static struct nameslot *name_find(const struct graph *g, enum obj_kind kind, const char *name)
+{
+	size_t mask = g->nnameslots - 1;
+
+	if (g->nnameslots == 0)
+		return NULL;
+	for (size_t i = hash3(kind, "", name) & mask; g->nameslots[i].first != 0; i = (i + 1) & mask) {
+		const struct cfgobj *c = &g->cfg[g->nameslots[i].first - 1];
+		if (c->kind == kind && strcmp(c->name, name) == 0)
+			return &g->nameslots[i];
+	}
+	return NULL;
+}
+
+/* The ConfigMaps/Secrets of each name, whatever their namespace, chained in the order created. */
+static void name_index(struct graph *g)
+{
+	size_t n = 16;
+
+	while (n < 2 * g->ncfg)
+		n *= 2;
+	g->nameslots = calloc(n, sizeof(*g->nameslots));
+	g->same_name = calloc(g->ncfg + 1, sizeof(*g->same_name));
+	if (g->nameslots == NULL || g->same_name == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	g->nnameslots = n;
+	for (size_t c = 0; c < g->ncfg; c++) {
+		struct nameslot *slot = name_find(g, g->cfg[c].kind, g->cfg[c].name);
+		if (slot != NULL) {
+			g->same_name[slot->last - 1] = c + 1;
+			slot->last = c + 1;
+			continue;
+		}
+		size_t i = hash3(g->cfg[c].kind, "", g->cfg[c].name) & (n - 1);
+		while (g->nameslots[i].first != 0)
+			i = (i + 1) & (n - 1);
+		g->nameslots[i].first = g->nameslots[i].last = c + 1;
+	}
+}
+
+/* Does a target match anything? In constant time, whatever it matches. */
+static int target_matches(const struct graph *g, const struct target_spec *ts)
+{
+	if (strchr(ts->name, '{'))
+		return spec_find(g, ts->kind, ts->name) >= 0 && g->nns > 0;
+	return name_find(g, ts->kind, ts->name) != NULL;
+}
+
+/* Every target of every update stream must match an object: one that matches none is a mistake. */
+static int check_targets(const struct graph *g, const struct scenario *s)
+{
+	for (size_t u = 0; u < s->nupdates; u++) {
+		for (size_t t = 0; t < s->updates[u].ntargets; t++) {
+			const struct target_spec *ts = &s->updates[u].targets[t];
+			if (!target_matches(g, ts))
+				return errorf("%s:%d:%d: the update target %s '%s' matches no object the scenario creates",
+					      s->file, ts->at.line, ts->at.col, kind_name(ts->kind), ts->name);
+		}
+	}
+	return 0;
+}
+
 int graph_build(struct graph *g, const struct scenario *s)
 {
 	memset(g, 0, sizeof(*g));
 	rehash(g);
 	g->nns = s->nns;
+	g->objs = s->objs;
+	g->nobjs = s->nobjs;
 	g->ns_existing = calloc(s->nns ? s->nns : 1, sizeof(*g->ns_existing));
-	if (g->ns_existing == NULL)
+	g->spec_first = calloc(s->nns * s->nobjs + 1, sizeof(*g->spec_first));
+	if (g->ns_existing == NULL || g->spec_first == NULL)
 		dief(EXIT_TROUBLE, "out of memory");
 	g->catch_up = s->restart_catch_up;
 	for (size_t ns = 0; ns < s->nns; ns++) {
@@ -262,14 +394,21 @@ int graph_build(struct graph *g, const struct scenario *s)
 			const struct obj_spec *spec = &s->objs[o];
 			if (kind_is_workload(spec->kind))
 				continue;
+			*spec_first(g, o, ns) = g->ncfg;
 			for (long i = 0; i < spec->count; i++) {
-				char *name = expand(spec->name, i);
+				char *name = name_at(s, spec->name_at, spec->kind, spec->name, i);
+				if (name == NULL)
+					return -1;
 				if (graph_find_cfg(g, spec->kind, s->namespaces[ns], name) >= 0) {
-					errorf("%s: %s '%s' is created twice", s->file, kind_name(spec->kind), name);
+					errorf("%s:%d:%d: %s '%s' is created twice", s->file, spec->name_at.line,
+					       spec->name_at.col, kind_name(spec->kind), name);
 					free(name);
 					return -1;
 				}
-				g->cfg = xrealloc(g->cfg, (g->ncfg + 1) * sizeof(*g->cfg));
+				if (g->ncfg == g->capcfg) {
+					g->capcfg = g->capcfg ? g->capcfg * 2 : 64;
+					g->cfg = xrealloc(g->cfg, g->capcfg * sizeof(*g->cfg));
+				}
 				struct cfgobj *c = &g->cfg[g->ncfg++];
 				memset(c, 0, sizeof(*c));
 				c->kind = spec->kind;
@@ -282,21 +421,26 @@ int graph_build(struct graph *g, const struct scenario *s)
 			}
 		}
 	}
+	g->linked = calloc(g->ncfg + 1, sizeof(*g->linked));
+	if (g->linked == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
 	for (size_t ns = 0; ns < s->nns; ns++) {
 		for (size_t o = 0; o < s->nobjs; o++) {
 			const struct obj_spec *spec = &s->objs[o];
 			if (!kind_is_workload(spec->kind))
 				continue;
 			for (long i = 0; i < spec->count; i++) {
-				char *name = expand(spec->name, i);
+				char *name = name_at(s, spec->name_at, spec->kind, spec->name, i);
+				if (name == NULL)
+					return -1;
 				long dup = graph_find_wl(g, spec->kind, s->namespaces[ns], name);
-				free(name);
 				if (dup >= 0) {
-					errorf("%s: %s '%s' is created twice", s->file, kind_name(spec->kind),
-					       g->wl[dup].name);
+					errorf("%s:%d:%d: %s '%s' is created twice", s->file, spec->name_at.line,
+					       spec->name_at.col, kind_name(spec->kind), name);
+					free(name);
 					return -1;
 				}
-				size_t w = new_workload(g, s, spec, s->namespaces[ns], i);
+				size_t w = new_workload(g, s, spec, ns, name, i);
 				if (link_refs(g, s, w) < 0)
 					return -1;
 			}
@@ -305,17 +449,24 @@ int graph_build(struct graph *g, const struct scenario *s)
 	/* Churn workloads must reference existing objects too: check one now. */
 	if (s->churn.set) {
 		for (size_t r = 0; r < s->churn.workload.nrefs; r++) {
-			char *name = expand(s->churn.workload.refs[r].name, 0);
-			long c = graph_find_cfg(g, s->churn.workload.refs[r].kind, s->namespaces[0], name);
+			const struct ref_spec *ref = &s->churn.workload.refs[r];
+			char *name = name_at(s, ref->at, ref->kind, ref->name, 0);
+			if (name == NULL)
+				return -1;
+			long c = graph_find_cfg(g, ref->kind, s->namespaces[0], name);
 			if (c < 0) {
-				errorf("%s: churn workloads reference %s '%s', which the scenario does not create",
-				       s->file, kind_name(s->churn.workload.refs[r].kind), name);
+				errorf("%s:%d:%d: churn workloads reference %s '%s', which the scenario does not create",
+				       s->file, ref->at.line, ref->at.col, kind_name(ref->kind), name);
 				free(name);
 				return -1;
 			}
 			free(name);
 		}
 	}
+	spec_index(g);
+	name_index(g);
+	if (check_targets(g, s) < 0)
+		return -1;
 	/* workloads_scanned equals matched only when every workload of a namespace references the target. */
 	g->scanned_exact = !s->churn.set;
 	size_t *in_ns = calloc(s->nns ? s->nns : 1, sizeof(*in_ns));
@@ -333,7 +484,11 @@ int graph_build(struct graph *g, const struct scenario *s)
 long graph_add_workload(struct graph *g, const struct scenario *s, const struct obj_spec *spec, const char *ns,
 			long idx)
 {
-	size_t w = new_workload(g, s, spec, ns, idx);
+	char *name = name_at(s, spec->name_at, spec->kind, spec->name, idx);
+
+	if (name == NULL)
+		return -1;
+	size_t w = new_workload(g, s, spec, ns_index(s, ns), name, idx);
 
 	g->wl[w].churn = 1;
 	if (link_refs(g, s, w) < 0) {
@@ -365,47 +520,88 @@ void graph_free(struct graph *g)
 	free(g->recs);
 	free(g->slots);
 	free(g->fps);
+	free(g->seqver);
 	free(g->ns_existing);
+	free(g->linked);
+	free(g->spec_first);
+	free(g->specslots);
+	free(g->nameslots);
+	free(g->same_name);
 	memset(g, 0, sizeof(*g));
 }
 
-/* Does the expanded name `name` (index idx of spec) match a target pattern? */
+static void push_target(size_t **list, size_t *n, size_t *cap, size_t c)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		*list = xrealloc(*list, *cap * sizeof(**list));
+	}
+	(*list)[(*n)++] = c;
+}
+
+/*
+ * The objects a target matches, in the order they were created: a pattern matches every
+ * object of the spec written with the same pattern, a name the object of that name in
+ * each namespace. Found through the indexes: linear in what it returns.
+ */
 size_t *graph_targets(const struct graph *g, const struct update_spec *u, size_t t, size_t *n)
 {
 	const struct target_spec *ts = &u->targets[t];
-	size_t *list = NULL;
+	size_t *list = NULL, cap = 0;
 
 	*n = 0;
-	for (size_t c = 0; c < g->ncfg; c++) {
-		const struct cfgobj *co = &g->cfg[c];
-		int match;
-		if (co->kind != ts->kind)
-			continue;
-		if (strchr(ts->name, '{'))
-			match = strcmp(co->spec->name, ts->name) == 0;
-		else
-			match = strcmp(co->name, ts->name) == 0;
-		if (!match)
-			continue;
-		list = xrealloc(list, (*n + 1) * sizeof(*list));
-		list[(*n)++] = c;
+	if (strchr(ts->name, '{')) {
+		long o = spec_find(g, ts->kind, ts->name);
+		if (o < 0)
+			return NULL;
+		for (size_t ns = 0; ns < g->nns; ns++)
+			for (long i = 0; i < g->objs[o].count; i++)
+				push_target(&list, n, &cap, *spec_first(g, (size_t)o, ns) + (size_t)i);
+	} else {
+		const struct nameslot *slot = name_find(g, ts->kind, ts->name);
+		for (size_t c = slot ? slot->first : 0; c != 0; c = g->same_name[c - 1])
+			push_target(&list, n, &cap, c - 1);
 	}
 	return list;
 }
 
 /* ---- what the driver did ---- */
 
+/* The version update seq wrote to object c; -1: none yet. */
+static long seq_version(const struct graph *g, size_t c, unsigned long seq)
+{
+	size_t v;
+
+	if (seq == 0 || seq >= g->nseqver || g->seqver[seq] == 0)
+		return -1;
+	v = g->seqver[seq] - 1;
+	return v < g->cfg[c].nver && g->cfg[c].ver[v].seq == seq ? (long)v : -1;
+}
+
+static void seq_record(struct graph *g, unsigned long seq, size_t v)
+{
+	if (seq >= g->nseqver) {
+		size_t n = g->nseqver ? g->nseqver : 1024;
+		while (n <= seq)
+			n *= 2;
+		g->seqver = xrealloc(g->seqver, n * sizeof(*g->seqver));
+		memset(g->seqver + g->nseqver, 0, (n - g->nseqver) * sizeof(*g->seqver));
+		g->nseqver = n;
+	}
+	g->seqver[seq] = v + 1;
+}
+
 static size_t add_version(struct graph *g, size_t c, unsigned long seq, double sent, const unsigned char *fp,
 			  double order)
 {
 	struct cfgobj *co = &g->cfg[c];
+	long found = seq_version(g, c, seq);
 	size_t v;
 
 	/* A write retried after a conflict keeps its update's number and data: same version. */
-	for (v = co->nver; v-- > 0;)
-		if (co->ver[v].seq == seq && seq != 0)
-			break;
-	if (v == (size_t)-1) {
+	if (found >= 0) {
+		v = (size_t)found;
+	} else {
 		if (co->nver == co->capver) {
 			co->capver = co->capver ? co->capver * 2 : 16;
 			co->ver = xrealloc(co->ver, co->capver * sizeof(*co->ver));
@@ -413,6 +609,8 @@ static size_t add_version(struct graph *g, size_t c, unsigned long seq, double s
 		v = co->nver++;
 		memset(&co->ver[v], 0, sizeof(co->ver[v]));
 		co->ver[v].seq = seq;
+		if (seq != 0)
+			seq_record(g, seq, v);
 		if (fp) {
 			memcpy(co->ver[v].fp, fp, 20);
 			co->ver[v].has_fp = 1;
@@ -434,8 +632,11 @@ void graph_workload_created(struct graph *g, size_t w, double sent, double ack)
 {
 	struct workload *wl = &g->wl[w];
 
-	if (!wl->exists)
+	if (!wl->exists) {
 		g->ns_existing[wl->nsi]++;
+		g->nexisting++;
+		g->nready_existing += wl->ready;
+	}
 	wl->exists = 1;
 	wl->created_sent = sent;
 	wl->created_ack = ack;
@@ -445,8 +646,11 @@ void graph_deleted(struct graph *g, size_t w)
 {
 	struct workload *wl = &g->wl[w];
 
-	if (wl->exists)
+	if (wl->exists) {
 		g->ns_existing[wl->nsi]--;
+		g->nexisting--;
+		g->nready_existing -= wl->ready;
+	}
 	wl->exists = 0;
 	/* What it waited for stays: a roll the controller made before the deletion still answers it. */
 	wl->deleted = 1;
@@ -479,19 +683,19 @@ void graph_update_begin(struct graph *g, size_t c, unsigned long seq, double sen
 void graph_update_failed(struct graph *g, size_t c, unsigned long seq)
 {
 	struct cfgobj *co = &g->cfg[c];
+	long v = seq_version(g, c, seq);
 
-	for (size_t v = co->nver; v-- > 0;)
-		if (co->ver[v].seq == seq) {
-			co->ver[v].state = V_FAILED;
-			break;
-		}
+	if (v >= 0)
+		co->ver[v].state = V_FAILED;
 	for (size_t k = 0; k < co->nusers; k++) {
 		struct workload *w = &g->wl[co->users[k]];
-		size_t j = 0;
-		for (size_t i = 0; i < w->npend; i++)
-			if (w->pend[i].seq != seq)
-				w->pend[j++] = w->pend[i];
-		w->npend = j;
+		/* One entry per update and workload, recent: searched from the end. */
+		for (size_t i = w->npend; i-- > 0;)
+			if (w->pend[i].seq == seq) {
+				memmove(w->pend + i, w->pend + i + 1, (w->npend - i - 1) * sizeof(*w->pend));
+				w->npend--;
+				break;
+			}
 	}
 }
 
@@ -507,11 +711,9 @@ void graph_update_ok(struct graph *g, size_t c, int data_changed, unsigned long 
 	}
 	co->changes++;
 	co->last_change_done = done;
-	for (size_t v = co->nver; v-- > 0;)
-		if (co->ver[v].seq == seq) {
-			co->ver[v].state = V_OK;
-			break;
-		}
+	long v = seq_version(g, c, seq);
+	if (v >= 0)
+		co->ver[v].state = V_OK;
 	for (size_t k = 0; k < co->nusers; k++) {
 		struct workload *w = &g->wl[co->users[k]];
 		/* Its entry is recent: search from the end. */
@@ -647,7 +849,9 @@ void graph_observe(struct graph *g, size_t wi, uint64_t tmpl, const char *tmpl_t
 	struct workload *w = &g->wl[wi];
 
 	w->seen = 1;
-	w->ready = ready;
+	if (w->exists)
+		g->nready_existing += (ready != 0) - w->ready;
+	w->ready = ready != 0;
 	w->paused = paused;
 	/* The first sight is the template as created; only the controller changes it later. */
 	if (!w->have_tmpl) {

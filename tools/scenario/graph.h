@@ -67,7 +67,7 @@ struct cfgobj {
 	const struct obj_spec *spec;
 	long idx;
 	size_t *users;		/* workloads that reference it */
-	size_t nusers;
+	size_t nusers, capusers;
 	long changes;		/* successful data changes */
 	double last_change_done;	/* when the last data change was acknowledged */
 	struct version *ver;	/* every version, in the order the writes were sent */
@@ -113,11 +113,23 @@ struct workload {
 
 struct graph {
 	struct cfgobj *cfg;
-	size_t ncfg;
+	size_t ncfg, capcfg;
 	struct workload *wl;
 	size_t nwl, capwl;
 	size_t nns;
+	const struct obj_spec *objs;	/* the scenario's objects */
+	size_t nobjs;
+	size_t *spec_first;	/* [spec * nns + ns]: its first ConfigMap/Secret there; count follow */
+	size_t *specslots;	/* ConfigMap/Secret specs by (kind, pattern) -> index + 1 */
+	size_t nspecslots;
+	/* ConfigMaps/Secrets by (kind, name) in any namespace: the first and last + 1 */
+	struct nameslot { size_t first, last; } *nameslots;
+	size_t nnameslots;
+	size_t *same_name;	/* per cfg: the next one + 1 of the same kind and name (0: none) */
+	size_t *linked;		/* per cfg: the workload + 1 that last linked it (duplicate refs) */
 	long *ns_existing;	/* existing workloads per namespace */
+	long nexisting;		/* workloads that exist ... */
+	long nready_existing;	/* ... and of them, ready (kept as events come) */
 	double *lat;		/* latencies measured at roll time (own rolls, recognised folds) */
 	size_t nlat, caplat;
 	struct roll_rec *recs;	/* each own roll: which update, which workload, when (updates.jsonl) */
@@ -135,12 +147,19 @@ struct graph {
 	/* hash of "kind/ns/name" -> index + 1 (cfg: positive, workload: negative) */
 	long *slots;
 	size_t nslots;
+	/* update seq -> its version's index + 1 in the object it wrote (0: none): O(1) lookups */
+	size_t *seqver;
+	size_t nseqver;
 	/* fingerprint -> (cfg + 1, version) */
 	struct fpslot { uint32_t cfg1, ver; } *fps;
 	size_t nfps, nfpslots;
 };
 
-/* Expand a scenario into objects; -1 after printing why (a ref to an object not created). */
+/*
+ * Expand a scenario into objects; -1 after printing why as file:line:col (a ref to an
+ * object not created, a name created twice or that Kubernetes refuses, an overflow met
+ * at one index of a pattern, an update target that matches nothing).
+ */
 int graph_build(struct graph *g, const struct scenario *s);
 void graph_free(struct graph *g);
 long graph_find_cfg(const struct graph *g, enum obj_kind kind, const char *ns, const char *name);
@@ -148,7 +167,10 @@ long graph_find_wl(const struct graph *g, enum obj_kind kind, const char *ns, co
 /* Add a workload created during the run (churn); its index, or -1 (printed) for a bad ref. */
 long graph_add_workload(struct graph *g, const struct scenario *s, const struct obj_spec *spec, const char *ns,
 			  long idx);
-/* Config objects an update spec targets. Returns a malloc'd list of cfg indices. */
+/*
+ * Config objects an update spec targets, in the order created. Returns a malloc'd list
+ * of cfg indices (NULL when there are none); time linear in their number.
+ */
 size_t *graph_targets(const struct graph *g, const struct update_spec *u, size_t target, size_t *n);
 
 /* cfg c was created with data of fingerprint fp (NULL: unknown); its creation was sent at `sent`. */

@@ -89,15 +89,13 @@ jv manifest_workload(const struct workload *w, const struct graph *g, const char
 	for (size_t r = 0; r < spec->nrefs; r++) {
 		const struct ref_spec *ref = &spec->refs[r];
 		const char *const_name = NULL;
-		/* The resolved object of this ref (same order as spec->refs, duplicates removed). */
-		for (size_t k = 0; k < w->nrefs; k++) {
-			const struct cfgobj *c = &g->cfg[w->refs[k]];
-			const char *err = NULL;
-			char *want = pattern_expand(ref->name, w->idx, &err);
-			if (want && c->kind == ref->kind && strcmp(c->name, want) == 0)
-				const_name = c->name;
-			free(want);
-		}
+		/* The object this ref resolved to when the graph was built (link_refs). */
+		const char *err = NULL;
+		char *want = pattern_expand(ref->name, w->idx, &err);
+		long found = want ? graph_find_cfg(g, ref->kind, w->ns, want) : -1;
+		free(want);
+		if (found >= 0)
+			const_name = g->cfg[found].name;
 		if (const_name == NULL)
 			continue;
 		int secret = ref->kind == K_SECRET;

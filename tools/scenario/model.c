@@ -3,11 +3,14 @@
 #include "arena.h"
 #include "fsio.h"
 #include "msg.h"
+#include "num.h"
 #include "ydoc.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,6 +29,41 @@ int kind_is_workload(enum obj_kind k)
 	return k == K_DEPLOYMENT || k == K_STATEFULSET || k == K_DAEMONSET;
 }
 
+size_t kind_name_max(enum obj_kind k)
+{
+	return kind_is_workload(k) ? NAME_MAX_LABEL : NAME_MAX_OBJECT;
+}
+
+static int lower_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+const char *k8s_name_problem(const char *name, size_t max, int dots)
+{
+	static char buf[64];
+	size_t len = strlen(name);
+
+	if (len == 0)
+		return "is empty";
+	if (len > max) {
+		snprintf(buf, sizeof(buf), "is longer than %zu characters", max);
+		return buf;
+	}
+	for (const char *p = name; *p; p++) {
+		if (lower_alnum(*p) || *p == '-')
+			continue;
+		if (*p != '.' || !dots)
+			return dots ? "has a character other than lowercase letters, digits, '-' and '.'"
+				    : "has a character other than lowercase letters, digits and '-'";
+	}
+	/* Each dot-separated part starts and ends with a letter or a digit. */
+	for (const char *p = name; *p; p++)
+		if ((p == name || p[-1] == '.' || p[1] == '\0' || p[1] == '.') && !lower_alnum(*p))
+			return "must start and end with a lowercase letter or a digit (and so must each part between dots)";
+	return NULL;
+}
+
 struct ctx {
 	struct scenario *s;
 	struct obj_spec *obj;
@@ -39,29 +77,51 @@ static char *sdup(struct ctx *x, const char *s)
 	return arena_strdup(x->s->arena, s);
 }
 
-/* "100ms", "2s", "1.5m", or a number of seconds. */
+/* The longest duration a scenario may give: a year, far beyond any run. */
+#define MAX_DURATION (365.0 * 86400)
+
+/*
+ * "100ms", "2s", "1.5m", or a number of seconds: decimal, nothing around it (not " 2s",
+ * "0x10s", "nan", "inf" or "1e309"); NULL, or why not (said after the value).
+ */
+static const char *parse_duration(const char *s, double *out)
+{
+	size_t n = num_span(s);
+	const char *unit = s + n;
+	char num[64];
+	double x, mul = 1;
+
+	if (n == 0 || n >= sizeof(num))
+		return "is not a duration (e.g. 500ms, 2s, 1m)";
+	if (strcmp(unit, "ms") == 0)
+		mul = 0.001;
+	else if (strcmp(unit, "s") == 0 || *unit == '\0')
+		mul = 1;
+	else if (strcmp(unit, "m") == 0)
+		mul = 60;
+	else
+		return "is not a duration (e.g. 500ms, 2s, 1m)";
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (num_double(num, &x) != NULL || !isfinite(x * mul) || x * mul > MAX_DURATION)
+		return "is too long a duration (at most a year)";
+	if (x < 0)
+		return "is negative: a duration cannot be";
+	*out = x * mul;
+	return NULL;
+}
+
 static int duration(struct ydoc *d, yaml_node_t *v, double *out)
 {
-	const char *s = ydoc_str(d, v);
-	char *end;
-	double n, mul = 1;
+	const char *s = ydoc_str(d, v), *why;
 
 	if (s == NULL)
 		return -1;
-	n = strtod(s, &end);
-	if (end == s)
-		return ydoc_error(d, v, "'%s' is not a duration (e.g. 500ms, 2s, 1m)", s);
-	if (strcmp(end, "ms") == 0)
-		mul = 0.001;
-	else if (strcmp(end, "s") == 0 || *end == '\0')
-		mul = 1;
-	else if (strcmp(end, "m") == 0)
-		mul = 60;
-	else
-		return ydoc_error(d, v, "'%s' is not a duration (e.g. 500ms, 2s, 1m)", s);
-	if (n < 0)
+	why = parse_duration(s, out);
+	if (why && strncmp(why, "is negative", 11) == 0)
 		return ydoc_error(d, v, "a duration cannot be negative");
-	*out = n * mul;
+	if (why)
+		return ydoc_error(d, v, "'%s' %s", s, why);
 	return 0;
 }
 
@@ -84,6 +144,7 @@ static int parse_kind(struct ydoc *d, yaml_node_t *v, int want_workload, enum ob
 	return ydoc_error(d, v, "unknown kind '%s' (ConfigMap, Secret, Deployment, StatefulSet, DaemonSet)", s);
 }
 
+/* The pattern's syntax; its names are checked once the kind is known (check_name). */
 static int check_pattern(struct ydoc *d, yaml_node_t *v, const char *pat)
 {
 	const char *err = NULL;
@@ -91,15 +152,31 @@ static int check_pattern(struct ydoc *d, yaml_node_t *v, const char *pat)
 
 	if (s == NULL)
 		return ydoc_error(d, v, "bad name pattern '%s': %s", pat, err);
-	/* Kubernetes names: lowercase alphanumerics and '-', at most 253 characters. */
-	for (const char *p = s; *p; p++) {
-		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-' || *p == '.')) {
-			free(s);
-			return ydoc_error(d, v, "name '%s' is not a valid Kubernetes name", pat);
-		}
-	}
 	free(s);
 	return 0;
+}
+
+static struct pos pos_of(const yaml_node_t *n)
+{
+	return (struct pos){ (int)n->start_mark.line + 1, (int)n->start_mark.column + 1 };
+}
+
+/*
+ * The name of index i of a pattern of kind k, as Kubernetes would take it; the names of
+ * every index are checked again when the graph is built (graph.c).
+ */
+static int check_name(struct ydoc *d, struct pos at, enum obj_kind k, const char *pat, long i)
+{
+	const char *err = NULL, *why;
+	char *s = pattern_expand(pat, i, &err);
+	int rc = 0;
+
+	if (s == NULL)
+		return errorf("%s:%d:%d: bad name pattern '%s': %s (i = %ld)", d->path, at.line, at.col, pat, err, i);
+	if ((why = k8s_name_problem(s, kind_name_max(k), 1)) != NULL)
+		rc = errorf("%s:%d:%d: %s name '%s' %s", d->path, at.line, at.col, kind_name(k), s, why);
+	free(s);
+	return rc;
 }
 
 static int str_list(struct ydoc *d, yaml_node_t *v, struct ctx *x, const char ***out, size_t *n, size_t max)
@@ -137,6 +214,7 @@ static int ref_name(struct ydoc *d, yaml_node_t *v, void *o)
 	if (s == NULL || check_pattern(d, v, s) < 0)
 		return -1;
 	x->ref->name = sdup(x, s);
+	x->ref->at = pos_of(v);
 	return 0;
 }
 
@@ -218,6 +296,7 @@ static int obj_name(struct ydoc *d, yaml_node_t *v, void *o)
 	if (s == NULL || check_pattern(d, v, s) < 0)
 		return -1;
 	x->obj->name = sdup(x, s);
+	x->obj->name_at = pos_of(v);
 	return 0;
 }
 
@@ -294,7 +373,8 @@ static int obj_refs(struct ydoc *d, yaml_node_t *v, void *o)
 		x->ref = &ob->refs[ob->nrefs++];
 		x->ref->via[0] = VIA_ENVFROM;
 		x->ref->nvia = 1;
-		if (ydoc_expect(d, item, YAML_MAPPING_NODE) < 0 || ydoc_map(d, item, ref_table, x) < 0)
+		if (ydoc_expect(d, item, YAML_MAPPING_NODE) < 0 || ydoc_map(d, item, ref_table, x) < 0 ||
+		    check_name(d, x->ref->at, x->ref->kind, x->ref->name, 0) < 0)
 			return -1;
 		for (size_t k = 0; k < x->ref->nvia; k++)
 			if (x->ref->via[k] == VIA_ENV_KEY && x->ref->nkeys == 0)
@@ -360,6 +440,10 @@ static int read_obj(struct ydoc *d, yaml_node_t *item, struct ctx *x, struct obj
 	}
 	if (ob->count > 1 && strchr(ob->name, '{') == NULL)
 		return ydoc_error(d, item, "count %ld needs a name pattern with {i}", ob->count);
+	/* The first and the last; graph_build checks every one. */
+	if (check_name(d, ob->name_at, ob->kind, ob->name, 0) < 0 ||
+	    (ob->count > 1 && check_name(d, ob->name_at, ob->kind, ob->name, ob->count - 1) < 0))
+		return -1;
 	return 0;
 }
 
@@ -395,6 +479,7 @@ static int tgt_name(struct ydoc *d, yaml_node_t *v, void *o)
 	if (s == NULL || check_pattern(d, v, s) < 0)
 		return -1;
 	x->tgt->name = sdup(x, s);
+	x->tgt->at = pos_of(v);
 	return 0;
 }
 
@@ -432,7 +517,8 @@ static int upd_targets(struct ydoc *d, yaml_node_t *v, void *o)
 	YDOC_SEQ_EACH(d, v, item) {
 		u->targets = arena_grow(x->s->arena, u->targets, u->ntargets, u->ntargets + 1, sizeof(*u->targets));
 		x->tgt = &u->targets[u->ntargets++];
-		if (ydoc_expect(d, item, YAML_MAPPING_NODE) < 0 || ydoc_map(d, item, tgt_table, x) < 0)
+		if (ydoc_expect(d, item, YAML_MAPPING_NODE) < 0 || ydoc_map(d, item, tgt_table, x) < 0 ||
+		    check_name(d, x->tgt->at, x->tgt->kind, x->tgt->name, 0) < 0)
 			return -1;
 	}
 	if (u->ntargets == 0)
@@ -650,16 +736,21 @@ static int exp_min_rate(struct ydoc *d, yaml_node_t *v, void *o)
 {
 	struct ctx *x = o;
 	const char *s = ydoc_str(d, v);
-	char *end;
+	size_t n;
+	char num[64];
 	double f;
 
 	if (s == NULL)
 		return -1;
-	f = strtod(s, &end);
-	if (end != s && strcmp(end, "%") == 0)
-		f /= 100;
-	else if (end == s || *end != '\0')
+	n = num_span(s);
+	if (n == 0 || n >= sizeof(num) || (s[n] != '\0' && strcmp(s + n, "%") != 0))
 		return ydoc_error(d, v, "'%s' is not a share of the intended rate (e.g. 95%% or 0.95)", s);
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (num_double(num, &f) != NULL)
+		return ydoc_error(d, v, "'%s' is not a share of the intended rate (e.g. 95%% or 0.95)", s);
+	if (s[n] == '%')
+		f /= 100;
 	if (!(f > 0 && f <= 1))
 		return ydoc_error(d, v, "min_rate must be above 0 and at most 100%%");
 	x->s->min_rate = f;
@@ -693,10 +784,17 @@ static int top_id(struct ydoc *d, yaml_node_t *v, void *o)
 {
 	struct ctx *x = o;
 
+	const char *id;
+
 	if (top_str(d, v, x, &x->s->id) < 0)
 		return -1;
-	if (*x->s->id == '\0' || strchr(x->s->id, '/') || strchr(x->s->id, ' '))
-		return ydoc_error(d, v, "id must be one word usable as a folder name");
+	/* A folder name, and the value of the label on every object (at most 63 characters). */
+	id = x->s->id;
+	if (*id == '\0' || strlen(id) > NAME_MAX_LABEL || !isalnum((unsigned char)id[0]) ||
+	    !isalnum((unsigned char)id[strlen(id) - 1]) || strspn(id, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != strlen(id))
+		return ydoc_error(d, v, "id must be one word usable as a folder name and a label value: "
+				  "letters, digits, '-', '_' and '.', at most 63, starting and ending with a letter or digit");
 	return 0;
 }
 
@@ -712,6 +810,11 @@ static int top_description(struct ydoc *d, yaml_node_t *v, void *o)
 	return top_str(d, v, x, &x->s->description);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static int top_namespaces(struct ydoc *d, yaml_node_t *v, void *o)
 {
 	struct ctx *x = o;
@@ -720,10 +823,19 @@ static int top_namespaces(struct ydoc *d, yaml_node_t *v, void *o)
 		return -1;
 	if (x->s->nns == 0)
 		return ydoc_error(d, v, "namespaces needs at least one entry");
-	for (size_t i = 0; i < x->s->nns; i++)
-		for (size_t k = 0; k < i; k++)
-			if (strcmp(x->s->namespaces[i], x->s->namespaces[k]) == 0)
-				return ydoc_error(d, v, "namespace '%s' is listed twice", x->s->namespaces[i]);
+	for (size_t i = 0; i < x->s->nns; i++) {
+		const char *why = k8s_name_problem(x->s->namespaces[i], NAME_MAX_LABEL, 0);
+		if (why != NULL)
+			return ydoc_error(d, ydoc_node(d, v->data.sequence.items.start[i]), "namespace '%s' %s",
+					  x->s->namespaces[i], why);
+	}
+	/* Sorted copies side by side: linear after the sort, whatever the number of namespaces. */
+	const char **sorted = arena_alloc(x->s->arena, x->s->nns * sizeof(*sorted));
+	memcpy(sorted, x->s->namespaces, x->s->nns * sizeof(*sorted));
+	qsort(sorted, x->s->nns, sizeof(*sorted), cmp_str);
+	for (size_t i = 1; i < x->s->nns; i++)
+		if (strcmp(sorted[i], sorted[i - 1]) == 0)
+			return ydoc_error(d, v, "namespace '%s' is listed twice", sorted[i]);
 	return 0;
 }
 
@@ -758,6 +870,7 @@ int scenario_load(const char *path, struct scenario *s)
 	s->arena = arena_new();
 	s->file = arena_strdup(s->arena, path);
 	s->restart_at = -1;
+	s->scale = 1;
 	s->min_rate = 0.95;
 	s->phase_minus = 5;
 	s->exact = 1;
@@ -831,6 +944,203 @@ char *scenario_path(const char *id)
 	if (asprintf(&p, "tools/scenario/scenarios/%s.yaml", id) < 0)
 		p = NULL;
 	return p;
+}
+
+/* ---- command-line changes: --set KEY=VALUE and --scale N ---- */
+
+/* A whole number written in decimal digits only (no sign, no 0x, no spaces); NULL, or why not. */
+static const char *whole(const char *s, long min, long max, long *out, char *why, size_t size)
+{
+	char *end;
+	long v;
+
+	if (*s == '\0' || strspn(s, "0123456789") != strlen(s)) {
+		snprintf(why, size, "is not a whole number (%ld to %ld)", min, max);
+		return why;
+	}
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno == ERANGE || v < min || v > max) {
+		snprintf(why, size, "is out of range (%ld to %ld)", min, max);
+		return why;
+	}
+	*out = v;
+	return NULL;
+}
+
+static const char set_keys[] = "count.NAME, updates.N.every, updates.N.writers, churn.every, churn.keep, "
+			       "phase.minus, phase.min, restart.at, duration";
+
+/* updates.N.FIELD: the stream, 1-based; NULL after printing why. */
+static struct update_spec *set_stream(struct scenario *s, const char *key, const char **field)
+{
+	const char *p = key + strlen("updates.");
+	char *end;
+	long n;
+
+	if (!isdigit((unsigned char)*p) || *p == '0')
+		goto bad;
+	errno = 0;
+	n = strtol(p, &end, 10);
+	if (errno == ERANGE || *end != '.')
+		goto bad;
+	*field = end + 1;
+	if (n > (long)s->nupdates) {
+		errorf("--set %s: the scenario has %zu update stream(s)", key, s->nupdates);
+		return NULL;
+	}
+	return &s->updates[n - 1];
+bad:
+	errorf("--set %s: unknown key (%s)", key, set_keys);
+	return NULL;
+}
+
+static int set_duration_value(const char *key, const char *value, double min, double *out)
+{
+	double v;
+	const char *why = parse_duration(value, &v);
+
+	if (why == NULL && v < min) {
+		errorf("--set %s: '%s' is shorter than %gs", key, value, min);
+		return -1;
+	}
+	if (why)
+		return errorf("--set %s: '%s' %s", key, value, why);
+	*out = v;
+	return 0;
+}
+
+int scenario_set(struct scenario *s, const char *assignment, double *duration)
+{
+	const char *eq = strchr(assignment, '=');
+	char why[96];
+	const char *bad;
+	int rc = -1;
+
+	if (eq == NULL || eq == assignment)
+		return errorf("--set needs KEY=VALUE, not '%s'", assignment);
+	char *key = strndup(assignment, (size_t)(eq - assignment));
+	const char *value = eq + 1;
+	if (key == NULL)
+		dief(EXIT_TROUBLE, "out of memory");
+	for (size_t i = 0; i < s->nsets; i++)
+		if (strcmp(s->sets[i].key, key) == 0) {
+			errorf("--set %s: given twice", key);
+			goto out;
+		}
+	if (strcmp(key, "duration") == 0) {
+		double v;
+		if (set_duration_value(key, value, 1, &v) < 0)
+			goto out;
+		if (v > 1e7) {
+			errorf("--set %s: '%s' is longer than 10000000s", key, value);
+			goto out;
+		}
+		*duration = v;
+	} else if (strncmp(key, "count.", 6) == 0) {
+		struct obj_spec *hit = NULL;
+		long v;
+		for (size_t i = 0; i < s->nobjs; i++) {
+			if (strcmp(s->objs[i].name, key + 6) != 0)
+				continue;
+			if (hit) {
+				errorf("--set %s: more than one object entry is named '%s'", key, key + 6);
+				goto out;
+			}
+			hit = &s->objs[i];
+		}
+		if (hit == NULL) {
+			errorf("--set %s: no object entry is named '%s' in %s", key, key + 6, s->file);
+			goto out;
+		}
+		if ((bad = whole(value, 1, 100000, &v, why, sizeof(why))) != NULL) {
+			errorf("--set %s: '%s' %s", key, value, bad);
+			goto out;
+		}
+		if (v > 1 && strchr(hit->name, '{') == NULL) {
+			errorf("--set %s: count %ld needs a name pattern with {i}", key, v);
+			goto out;
+		}
+		hit->count = v;
+	} else if (strncmp(key, "updates.", 8) == 0) {
+		const char *field;
+		struct update_spec *u = set_stream(s, key, &field);
+		long v;
+		if (u == NULL)
+			goto out;
+		if (strcmp(field, "every") == 0) {
+			if (set_duration_value(key, value, 0.001, &u->every) < 0)
+				goto out;
+		} else if (strcmp(field, "writers") == 0) {
+			if ((bad = whole(value, 1, 1000, &v, why, sizeof(why))) != NULL) {
+				errorf("--set %s: '%s' %s", key, value, bad);
+				goto out;
+			}
+			u->writers = v;
+		} else {
+			errorf("--set %s: unknown key (%s)", key, set_keys);
+			goto out;
+		}
+	} else if (strcmp(key, "churn.every") == 0 || strcmp(key, "churn.keep") == 0) {
+		long v;
+		if (!s->churn.set) {
+			errorf("--set %s: the scenario has no churn", key);
+			goto out;
+		}
+		if (key[6] == 'e') {
+			if (set_duration_value(key, value, 0.001, &s->churn.every) < 0)
+				goto out;
+		} else {
+			if ((bad = whole(value, 1, 100000, &v, why, sizeof(why))) != NULL) {
+				errorf("--set %s: '%s' %s", key, value, bad);
+				goto out;
+			}
+			s->churn.keep = v;
+		}
+	} else if (strcmp(key, "phase.minus") == 0) {
+		if (set_duration_value(key, value, 0, &s->phase_minus) < 0)
+			goto out;
+	} else if (strcmp(key, "phase.min") == 0) {
+		if (set_duration_value(key, value, 0, &s->phase_min) < 0)
+			goto out;
+	} else if (strcmp(key, "restart.at") == 0) {
+		if (s->restart_at < 0) {
+			errorf("--set %s: the scenario has no restart", key);
+			goto out;
+		}
+		if (set_duration_value(key, value, 0, &s->restart_at) < 0)
+			goto out;
+	} else {
+		errorf("--set %s: unknown key (%s)", key, set_keys);
+		goto out;
+	}
+	s->sets = arena_grow(s->arena, s->sets, s->nsets, s->nsets + 1, sizeof(*s->sets));
+	s->sets[s->nsets].key = arena_strdup(s->arena, key);
+	s->sets[s->nsets].value = arena_strdup(s->arena, value);
+	s->nsets++;
+	rc = 0;
+out:
+	free(key);
+	return rc;
+}
+
+int scenario_scale(struct scenario *s, long factor)
+{
+	if (factor < 1 || factor > SCENARIO_MAX_COUNT)
+		return errorf("--scale %ld: out of range (1 to %d)", factor, SCENARIO_MAX_COUNT);
+	for (size_t i = 0; i < s->nobjs; i++) {
+		struct obj_spec *o = &s->objs[i];
+		long n;
+		/* One named object (no {i} in its name) stays one: only a pattern makes more. */
+		if (strchr(o->name, '{') == NULL)
+			continue;
+		if (__builtin_mul_overflow(o->count, factor, &n) || n > SCENARIO_MAX_COUNT)
+			return errorf("--scale %ld: the count of %s '%s' would be more than %d", factor,
+				      kind_name(o->kind), o->name, SCENARIO_MAX_COUNT);
+		o->count = n;
+	}
+	s->scale = factor;
+	return 0;
 }
 
 /* ---- name patterns: {expr} with integer arithmetic over i ---- */

@@ -20,9 +20,15 @@ struct data_spec {
 	long size;		/* 0: the value as written */
 };
 
+/* Where a name was written in the scenario file, for messages found while expanding it. */
+struct pos {
+	int line, col;
+};
+
 struct ref_spec {
 	enum obj_kind kind;
 	const char *name;	/* pattern, e.g. "mixed-cm-{i}" or "complex-cm-{(i+1)%5}" */
+	struct pos at;
 	enum ref_via via[8];
 	size_t nvia;
 	const char *keys[4];	/* for env_key: the keys read through valueFrom */
@@ -37,6 +43,7 @@ struct kv {
 struct obj_spec {
 	enum obj_kind kind;
 	const char *name;	/* pattern with {i}, {i+1}, {(i+1)%5} ... */
+	struct pos name_at;
 	long count;
 	struct data_spec *data;
 	size_t ndata;
@@ -51,6 +58,7 @@ struct obj_spec {
 struct target_spec {
 	enum obj_kind kind;
 	const char *name;	/* pattern matched against expanded names: {i} is any index */
+	struct pos at;
 };
 
 struct update_spec {
@@ -95,11 +103,25 @@ struct scenario {
 	int expect_fewer;	/* rollouts must be fewer than updates (pause period) */
 	double min_rate;	/* fraction of the intended updates that must succeed (default 0.95) */
 	const char *expect_annotation;	/* pod-template annotation every rolled workload carries */
+	long scale;		/* --scale: the factor the object counts were multiplied by (1) */
+	struct kv *sets;	/* --set KEY=VALUE, in the order given */
+	size_t nsets;
 };
+
+/* Most objects of one entry after --scale (the file itself allows 100000). */
+#define SCENARIO_MAX_COUNT 1000000
 
 /* Load a scenario file; messages are "file:line:col: what is wrong". */
 int scenario_load(const char *path, struct scenario *s);
 void scenario_free(struct scenario *s);
+/*
+ * --set KEY=VALUE: change one value of the loaded scenario (count.NAME, updates.N.every,
+ * updates.N.writers, churn.every, churn.keep, phase.minus, phase.min, restart.at), or the
+ * run's duration ("duration", into *duration). -1 after printing "--set KEY: why".
+ */
+int scenario_set(struct scenario *s, const char *assignment, double *duration);
+/* --scale N: multiply the count of every object entry whose name is a pattern; -1 (printed). */
+int scenario_scale(struct scenario *s, long factor);
 /* Resolve "S2" to the shipped file, or take a path as is; malloc'd. */
 char *scenario_path(const char *id_or_file);
 /* Update phase length for a requested duration. */
@@ -112,5 +134,16 @@ int kind_is_workload(enum obj_kind k);
  * and parentheses inside braces. Returns a malloc'd string or NULL (and *err set).
  */
 char *pattern_expand(const char *pattern, long i, const char **err);
+
+/* Kubernetes' limits on names (its DNS-1123 rules). */
+#define NAME_MAX_OBJECT 253	/* a ConfigMap's or Secret's name: a DNS subdomain */
+#define NAME_MAX_LABEL 63	/* a namespace; a workload's name, also its pods' label value */
+/*
+ * What is wrong with name as a Kubernetes name of at most max characters: a DNS subdomain
+ * (dot-separated labels) when dots is set, else a DNS label; NULL when nothing is.
+ */
+const char *k8s_name_problem(const char *name, size_t max, int dots);
+/* The longest name a kind may have. */
+size_t kind_name_max(enum obj_kind k);
 
 #endif

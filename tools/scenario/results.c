@@ -198,22 +198,25 @@ static jv roll_examples(const struct run *r, int allowed, size_t max)
 }
 
 /* The reference's expected fields, exact where the scenario allows; absent otherwise. */
-static jv expected_json(const struct run *r, const struct observed *ob)
+jv scenario_expected_json(const struct scenario *s, const struct graph *g, long expected_rolls)
 {
-	const struct scenario *s = r->s;
 	jv e = jv_object();
 
 	e = jv_object_set(e, jv_string("description"), jv_string(s->description));
 	if (s->exact) {
-		e = jv_object_set(e, jv_string("action_total"), jv_number((double)ob->expected));
-		e = jv_object_set(e, jv_string("reload_executed_total"), jv_number((double)ob->expected));
-		e = jv_object_set(e, jv_string("workloads_matched_total"), jv_number((double)ob->expected));
-		if (r->g.scanned_exact)
-			e = jv_object_set(e, jv_string("workloads_scanned_total"),
-					  jv_number((double)r->g.scanned_expected));
-		e = jv_object_set(e, jv_string("skipped_total"), jv_number((double)r->g.skipped_expected));
+		e = jv_object_set(e, jv_string("action_total"), jv_number((double)expected_rolls));
+		e = jv_object_set(e, jv_string("reload_executed_total"), jv_number((double)expected_rolls));
+		e = jv_object_set(e, jv_string("workloads_matched_total"), jv_number((double)expected_rolls));
+		if (g->scanned_exact)
+			e = jv_object_set(e, jv_string("workloads_scanned_total"), jv_number((double)g->scanned_expected));
+		e = jv_object_set(e, jv_string("skipped_total"), jv_number((double)g->skipped_expected));
 	}
 	return e;
+}
+
+static jv expected_json(const struct run *r, const struct observed *ob)
+{
+	return scenario_expected_json(r->s, &r->g, ob->expected);
 }
 
 int run_write_results(const struct run *r, const char *out, const char *expected_out, int *ok)
@@ -238,6 +241,13 @@ int run_write_results(const struct run *r, const char *out, const char *expected
 	o = jv_object_set(o, jv_string("description"), jv_string(s->description));
 	o = jv_object_set(o, jv_string("seed"), jv_number((double)r->o->seed));
 	o = jv_object_set(o, jv_string("duration_seconds"), jv_number(r->o->duration));
+	o = jv_object_set(o, jv_string("scale"), jv_number((double)s->scale));
+	if (s->nsets) {
+		jv set = jv_object();
+		for (size_t i = 0; i < s->nsets; i++)
+			set = jv_object_set(set, jv_string(s->sets[i].key), jv_string(s->sets[i].value));
+		o = jv_object_set(o, jv_string("set"), set);
+	}
 	jv args = jv_array();
 	for (size_t i = 0; i < s->nargs; i++)
 		args = jv_array_append(args, jv_string(s->controller_args[i]));
@@ -277,6 +287,22 @@ int run_write_results(const struct run *r, const char *out, const char *expected
 	/* The scheduled ticks over the phase as it ran, so both rates share one denominator. */
 	upd = jv_object_set(upd, jv_string("rate_intended"), jv_number(rate_intended));
 	upd = json_set_num(upd, "rate_achieved", r->t_phase_start > 0, achieved);
+	if (r->t_phase_start > 0) {
+		upd = jv_object_set(upd, jv_string("not_sent"), jv_number((double)r->not_sent));
+		/* The window of updates in flight: its bound, and where it went. */
+		jv win = jv_object_set(jv_object(), jv_string("max"), jv_number((double)r->o->max_inflight));
+		win = jv_object_set(win, jv_string("adaptive"), jv_bool(!r->o->fixed_inflight));
+		win = jv_object_set(win, jv_string("lowest"), jv_number(floor(r->win.w_min)));
+		win = jv_object_set(win, jv_string("highest"), jv_number(floor(r->win.w_max)));
+		win = jv_object_set(win, jv_string("final"), jv_number(floor(r->win.w)));
+		win = jv_object_set(win, jv_string("cuts_latency"), jv_number((double)r->win.cuts_latency));
+		win = jv_object_set(win, jv_string("cuts_overload"), jv_number((double)r->win.cuts_error));
+		upd = jv_object_set(upd, jv_string("inflight_window"), win);
+		upd = json_set_num(upd, "held_back_seconds", 1, r->backlog_seconds);
+		/* Measured only when the driver offered more than the server answered, long enough. */
+		upd = json_set_num(upd, "saturated_at_per_second", r->saturated && r->backlog_seconds > 0,
+				   (double)r->backlog_done / r->backlog_seconds);
+	}
 	upd = jv_object_set(upd, jv_string("lateness_seconds"), dist_json(&late));
 	upd = jv_object_set(upd, jv_string("latency_seconds"), dist_json(&lat));
 	o = jv_object_set(o, jv_string("updates"), upd);

@@ -1,7 +1,9 @@
 /* Waiting by condition: list, then watch from the list's resourceVersion; re-list when a watch ends. */
 #include "kwait.h"
+#include "kobj.h"
 #include "jsonf.h"
 #include "msg.h"
+#include "wrapper.h"
 
 #include <curl/curl.h>
 #include <poll.h>
@@ -104,67 +106,16 @@ static int list_and_watch(struct kube *k, struct source *s, struct sbuf *why)
 	return 0;
 }
 
-static int by_creation(const void *a, const void *b)
-{
-	jv x = *(const jv *)a, y = *(const jv *)b;
-	jv mx = json_get(x, "metadata"), my = json_get(y, "metadata");
-	const char *cx = json_str(mx, "creationTimestamp"), *cy = json_str(my, "creationTimestamp");
-	int c = strcmp(cx ? cx : "", cy ? cy : "");
-
-	/* RFC 3339 times of one server compare as strings; a tie goes by name. */
-	if (c == 0) {
-		const char *nx = json_str(mx, "name"), *ny = json_str(my, "name");
-		c = strcmp(nx ? nx : "", ny ? ny : "");
-	}
-	jv_free(mx);
-	jv_free(my);
-	return c;
-}
-
-/* Consumes v[0..n), returns them as an array oldest first. */
-static jv sorted(jv *v, int n)
-{
-	jv out = jv_array();
-
-	qsort(v, (size_t)n, sizeof(*v), by_creation);
-	for (int i = 0; i < n; i++)
-		out = jv_array_append(out, v[i]);
-	return out;
-}
-
-jv kobj_by_creation(jv arr)
-{
-	int n = jv_array_length(jv_copy(arr));
-	jv *v = calloc((size_t)n + 1, sizeof(*v));
-
-	if (v == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	for (int i = 0; i < n; i++)
-		v[i] = jv_array_get(jv_copy(arr), i);
-	jv_free(arr);
-	jv out = sorted(v, n);
-	free(v);
-	return out;
-}
-
 /* The cached objects of a source (uid -> object, borrowed) as an array, oldest first. */
 static jv as_array(jv objs)
 {
-	int n = jv_object_length(jv_copy(objs)), i = 0;
-	jv *v = calloc((size_t)n + 1, sizeof(*v));
+	jv arr = jv_array();
 
-	if (v == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
 	jv_object_foreach(objs, key, val) {
 		jv_free(key);
-		if (i < n)
-			v[i++] = val;
-		else
-			jv_free(val);
+		arr = jv_array_append(arr, val);
 	}
-	jv out = sorted(v, i);
-	free(v);
-	return out;
+	return kobj_by_creation(arr);
 }
 
 int kwait(struct kube *k, const char *const *paths, size_t n, kwait_fn cond, void *ud,
@@ -178,6 +129,9 @@ int kwait(struct kube *k, const char *const *paths, size_t n, kwait_fn cond, voi
 
 	if (n == 0 || n > KWAIT_MAX_SOURCES)
 		return errorf("kwait: %zu lists", n);
+	for (size_t i = 0; i < n; i++)
+		if (paths[i] == NULL)
+			return errorf("%s: a name is not usable in an API path", what);
 	for (size_t i = 0; i < n; i++) {
 		src[i] = (struct source){ paths[i], jv_object(), NULL, 1, 0, &changed };
 		arrays[i] = jv_invalid();
@@ -241,10 +195,43 @@ out:
 
 char *kwait_selector(const char *base, const char *param, const char *value)
 {
-	char *esc = curl_easy_escape(NULL, value, 0), *out = NULL;
+	char *esc, *out;
 
-	if (esc == NULL || asprintf(&out, "%s%s%s=%s", base, strchr(base, '?') ? "&" : "?", param, esc) < 0)
+	if (base == NULL)
+		return NULL;
+	esc = curl_easy_escape(NULL, value, 0);
+	if (esc == NULL)
 		dief(EXIT_TROUBLE, "out of memory");
+	out = xasprintf("%s%s%s=%s", base, strchr(base, '?') ? "&" : "?", param, esc);
 	curl_free(esc);
 	return out;
+}
+
+static int gone_cond(const jv *objs, void *ud, struct sbuf *why)
+{
+	(void)ud;
+	if (jv_array_length(jv_copy(objs[0])) == 0)
+		return 1;
+	sbuf_add(why, "it is still terminating");
+	return 0;
+}
+
+int kwait_gone(struct kube *k, const char *api_version, const char *kind, const char *ns, const char *name,
+	       double timeout_s, const char *what)
+{
+	char *base = kobj_list_path(api_version, kind, ns), *field, *path;
+	int rc;
+
+	if (base == NULL || !kobj_name_ok(name)) {
+		free(base);
+		return errorf("%s: '%s' is not a usable object name", what, name);
+	}
+	field = xasprintf("metadata.name=%s", name);
+	path = kwait_selector(base, "fieldSelector", field);
+	const char *paths[] = { path };
+	rc = kwait(k, paths, 1, gone_cond, NULL, timeout_s, what);
+	free(path);
+	free(field);
+	free(base);
+	return rc;
 }

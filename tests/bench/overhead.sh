@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Benchmark of the framework's own time per arm (make bench): `make loadtest` of S1, S2 and
+# S4 on the local provider, then, per arm, its wall time minus DURATION (the overhead) and
+# where it went, stage by stage (timing.txt from run-scenario.sh, stages_seconds from the
+# scenario's run.json), and the median overhead.
+# Usage: overhead.sh [RESULTS_DIR]   (an existing results folder: only the table)
+# Environment: DURATION (30), SCENARIOS (S1,S2,S4), PARALLELISM (1).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+duration=${DURATION:-30}
+res=${1:-}
+if [ -z "$res" ]; then
+	work=$(mktemp -d)
+	trap 'rm -rf "$work"' EXIT
+	res=$work/results
+	export LOADTEST_STATE="$work/state"
+	start=$SECONDS
+	make -s -C "$root" loadtest PROVIDER=local SCENARIOS="${SCENARIOS:-S1,S2,S4}" DURATION="$duration" \
+		PARALLELISM="${PARALLELISM:-1}" RESULTS_DIR="$res" >"$work/loadtest.log" 2>&1 || true
+	echo "make loadtest: $((SECONDS - start)) s wall time (PARALLELISM=${PARALLELISM:-1}, DURATION=$duration)"
+fi
+printf '%-6s %-4s %6s %8s | %6s %6s %7s %6s %6s %6s %6s %6s\n' scen arm arm_s overhead \
+	start scrape cleanup setup update settle snap stop
+for t in "$res"/*/*/timing.txt "$res"/*/*/*/timing.txt; do
+	[ -f "$t" ] || continue
+	d=$(dirname "$t")
+	[ -f "$d/run.json" ] || continue
+	jq -n -r --arg d "${d#"$res"/}" --argjson dur "$duration" --rawfile t "$t" --slurpfile r "$d/run.json" '
+		($t | split("\n") | map(select(contains("=")) | split("=") | {(.[0]): (.[1] | tonumber)}) | add) as $k
+		| ($r[0].stages_seconds // {}) as $s
+		| def f: if . == null then "-" else (. * 10 | round / 10 | tostring) end;
+		[($d | split("/")[0]), ($d | split("/")[1:] | join("/")), ($k.arm_seconds | f), ($k.arm_seconds - $dur | f),
+		 ($k.arm_start_seconds | f), ($k.scrape_wait_seconds | f), ($s.cleanup | f), ($s.setup | f),
+		 ($s.update | f), ($s.settle | f), ($k.snapshot_seconds | f), ($k.arm_stop_seconds | f)] | @tsv'
+done | sort | tee "${TMPDIR:-/tmp}/overhead.$$" | awk -F'\t' '{ printf "%-6s %-4s %6s %8s | %6s %6s %7s %6s %6s %6s %6s %6s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 }'
+cut -f4 "${TMPDIR:-/tmp}/overhead.$$" | sort -g | awk '{ v[NR] = $1 } END {
+	if (NR == 0) { print "no arm measured"; exit 1 }
+	m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+	printf "median overhead per arm (wall time - DURATION): %.1f s over %d arms\n", m, NR }'
+rm -f "${TMPDIR:-/tmp}/overhead.$$"
