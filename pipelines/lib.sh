@@ -34,7 +34,8 @@ put() {
 		put_error=${tmp##*: }
 		return 1
 	fi
-	if ! put_error=$({ printf '%s\n' "$2" >"$tmp"; } 2>&1) || ! put_error=$(mv -f "$tmp" "$1" 2>&1); then
+	# Readable as results are (mktemp makes it 0600).
+	if ! put_error=$({ printf '%s\n' "$2" >"$tmp" && chmod 644 "$tmp"; } 2>&1) || ! put_error=$(mv -f "$tmp" "$1" 2>&1); then
 		rm -f "$tmp"
 		put_error=${put_error##*: }
 		put_error=${put_error:-cannot write}

@@ -96,12 +96,12 @@ lt_until() {
 
 # lt_log_has TEXT: the run's output holds TEXT (a fixed string).
 lt_log_has() {
-	grep -qF -- "$1" "$LT_LOG"
+	grep -qsF -- "$1" "$LT_LOG"
 }
 
 # in_update_phase ARM: the driver of S1's ARM has begun its update phase.
 in_update_phase() {
-	grep -qE "^scenario: S1 $1 \[[0-9]+s\]: update phase" "$LT_LOG"
+	grep -qsE "^scenario: S1 $1 \[[0-9]+s\]: update phase" "$LT_LOG"
 }
 
 # recorded_pids: every pid the run's clusters record (control plane, Prometheus, arms, bridges).
@@ -135,9 +135,10 @@ pid_of() {
 }
 
 # assert_consistent DIR: the results folder holds no scrap and nothing unreadable: every JSON
-# file parses (JSON lines line by line, junit.xml as XML), no temporary file is left (write_atomic's FILE.XXXXXX,
-# the tools' .FILE.XXXXXX, *.tmp, make's FILE+), no file is empty but the lock files, and every
-# FAILED or INVALID marker gives a reason.
+# file parses (JSON lines line by line, junit.xml as XML), each report ends as a whole one
+# does, no temporary file is left (write_atomic's FILE.XXXXXX, the tools' .FILE.XXXXXX,
+# *.tmp, make's FILE+), no file is empty but the lock files, and every FAILED or INVALID
+# marker gives a reason.
 assert_consistent() {
 	local d=$1 f bad
 	while IFS= read -r -d '' f; do
@@ -149,6 +150,16 @@ assert_consistent() {
 	while IFS= read -r -d '' f; do
 		xmllint --noout "$f" 2>/dev/null || fail "$f: not XML"
 	done < <(find "$d" -name '*.xml' -print0)
+	# Reports end as compare and report-html.sh end them (their last line that is not empty).
+	while IFS= read -r -d '' f; do
+		[[ $(grep -v '^$' "$f" | tail -n 1) =~ ^=+$ ]] || fail "$f does not end as a report does"
+	done < <(find "$d" -name report.txt -print0)
+	while IFS= read -r -d '' f; do
+		[ "$(grep -v '^$' "$f" | tail -n 1)" = "</html>" ] || fail "$f does not end as a page does"
+	done < <(find "$d" -name index.html -print0)
+	while IFS= read -r -d '' f; do
+		[ "$(grep -v '^$' "$f" | tail -n 1)" = "</section>" ] || fail "$f does not end as a report part does"
+	done < <(find "$d" -name report.part.html -print0)
 	bad=$(find "$d" -regextype posix-extended \( -name '*.tmp' -o -name '*+' -o \
 		-regex '.*/[^/]+\.[A-Za-z0-9]{6}' \) ! -name '*.failed' -print)
 	[ -z "$bad" ] || fail "temporary files left: $bad"
@@ -461,10 +472,10 @@ creating() {
 	[ -f "$TRES/S1/old/run.json" ] || cannot_run "needs the previous test's results"
 	local old_start
 	old_start=$(jq -r .start "$TRES/S1/old/run.json")
-	term_when test -f "$TRES/S1/arms.done"
+	# Once the scenario's report is written: the HTML part, the summaries and the index follow.
+	term_when test -f "$TRES/S1/report.txt"
 	assert_file_exists "$TRES/S1/new/run.json"
 	[ "$(jq -r .start "$TRES/S1/old/run.json")" = "$old_start" ] || fail "the old arm was run again"
-	ls -la "$TRES" "$TRES/S1"
 	# The resumed run: both arms are there (arms.done), so no cluster and no arm; every report
 	# is written.
 	local new_start
