@@ -209,6 +209,12 @@ static int link_refs(struct graph *g, const struct scenario *s, size_t w)
 {
 	struct workload *wl = &g->wl[w];
 
+	/* At most one entry per ref: sized once (growing by one copies it all every time under
+	   some allocators: quadratic for a workload with 100,000 refs). */
+	if (wl->spec->nrefs > 0) {
+		wl->refs = xrealloc(wl->refs, wl->spec->nrefs * sizeof(*wl->refs));
+		wl->rs = xrealloc(wl->rs, wl->spec->nrefs * sizeof(*wl->rs));
+	}
 	for (size_t r = 0; r < wl->spec->nrefs; r++) {
 		const struct ref_spec *ref = &wl->spec->refs[r];
 		char *name = name_at(s, ref->at, ref->kind, ref->name, wl->idx);
@@ -227,8 +233,6 @@ static int link_refs(struct graph *g, const struct scenario *s, size_t w)
 		if (g->linked[c] == w + 1)
 			continue;
 		g->linked[c] = w + 1;
-		wl->refs = xrealloc(wl->refs, (wl->nrefs + 1) * sizeof(*wl->refs));
-		wl->rs = xrealloc(wl->rs, (wl->nrefs + 1) * sizeof(*wl->rs));
 		memset(&wl->rs[wl->nrefs], 0, sizeof(*wl->rs));
 		wl->refs[wl->nrefs++] = (size_t)c;
 		struct cfgobj *co = &g->cfg[c];
