@@ -110,15 +110,27 @@ recorded_pids() {
 		awk '{print $1}'
 }
 
-# assert_all_gone "PID PID ...": none of them runs, and no cluster is left in the state folder.
+# assert_all_gone "PID PID ...": none of them runs; no process at all names the state folder
+# in its command line or environment (one started but never recorded: a bridge, a controller
+# with its KUBECONFIG there); and no cluster is left in the state folder.
 assert_all_gone() {
-	local p all
+	local p all f state_re
 	read -r -d "" -a all <<<"$*" || true
+	# The folder as a pattern that is not its own text (grep's command line would match it):
+	# each character in brackets.
+	# shellcheck disable=SC2001 # every character, not one substring
+	state_re=$(sed 's/./[&]/g' <<<"$LOADTEST_STATE/")
 	for p in "${all[@]}"; do
 		if kill -0 "$p" 2>/dev/null && [ "$(cut -d' ' -f3 "/proc/$p/stat" 2>/dev/null)" != Z ]; then
 			fail "process $p ($(tr '\0' ' ' <"/proc/$p/cmdline" | head -c 120)) still runs"
 		fi
 	done
+	while IFS= read -r f; do
+		p=${f#/proc/}
+		p=${p%%/*}
+		[ "$(cut -d' ' -f3 "/proc/$p/stat" 2>/dev/null)" != Z ] || continue
+		fail "process $p ($(tr '\0' ' ' <"/proc/$p/cmdline" | head -c 160)) of this run still runs, unrecorded"
+	done < <(grep -lsE -- "$state_re" /proc/[0-9]*/cmdline /proc/[0-9]*/environ || true)
 	run ls "$LOADTEST_STATE/clusters"
 	assert_output ""
 }
