@@ -114,7 +114,7 @@ DEPS := pipelines/deps.sh
 # Live tests: a real control plane, Prometheus and controller arms (minutes each). They run
 # once, in the plain build; the sanitizer build runs every other test (and the unit tests).
 LIVE_BATS := $(wildcard tests/kindctl-local.bats tests/scenario-live.bats tests/loadtest.bats \
-	tests/controls.bats tests/kindctl-apidelay.bats)
+	tests/controls.bats tests/kindctl-apidelay.bats tests/faults.bats)
 
 # The whole suite, then again under ASan+UBSan (but for the live tests, see above).
 # The local provider's binaries are built first, saying what is built and how long it

@@ -36,6 +36,26 @@ fail() {
 	exit 0
 }
 
+# Interrupted (Ctrl-C, TERM) while it comes up: a cluster being made, or made but not ready,
+# is deleted (the pipeline's clean-up knows only the ready ones); one kept by KEEP_CLUSTER
+# stays recorded in cluster-K.created for make loadtest-clean.
+creating=""
+interrupted() {
+	trap '' INT TERM
+	# Once ready, the cluster is the pipeline's to take down.
+	[ ! -f "$ready" ] || exit 130
+	if [ -n "$creating" ] || { [ -n "$created" ] && [ -z "${KEEP_CLUSTER:-}" ]; }; then
+		if kindctl delete --name "$name" >/dev/null 2>&1 || ! kindctl exists --name "$name" >/dev/null 2>&1; then
+			rm -f "$made"
+			say "cluster $name: interrupted while coming up; deleted"
+		else
+			say "cluster $name: interrupted while coming up; could not be deleted (kept in $made)"
+		fi
+	fi
+	exit 130
+}
+trap interrupted INT TERM
+
 images=()
 [ -n "${OLD_IMAGE:-}" ] && images+=("$OLD_IMAGE")
 [ -n "${NEW_IMAGE:-}" ] && images+=("$NEW_IMAGE")
@@ -51,9 +71,17 @@ if [ -n "${SKIP_CLUSTER:-}" ] || [ "$PROVIDER" = existing ]; then
 	kindctl exists --name "$name" "${ctx_args[@]}" || fail "does not exist (SKIP_CLUSTER is set)"
 else
 	say "cluster $name: creating ($PROVIDER)"
-	kindctl create --name "$name" --port-offset "$k" >/dev/null || fail "could not be created"
-	created=1
+	# Recorded first: whatever stops this script, make loadtest-clean can find what it began.
 	printf 'name=%s\nprovider=%s\n' "$name" "$PROVIDER" | write_atomic "$made"
+	creating=1
+	if ! kindctl create --name "$name" --port-offset "$k" >/dev/null; then
+		creating=""
+		# kindctl removes what it made when it fails; anything left goes as a made cluster does.
+		if kindctl exists --name "$name" >/dev/null 2>&1; then created=1; else rm -f "$made"; fi
+		fail "could not be created"
+	fi
+	creating=""
+	created=1
 fi
 kubeconfig=$(kindctl kubeconfig --name "$name" "${ctx_args[@]}") || fail "has no kubeconfig"
 if [ -n "${SKIP_IMAGE_LOAD:-}" ]; then

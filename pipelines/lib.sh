@@ -14,12 +14,33 @@ die() {
 	exit 1
 }
 
-# write_atomic FILE: stdin to FILE through a temporary name in the same folder.
+# write_atomic FILE: stdin to FILE through a temporary name in the same folder; when it
+# cannot be written whole (a full disk), 1 with the temporary file removed, FILE untouched.
 write_atomic() {
 	local tmp
-	tmp=$(mktemp "$1.XXXXXX")
-	cat >"$tmp"
-	mv -f "$tmp" "$1"
+	tmp=$(mktemp "$1.XXXXXX") || return 1
+	if ! cat >"$tmp" || ! mv -f "$tmp" "$1"; then
+		rm -f "$tmp"
+		return 1
+	fi
+}
+
+# put FILE TEXT: TEXT and a newline into FILE as write_atomic does; when it cannot, 1 with
+# the reason (strerror's words, "No space left on device") in put_error.
+put_error=""
+put() {
+	local tmp
+	if ! tmp=$(mktemp "$1.XXXXXX" 2>&1); then
+		put_error=${tmp##*: }
+		return 1
+	fi
+	# Readable as results are (mktemp makes it 0600).
+	if ! put_error=$({ printf '%s\n' "$2" >"$tmp" && chmod 644 "$tmp"; } 2>&1) || ! put_error=$(mv -f "$tmp" "$1" 2>&1); then
+		rm -f "$tmp"
+		put_error=${put_error##*: }
+		put_error=${put_error:-cannot write}
+		return 1
+	fi
 }
 
 # redact_url URL: URL for messages and files, its user information ("user:password@" before

@@ -139,8 +139,8 @@ loadtest-clean: loadtest-deps
 	rm -rf -- $(RESULTS_DIR)
 
 # Checks the variables; and a scenario whose arms are not all there and valid runs again
-# (its arms.done goes): an INVALID run is redone and a larger REPEATS adds repeats, while
-# the valid runs already there are kept.
+# (its arms.done goes): an INVALID or FAILED run is redone and a larger REPEATS adds repeats,
+# while the valid runs already there are kept.
 loadtest-check: loadtest-deps
 	@for v in OLD_IMAGE NEW_IMAGE SCENARIOS DURATION; do \
 		case $$v in OLD_IMAGE) a='$(OLD_IMAGE)' b='$(LOADTEST_OLD_IMAGE)';; NEW_IMAGE) a='$(NEW_IMAGE)' b='$(LOADTEST_NEW_IMAGE)';; \
@@ -157,10 +157,10 @@ loadtest-check: loadtest-deps
 	@for s in $(LT_SCENARIOS); do d='$(RESULTS_DIR)'/$$s; [ -f "$$d/arms.done" ] || continue; redo=; \
 		for a in old new; do \
 			if [ $$a = old ]; then img='$(LT_OLD_IMAGE)'; else img='$(LT_NEW_IMAGE)'; fi; [ -n "$$img" ] || continue; \
-			compgen -G "$$d/$$a/INVALID" >/dev/null || compgen -G "$$d/$$a/*/INVALID" >/dev/null && redo=1; \
+			for m in INVALID FAILED; do compgen -G "$$d/$$a/$$m" >/dev/null || compgen -G "$$d/$$a/*/$$m" >/dev/null && redo=1; done; \
 			[ $(REPEATS) -eq 1 ] || [ -d "$$d/$$a/$(REPEATS)" ] || redo=1; \
 		done; \
-		[ -z "$$redo" ] || { rm -f "$$d/arms.done"; echo "loadtest: $$s: its arms run again (an INVALID run, or fewer than $(REPEATS) repeats)" >&2; }; done
+		[ -z "$$redo" ] || { rm -f "$$d/arms.done"; echo "loadtest: $$s: its arms run again (an INVALID or FAILED run, or fewer than $(REPEATS) repeats)" >&2; }; done
 	@[[ '$(SCALE)' =~ ^[1-9][0-9]{0,6}$$ ]] && [ '$(SCALE)' -le 1000000 ] || { echo "loadtest: SCALE must be a whole number from 1 to 1000000, not '$(SCALE)'" >&2; exit 2; }
 	@[[ '$(SET)' =~ ^([A-Za-z0-9_.{}()%+*/-]+=[A-Za-z0-9_.]+(,|$$))*$$ ]] || { echo "loadtest: SET must be KEY=VALUE[,KEY=VALUE...] (see bin/scenario --help), not '$(SET)'" >&2; exit 2; }
 	@[ '$(SCALE)' = 1 ] && [ -z '$(SET)' ] || for s in $(LT_ENTRIES); do \

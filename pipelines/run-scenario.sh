@@ -2,10 +2,12 @@
 # run-scenario.sh SCENARIO INDEX COUNT: run each arm of one scenario on a free cluster of the
 # pool, one arm after the other, into $RESULTS_DIR/SCENARIO/{old,new}. An arm is built in
 # SCENARIO/.ARM.partial and renamed into place when it ends, so an interrupted arm leaves no
-# ARM folder and is redone by the next run. An arm whose controller could not run leaves
-# ARM/FAILED with the reason (the scenario fails); one whose run did not do what the scenario
-# says (the driver's exit status 1, or the driver failing) leaves ARM/INVALID with the reason
-# (the scenario is INVALID, and the next run redoes that arm). Other arms already there are kept.
+# ARM folder and is redone by the next run. An arm whose controller could not run (did not
+# start, was not scraped, died during the run) or whose snapshot failed leaves ARM/FAILED with
+# the reason (the scenario fails); one whose run did not do what the scenario says (the
+# driver's exit status 1, or the driver failing) leaves ARM/INVALID with the reason (the
+# scenario is INVALID). The next run redoes both kinds; other arms already there are kept. A
+# results disk that fills up stops the run, and the arm it was writing is not kept.
 # With REPEATS=N (N >= 2) each arm runs N times, into ARM/1 .. ARM/N, the arms interleaved in
 # an order drawn from SEED (each repeat's pair in a random order: never all old first); a
 # repeat already there is kept, so an interrupted run resumes and a larger N adds repeats (an
@@ -73,19 +75,50 @@ params="scale=$scale set=${SET:-}"
 
 current_tmp=""
 current_arm=""
-# An interrupted arm stops its controller; its .partial folder is never renamed into place.
+# An interrupted arm stops its controller; its .partial folder, never renamed into place, goes
+# (the next run starts that arm afresh).
 cleanup() {
 	local rc=$?
+	# A second signal (make passes its own on) must not cut the clean-up short.
+	trap '' INT TERM
 	if [ -n "$current_arm" ]; then
-		kindctl arm-stop --name "$name" "${ctx_args[@]}" --arm "$current_arm" \
-			--log "$current_tmp/reloader.log" >/dev/null 2>&1 || true
+		kindctl arm-stop --name "$name" "${ctx_args[@]}" --arm "$current_arm" >/dev/null 2>&1 || true
 	fi
+	[ -z "$current_tmp" ] || rm -rf "$current_tmp"
 	exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# prometheus_up: the cluster's own Prometheus answers, or is started again (it may have died
+# during an earlier arm). A Prometheus of the user's (PROMETHEUS_URL) is theirs: the arm's
+# wait says whether it answers. 1 when it could not be started again.
+prometheus_up() {
+	[ -z "${PROMETHEUS_URL:-}" ] || return 0
+	curl -sf --max-time 5 -o /dev/null "$url/-/ready" && return 0
+	# Started by cluster-up.sh at this URL's port (kindctl prometheus-start's URL).
+	[[ $url =~ ^http://127\.0\.0\.1:([0-9]+)$ ]] || return 1
+	say "[$index/$count] $scenario: Prometheus at '$url' does not answer: starting it again"
+	kindctl prometheus-start --name "$name" "${ctx_args[@]}" --port "${BASH_REMATCH[1]}" >/dev/null
+}
+
+# arm_exited ARM: kindctl says the arm's controller no longer runs (a provider that cannot tell
+# says nothing, and is not taken for a no).
+arm_exited() {
+	[ "$(kindctl arm-status --name "$name" "${ctx_args[@]}" --arm "$1" 2>/dev/null)" = "not running" ]
+}
+
+# unwritable TMP LABEL: the arm's results cannot be written (a full disk): its folder goes, and
+# the run stops with one line saying where and what to do.
+unwritable() {
+	rm -rf "${1:?}"
+	current_tmp=""
+	die "$scenario $2: cannot write its results in '$1': $put_error; nothing of this arm was kept: free space there, then run make loadtest again"
+}
+
 # run_arm ARM IMAGE [REPEAT]: one run of an arm into SCENARIO/ARM (or SCENARIO/ARM/REPEAT).
+# Its controller not starting, not scraped, not running at the end, or its snapshot failing
+# make it FAILED, with the reason; its driver's exit status 1 or 2 make it INVALID.
 run_arm() {
 	local arm=$1 image=$2 k=${3:-} job="reloader-$1" rc=0 why="" invalid=""
 	local tmp="$sdir/.$arm${k:+.$k}.partial" dest="$sdir/$arm${k:+/$k}" label="$arm${k:+ #$k}"
@@ -96,18 +129,24 @@ run_arm() {
 		delay_args=(--api-delay "${!delay_var}")
 	fi
 	rm -rf "$tmp"
-	mkdir -p "$tmp"
+	if ! put_error=$(mkdir -p "$tmp" 2>&1); then
+		put_error=${put_error##*: }
+		unwritable "$tmp" "$label"
+	fi
 	current_tmp=$tmp
 	current_arm=$arm
 	local t0=$SECONDS
-	# Where the arm's time goes, stage by stage (timing.txt): a stage not reached is absent.
-	stage_reset
+	# Where the arm's time goes, stage by stage (timing.txt): a stage not reached is absent;
+	# what the tools said, stage by stage, in messages.log.
+	stage_reset "$tmp/messages.log"
 	say "[$index/$count] $scenario $label: starting $image on $name"
-	if ! stage arm_start kindctl arm-start --name "$name" "${ctx_args[@]}" --arm "$arm" --image "$image" \
+	if ! prometheus_up; then
+		why="Prometheus at '$url' does not answer and could not be started again"
+	elif ! stage arm_start kindctl arm-start --name "$name" "${ctx_args[@]}" --arm "$arm" --image "$image" \
 		--log "$tmp/reloader.log" "${arm_args[@]}" "${delay_args[@]}" >"$tmp/arm.txt"; then
-		why="the controller did not start"
+		why="the controller did not start${stage_said:+: $stage_said}"
 	elif ! stage scrape_wait "$LOADTEST_BIN/promsnap" wait --url "$url" --job "$job" --timeout 120; then
-		why="Prometheus did not scrape the controller"
+		why="Prometheus did not scrape the controller${stage_said:+: $stage_said}"
 	else
 		say "[$index/$count] $scenario $label: running for ${DURATION}s"
 		stage scenario "$LOADTEST_BIN/scenario" --scenario "${SCENARIO_FILE:-$scenario}" --duration "$DURATION" --arm "$arm" \
@@ -118,48 +157,67 @@ run_arm() {
 			invalid="the scenario driver exited with status $rc"
 			if [ "$rc" -eq 1 ] && [ -f "$tmp/run.json" ]; then
 				invalid+=": $(jq -r '[.problems[]? | strings] | join("; ")' "$tmp/run.json" 2>/dev/null | head -c 300)"
+			elif [ -n "$stage_said" ]; then
+				invalid+=": $stage_said"
 			fi
 		fi
-		if [ -f "$tmp/run.json" ]; then
+		# A controller that died during the run (outside the scenario's own restart) is not
+		# snapshotted: its metrics stopped where it died.
+		if arm_exited "$arm"; then
+			why="the controller exited during the run: it was not running when the scenario ended (see reloader.log)"
+		elif [ -f "$tmp/run.json" ]; then
 			local start end
 			start=$(jq -r .start "$tmp/run.json")
 			end=$(jq -r .end "$tmp/run.json")
 			say "[$index/$count] $scenario $label: snapshot of $job over [$start, $end]"
 			stage snapshot "$LOADTEST_BIN/promsnap" --url "$url" --job "$job" --start "$start" --end "$end" --series "$tmp/series" \
-				--fresh "$end" --out "$tmp" || why="some Prometheus queries failed (see the snapshot files)"
+				--fresh "$end" --out "$tmp" || why="the snapshot failed${stage_said:+: $stage_said}"
 		fi
 	fi
 	stage arm_stop kindctl arm-stop --name "$name" "${ctx_args[@]}" --arm "$arm" --log "$tmp/reloader.log" >/dev/null ||
 		say "$scenario $label: the controller did not stop cleanly"
 	current_arm=""
-	if [ -n "$why" ] && [ ! -f "$tmp/run.json" ]; then
-		printf '%s\n' "$why" >"$tmp/FAILED"
-	elif [ -n "$why" ]; then
-		say "$scenario $label: $why"
+	# The markers and timing written whole, or the arm is not kept at all.
+	if [ -n "$why" ]; then
+		put "$tmp/FAILED" "$why" || unwritable "$tmp" "$label"
+		say "$scenario $label: FAILED: $(printable "$why")"
 	fi
 	if [ -n "$invalid" ]; then
-		printf '%s\n' "$invalid" >"$tmp/INVALID"
+		put "$tmp/INVALID" "$invalid" || unwritable "$tmp" "$label"
 		say "$scenario $label: INVALID: $(printable "$invalid")"
 		why=${why:-INVALID}
 	fi
-	{
-		printf 'arm_seconds=%s\n' "$((SECONDS - t0))"
-		printf '%s' "$stage_times"
-	} >"$tmp/timing.txt"
-	printf '%s\n' "$params" >"$tmp/params.txt"
+	put "$tmp/timing.txt" "arm_seconds=$((SECONDS - t0))${stage_times:+$'\n'}${stage_times%$'\n'}" || unwritable "$tmp" "$label"
+	put "$tmp/params.txt" "$params" || unwritable "$tmp" "$label"
+	[ -s "$tmp/messages.log" ] || rm -f "$tmp/messages.log"
 	rm -rf "${dest:?}"
 	mkdir -p "$(dirname "$dest")"
 	mv "$tmp" "$dest"
+	current_tmp=""
 	say "[$index/$count] $scenario $label: done in $((SECONDS - t0))s${why:+ ($why)}"
 }
 
-# stage NAME CMD...: run CMD, adding "NAME_seconds=S.SSS" to stage_times; CMD's status.
+# stage NAME CMD...: run CMD, adding "NAME_seconds=S.SSS" to stage_times; CMD's status. Its
+# stderr is shown as it comes and kept in the arm's messages.log; its last message (progress
+# lines left out) in stage_said, for the reason of a failure.
 stage_times=""
-stage_reset() { stage_times=""; }
+stage_log=/dev/null
+stage_said=""
+stage_reset() {
+	stage_times=""
+	stage_log=$1
+}
 stage() {
-	local name=$1 t0=$EPOCHREALTIME rc=0
+	local name=$1 t0=$EPOCHREALTIME rc=0 from=0
 	shift
-	"$@" || rc=$?
+	[ ! -f "$stage_log" ] || from=$(stat -c %s "$stage_log")
+	# The tee outlives a Ctrl-C or TERM to the group (it ends when the writers are gone): else
+	# this script, writing to its pipe after the signal, would die of SIGPIPE before cleaning up.
+	"$@" 2> >(trap '' INT TERM; exec tee -a "$stage_log" >&2) || rc=$?
+	# The tee has written everything before its file is read.
+	wait "$!" 2>/dev/null || true
+	stage_said=$(tail -c +"$((from + 1))" "$stage_log" 2>/dev/null |
+		grep -vE '^scenario: [^ ]+ [^ ]+ \[[0-9]+s\]: |^tee: ' | tail -n 1 | head -c 300 || true)
 	stage_times+=$(awk -v a="$t0" -v b="$EPOCHREALTIME" -v n="$name" 'BEGIN { printf "%s_seconds=%.3f\n", n, b - a }')$'\n'
 	return "$rc"
 }
@@ -168,20 +226,25 @@ image_of() {
 	if [ "$1" = old ]; then printf '%s' "${OLD_IMAGE:-}"; else printf '%s' "${NEW_IMAGE:-}"; fi
 }
 
-# run_if_needed ARM [REPEAT]: run it unless a valid run is already there.
+# run_if_needed ARM [REPEAT]: run it unless a valid run is already there (one that is neither
+# INVALID nor FAILED: a failed arm may have failed for a cause outside the controller, such as
+# Prometheus or the disk, and runs again; a controller that really cannot run fails again).
 run_if_needed() {
 	local arm=$1 k=${2:-} image dest
 	image=$(image_of "$arm")
 	[ -n "$image" ] || return 0
 	dest="$sdir/$arm${k:+/$k}"
-	if [ -d "$dest" ] && [ ! -f "$dest/INVALID" ] && [ "$(cat "$dest/params.txt" 2>/dev/null || echo 'scale=1 set=')" != "$params" ]; then
+	if [ -d "$dest" ] && [ ! -f "$dest/INVALID" ] && [ ! -f "$dest/FAILED" ] &&
+		[ "$(cat "$dest/params.txt" 2>/dev/null || echo 'scale=1 set=')" != "$params" ]; then
 		say "[$index/$count] $scenario $arm${k:+ #$k}: redoing a run made with another SCALE or SET ($(cat "$dest/params.txt" 2>/dev/null || echo 'scale=1 set='))"
-	elif [ -d "$dest" ] && [ ! -f "$dest/INVALID" ]; then
+	elif [ -d "$dest" ] && [ ! -f "$dest/INVALID" ] && [ ! -f "$dest/FAILED" ]; then
 		say "[$index/$count] $scenario $arm${k:+ #$k}: already done, kept"
 		return 0
-	fi
-	[ ! -f "$dest/INVALID" ] ||
+	elif [ -f "$dest/INVALID" ]; then
 		say "[$index/$count] $scenario $arm${k:+ #$k}: redoing an INVALID run ($(printable "$(head -n 1 "$dest/INVALID" | head -c 200)"))"
+	elif [ -f "$dest/FAILED" ]; then
+		say "[$index/$count] $scenario $arm${k:+ #$k}: redoing a FAILED run ($(printable "$(head -n 1 "$dest/FAILED" | head -c 200)"))"
+	fi
 	run_arm "$arm" "$image" "$k"
 }
 
@@ -209,5 +272,6 @@ else
 		done
 	done
 fi
-printf '%s\n' "$params" | write_atomic "$sdir/params.txt"
-date +%s | write_atomic "$sdir/arms.done"
+if ! put "$sdir/params.txt" "$params" || ! put "$sdir/arms.done" "$(date +%s)"; then
+	die "$scenario: cannot write '$sdir/arms.done': $put_error; free space there, then run make loadtest again"
+fi

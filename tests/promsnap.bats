@@ -592,6 +592,23 @@ assert_no_password() {
 	assert_equal "${#lines[@]}" 1
 }
 
+@test "wait and --fresh give up once Prometheus has refused connections for 5 s, not at their timeout" {
+	local url start
+	url="http://127.0.0.1:$(free_port)"
+	start=$SECONDS
+	run -1 timeout 60 "$PROMSNAP" wait --url "$url" --job j --timeout 50
+	(( SECONDS - start >= 5 && SECONDS - start < 10 )) || fail "gave up after $((SECONDS - start)) s"
+	assert_output --regexp "^promsnap: cannot wait for every target of job 'j' to be up: Prometheus at '$url' has refused every connection for 5 s \(last: unavailable: .*\)$"
+	assert_equal "${#lines[@]}" 1
+	# A snapshot's wait for a fresh sample alike, and it writes nothing.
+	start=$SECONDS
+	run -1 timeout 60 "$PROMSNAP" --url "$url" --job j --start "$T0" --end "$T1" --fresh "$T1" --timeout 50 --out "$OUT"
+	(( SECONDS - start < 10 ))
+	assert_output --partial "has refused every connection for 5 s"
+	run ls -A "$OUT"
+	assert_output ''
+}
+
 @test "wait on a server that hangs keeps to its own deadline" {
 	fake hang
 	local start=$SECONDS

@@ -71,9 +71,19 @@ int bg_start(char *const argv[], char *const env[], const char *log, const char 
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
+	sigset_t stop, was;
 	pid_t pid;
 	int e;
 
+	/* A Ctrl-C or TERM between the start and the record would leave it running unrecorded
+	   (an interrupted arm-start): held until the pid file is written. The child starts with
+	   the mask we had. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigaddset(&stop, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &stop, &was);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -82,11 +92,13 @@ int bg_start(char *const argv[], char *const env[], const char *log, const char 
 	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	posix_spawnattr_init(&attr);
 	/* Its own session: a Ctrl-C meant for the pipeline does not reach it; we stop it by pid. */
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK);
+	posix_spawnattr_setsigmask(&attr, &was);
 	e = posix_spawn(&pid, argv[0], &fa, &attr, argv, env ? env : environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	if (e != 0) {
+		sigprocmask(SIG_SETMASK, &was, NULL);
 		errno = e;
 		return errorf_errno("cannot start '%s'", argv[0]);
 	}
@@ -96,8 +108,10 @@ int bg_start(char *const argv[], char *const env[], const char *log, const char 
 	if (fs_write_atomic(pidfile, line, (size_t)n) < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
+		sigprocmask(SIG_SETMASK, &was, NULL);
 		return -1;
 	}
+	sigprocmask(SIG_SETMASK, &was, NULL);
 	return (int)pid;
 }
 

@@ -43,6 +43,7 @@ struct provider {
 	int (*arm_stop)(const struct kopts *o);
 	int (*arm_restart)(const struct kopts *o);
 	int (*arm_metrics_url)(const struct kopts *o);
+	int (*arm_status)(const struct kopts *o);
 };
 
 extern const struct provider provider_local;

@@ -26,6 +26,7 @@ static const char usage_text[] =
 	"  arm-stop         --name N --arm old|new [--log FILE]\n"
 	"  arm-restart      --name N --arm old|new\n"
 	"  arm-metrics-url  --name N --arm old|new   (local: where the running arm's metrics are)\n"
+	"  arm-status       --name N --arm old|new   (local: prints running, or not running and exits 1)\n"
 	"  netns-check      whether local arms get network namespaces of their own (root)\n"
 	"  detect-provider  print kind when a container engine answers, else local\n"
 	"\n"
@@ -261,6 +262,8 @@ int main(int argc, char **argv)
 		fn = p->arm_restart;
 	else if (strcmp(verb, "arm-metrics-url") == 0)
 		fn = p->arm_metrics_url;
+	else if (strcmp(verb, "arm-status") == 0)
+		fn = p->arm_status;
 	else
 		usage("unknown verb '%s'", verb);
 	rc = fn ? fn(&o) : (errorf("%s: '%s' is not supported by this provider", p->name, verb), EXIT_FAILED);

@@ -1325,6 +1325,16 @@ static int local_arm_metrics_url(const struct kopts *o)
 	return rc;
 }
 
+/* Whether the arm's controller (the process arm-start or arm-restart recorded) still runs: the
+   pipeline asks after a scenario, so that a controller that died mid-run is reported as such. */
+static int local_arm_status(const struct kopts *o)
+{
+	int alive = arm_running(o, o->arm);
+
+	printf("%s\n", alive ? "running" : "not running");
+	return alive ? 0 : EXIT_FAILED;
+}
+
 const struct provider provider_local = {
 	.name = "local",
 	.create = local_create,
@@ -1338,4 +1348,5 @@ const struct provider provider_local = {
 	.arm_stop = local_arm_stop,
 	.arm_restart = local_arm_restart,
 	.arm_metrics_url = local_arm_metrics_url,
+	.arm_status = local_arm_status,
 };

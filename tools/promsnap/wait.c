@@ -12,6 +12,9 @@
 
 /* Short next to any scrape interval, long next to a local query. */
 #define POLL_S 0.25
+/* A Prometheus that refuses every connection this long has stopped (killed, or gone with its
+   cluster): waiting out the whole timeout would only delay the arm's failure. */
+#define DOWN_S 5.0
 
 double promsnap_now(void)
 {
@@ -47,7 +50,7 @@ static int has_series(jv doc)
 int wait_for(const struct prom_api *api, const char *expr, double timeout_s, const char *what,
 	     const char *pending)
 {
-	double t0 = promsnap_now(), deadline = t0 + timeout_s;
+	double t0 = promsnap_now(), deadline = t0 + timeout_s, down_since = -1;
 	char last[700] = "no answer yet";
 
 	infof("waiting up to %g s for %s: %s", timeout_s, what, expr);
@@ -65,7 +68,14 @@ int wait_for(const struct prom_api *api, const char *expr, double timeout_s, con
 			once.timeout_ms = left_ms;
 		if (once.connect_timeout_ms > left_ms)
 			once.connect_timeout_ms = left_ms;
-		if (prom_query(&once, expr, NULL, &a) == 0) {
+		double asked = promsnap_now();
+		int ok = prom_query(&once, expr, NULL, &a) == 0;
+		/* Refused since down_since (a timeout is not counted: the server may be busy). */
+		if (ok || a.outcome != PROM_UNREACHABLE || strcmp(a.error_type, "unavailable") != 0)
+			down_since = -1;
+		else if (down_since < 0)
+			down_since = asked;
+		if (ok) {
 			if (has_series(a.doc)) {
 				prom_answer_free(&a);
 				infof("done waiting for %s (%.2f s)", what, promsnap_now() - t0);
@@ -78,6 +88,11 @@ int wait_for(const struct prom_api *api, const char *expr, double timeout_s, con
 			return -1;
 		} else {
 			snprintf(last, sizeof(last), "%s: %s", a.error_type, a.error);
+			if (down_since >= 0 && promsnap_now() - down_since >= DOWN_S) {
+				prom_answer_free(&a);
+				return errorf("cannot wait for %s: Prometheus at '%s' has refused every connection for %.0f s "
+					      "(last: %s)", what, api->url, promsnap_now() - down_since, last);
+			}
 		}
 		prom_answer_free(&a);
 		left = deadline - promsnap_now();

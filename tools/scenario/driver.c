@@ -241,6 +241,7 @@ struct watch_ctx {
 	char rv[64];
 	struct kube_watch *w;
 	int failures;
+	int listed;		/* listed once: a later list covers a gap in its events */
 	int active;
 	int closed;		/* the stream ended: to be resumed outside the callbacks */
 	double retry_at;	/* resume no earlier than this (backoff after failures) */
@@ -346,6 +347,8 @@ static void watch_closed(const struct kube_result *res, void *ud)
 	/* Watches end (server time-outs, restarts): pump() resumes from the last version seen. */
 	if (res->status == 410)
 		wc->rv[0] = '\0';
+	if (res->status == 0)
+		wc->r->watch_cut++;
 	wc->w = NULL;
 	wc->closed = 1;
 	/* A normal end by the server resumes at once; an error waits a little. */
@@ -371,6 +374,9 @@ static int watch_start(struct run *r, struct watch_ctx *wc)
 
 	if (wc->rv[0] == '\0') {
 		struct kube_result res;
+		/* Listed again: its version was gone, and a change between may never be seen. */
+		if (wc->listed)
+			r->relists++;
 		if (call(r, "GET", path, jv_invalid(), &res) < 0) {
 			free(path);
 			return -1;
@@ -384,6 +390,7 @@ static int watch_start(struct run *r, struct watch_ctx *wc)
 		jv items = json_get(res.json, "items"), meta = json_get(res.json, "metadata");
 		const char *rv = json_str(meta, "resourceVersion");
 		snprintf(wc->rv, sizeof(wc->rv), "%s", rv ? rv : "");
+		wc->listed = 1;
 		int n = jv_get_kind(items) == JV_KIND_ARRAY ? jv_array_length(jv_copy(items)) : 0;
 		for (int i = 0; i < n; i++) {
 			jv it = jv_array_get(jv_copy(items), i);

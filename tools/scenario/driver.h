@@ -88,6 +88,8 @@ struct run {
 	/* observer */
 	int watch_lost;
 	long watch_restarts;
+	long watch_cut;			/* watches ended without an HTTP answer: the server went away */
+	long relists;			/* lists after a watch's first (its version was gone): a gap */
 	double last_roll_seen;
 
 	long outstanding;		/* our operations not finished yet */
