@@ -5,8 +5,10 @@
 #include "driver.h"
 #include "fingerprint.h"
 #include "jsonf.h"
+#include "kobj.h"
 #include "kube.h"
 #include "kubeconfig.h"
+#include "kwait.h"
 #include "manifest.h"
 #include "msg.h"
 #include "schedule.h"
@@ -89,19 +91,12 @@ static void progress(const struct run *r, const char *fmt, ...)
 	fprintf(stderr, "scenario: %s %s [%.0fs]: %s\n", r->s->id, r->o->arm, mono_now() - r->t_start, buf);
 }
 
-/* One turn of the loop, waiting at most until `until`; also reaps the restart command. */
 static void watches_resume(struct run *r);
 
-static void pump(struct run *r, double until)
+/* What every turn of the loop does besides polling: reap the restart command, notice a
+   signal, resume the observer's watches. */
+static void tend(struct run *r)
 {
-	double wait = until - mono_now();
-	int ms = wait <= 0 ? 0 : wait > 0.2 ? 200 : (int)ceil(wait * 1000);
-
-	if (kube_poll(r->k, ms) == 0 && ms > 0) {
-		/* Nothing in flight (watches lost or between phases): wait the turn out anyway. */
-		struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-		nanosleep(&ts, NULL);
-	}
 	if (r->restart_pid > 0) {
 		int st;
 		pid_t p = waitpid(r->restart_pid, &st, WNOHANG);
@@ -117,7 +112,27 @@ static void pump(struct run *r, double until)
 	watches_resume(r);
 }
 
+/* One turn of the loop, waiting at most until `until`. */
+static void pump(struct run *r, double until)
+{
+	double wait = until - mono_now();
+	int ms = wait <= 0 ? 0 : wait > 0.2 ? 200 : (int)ceil(wait * 1000);
+
+	if (kube_poll(r->k, ms) == 0 && ms > 0) {
+		/* Nothing in flight (watches lost or between phases): wait the turn out anyway. */
+		struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	tend(r);
+}
+
 /* ---- blocking calls (outside callbacks only) ---- */
+
+/* A request that got no HTTP answer at all. */
+static int unreachable(const char *method, const char *path, const struct kube_result *res)
+{
+	return errorf("cannot reach the API server (%s %s): %s", method, path, res->error);
+}
 
 static int call(struct run *r, const char *method, const char *path, jv body, struct kube_result *res)
 {
@@ -128,109 +143,105 @@ static int call(struct run *r, const char *method, const char *path, jv body, st
 	jv_free(body);
 	if (rc < 0) {
 		/* No HTTP answer at all: one line, and nothing left for the caller to free. */
-		errorf("cannot reach the API server (%s %s): %s", method, path, res->error);
+		unreachable(method, path, res);
 		kube_result_free(res);
 	}
 	return rc;
 }
 
-/* ---- cleanup: delete the namespaces and wait, by watching, until they are gone ---- */
+/* ---- cleanup: delete the namespaces this tool made, and wait until they are gone ---- */
 
-struct ns_wait {
+struct ns_cleanup {
 	struct run *r;
-	int gone;
-	int closed;
+	const char *ns;
+	int said;		/* a list failed, and its message is printed */
 };
 
-static void ns_event(const char *type, jv obj, void *ud)
+/* kwait's turn: the loop's own work (a signal ends the wait). */
+static int cleanup_turn(void *ud)
 {
-	struct ns_wait *w = ud;
+	struct ns_cleanup *c = ud;
 
-	(void)obj;
-	if (strcmp(type, "DELETED") == 0)
-		w->gone = 1;
+	tend(c->r);
+	return c->r->interrupted;
 }
 
-static void ns_closed(const struct kube_result *res, void *ud)
+static int cleanup_list_failed(const char *path, const struct kube_result *res, void *ud)
 {
-	struct ns_wait *w = ud;
+	struct ns_cleanup *c = ud;
 
-	(void)res;
-	w->closed = 1;
+	if (res->code != CURLE_OK)
+		unreachable("GET", path, res);
+	else
+		errorf("cannot list namespace '%s': HTTP %ld", c->ns, res->status);
+	c->said = 1;
+	return 1;
+}
+
+/* Wait, by list and watch, until namespace ns is gone (deadline: mono_now's clock). */
+static int wait_gone(struct run *r, const char *ns, double deadline)
+{
+	struct ns_cleanup c = { r, ns, 0 };
+	const struct kwait_opts opts = {
+		.turn = cleanup_turn, .list_failed = cleanup_list_failed, .quiet_timeout = 1, .ud = &c,
+	};
+	char what[300];
+
+	snprintf(what, sizeof(what), "namespace '%s'", ns);
+	int rc = kwait_gone_opt(r->k, "v1", "Namespace", NULL, ns, deadline - mono_now(), what, &opts);
+
+	if (rc == KWAIT_STOPPED && !c.said)
+		return errorf("interrupted while deleting namespace '%s'", ns);
+	if (rc == KWAIT_TIMEOUT)
+		return errorf("namespace '%s' still exists after %.0f s", ns, deadline - r->t_start);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Whether namespace ns at path is one this tool made: 1 yes, 0 it is absent, -1 (printed) else. */
+static int ours(struct run *r, const char *ns, const char *path)
+{
+	struct kube_result res;
+	jv obj;
+	int rc = kobj_get_answer(r->k, path, &obj, &res);
+
+	if (rc < 0 && res.code != CURLE_OK)
+		unreachable("GET", path, &res);
+	else if (rc < 0)
+		errorf("cannot read namespace '%s': HTTP %ld", ns, res.status);
+	kube_result_free(&res);
+	if (rc <= 0)
+		return rc;
+	/* Only namespaces this tool made are deleted: never a user's (or "default"). */
+	int labelled = kobj_has_label(obj, LABEL_SCENARIO, NULL);
+	jv_free(obj);
+	if (!labelled)
+		return errorf("namespace '%s' exists and was not made by this tool: refusing to delete it "
+			      "(use --namespace to pick another)", ns);
+	return 1;
 }
 
 /* Delete namespace ns (one this tool made), waiting until it is gone unless !wait. */
 static int delete_namespace(struct run *r, const char *ns, double deadline, int wait)
 {
-	char path[512];
+	char *path = kobj_path("v1", "Namespace", NULL, ns);
 	struct kube_result res;
+	int rc;
 
-	snprintf(path, sizeof(path), "/api/v1/namespaces/%s", ns);
-	/* Only namespaces this tool made are deleted: never a user's (or "default"). */
-	if (call(r, "GET", path, jv_invalid(), &res) < 0)
-		return -1;
-	if (res.status == 404) {
+	if (path == NULL)
+		return errorf("%s: a name is not usable in an API path", ns);
+	rc = ours(r, ns, path);
+	if (rc > 0) {
+		rc = kobj_delete_answer(r->k, path, &res);
+		if (rc < 0 && res.code != CURLE_OK)
+			unreachable("DELETE", path, &res);
+		else if (rc < 0)
+			errorf("cannot delete namespace '%s': HTTP %ld", ns, res.status);
 		kube_result_free(&res);
-		return 0;
 	}
-	if (res.status != 200) {
-		errorf("cannot read namespace '%s': HTTP %ld", ns, res.status);
-		kube_result_free(&res);
-		return -1;
-	}
-	jv nsmeta = json_get(res.json, "metadata"), labels = json_get(nsmeta, "labels");
-	int ours = json_str(labels, LABEL_SCENARIO) != NULL;
-	jv_free(labels);
-	jv_free(nsmeta);
-	kube_result_free(&res);
-	if (!ours)
-		return errorf("namespace '%s' exists and was not made by this tool: refusing to delete it "
-			      "(use --namespace to pick another)", ns);
-	if (call(r, "DELETE", path, jv_invalid(), &res) < 0)
-		return -1;
-	long st = res.status;
-	kube_result_free(&res);
-	if (st == 404)
-		return 0;
-	if (st != 200 && st != 202 && st != 409)
-		return errorf("cannot delete namespace '%s': HTTP %ld", ns, st);
-	while (wait && mono_now() < deadline && !r->interrupted) {
-		/* List to learn the resource version, then watch from there for the deletion. */
-		snprintf(path, sizeof(path), "/api/v1/namespaces?fieldSelector=metadata.name%%3D%s", ns);
-		if (call(r, "GET", path, jv_invalid(), &res) < 0)
-			return -1;
-		if (res.status != 200) {
-			errorf("cannot list namespace '%s': HTTP %ld", ns, res.status);
-			kube_result_free(&res);
-			return -1;
-		}
-		jv items = json_get(res.json, "items");
-		jv meta = json_get(res.json, "metadata");
-		const char *rv = json_str(meta, "resourceVersion");
-		int n = jv_get_kind(items) == JV_KIND_ARRAY ? jv_array_length(jv_copy(items)) : 0;
-		char rvbuf[64];
-		snprintf(rvbuf, sizeof(rvbuf), "%s", rv ? rv : "");
-		jv_free(items);
-		jv_free(meta);
-		kube_result_free(&res);
-		if (n == 0)
-			return 0;
-		struct ns_wait w = { r, 0, 0 };
-		struct kube_watch *wt = kube_watch(r->k, path, rvbuf, ns_event, ns_closed, &w);
-		if (wt == NULL)
-			return errorf("cannot watch namespace '%s'", ns);
-		while (!w.gone && !w.closed && mono_now() < deadline && !r->interrupted)
-			pump(r, deadline);
-		if (!w.closed)
-			kube_watch_cancel(wt);
-		if (w.gone)
-			return 0;
-	}
-	if (!wait)
-		return 0;
-	if (r->interrupted)
-		return errorf("interrupted while deleting namespace '%s'", ns);
-	return errorf("namespace '%s' still exists after %.0f s", ns, deadline - r->t_start);
+	free(path);
+	if (rc <= 0 || !wait)
+		return rc < 0 ? -1 : 0;
+	return wait_gone(r, ns, deadline);
 }
 
 /* ---- the observer ---- */
@@ -360,10 +371,10 @@ static void watch_closed(const struct kube_result *res, void *ud)
 
 static char *selector_path(const struct run *r, enum obj_kind kind)
 {
-	char *p = NULL;
+	char *all = kobj_list_path("apps/v1", kind_name(kind), NULL);
+	char *p = xasprintf("%s?labelSelector=%s%%3D%s", all, LABEL_SCENARIO, r->s->id);
 
-	if (asprintf(&p, "%s?labelSelector=%s%%3D%s", api_all(kind), LABEL_SCENARIO, r->s->id) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
+	free(all);
 	return p;
 }
 
@@ -527,7 +538,10 @@ static int setup(struct run *r)
 	double deadline = mono_now() + r->o->setup_timeout;
 
 	for (size_t i = 0; i < s->nns; i++) {
-		if (call(r, "POST", "/api/v1/namespaces", manifest_namespace(s->namespaces[i], s->id), &res) < 0)
+		char *path = kobj_list_path("v1", "Namespace", NULL);
+		int rc = call(r, "POST", path, manifest_namespace(s->namespaces[i], s->id), &res);
+		free(path);
+		if (rc < 0)
 			return -1;
 		long st = res.status;
 		kube_result_free(&res);
