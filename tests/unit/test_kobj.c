@@ -143,6 +143,21 @@ static int never(const jv *objs, void *ud, struct sbuf *why)
 	return 0;
 }
 
+/* kwait_opt on path with both hooks and a quiet deadline, checked to print nothing. */
+static int silent_wait(struct kube *k, const char *path, struct seen *s)
+{
+	struct kwait_opts o = { .turn = count_turn, .list_failed = list_failed, .quiet_timeout = 1, .ud = s };
+	struct kt_capture cap;
+	const char *paths[] = { path };
+
+	kt_capture_begin(&cap);
+	int rc = kwait_opt(k, paths, 1, never, NULL, 30, "w", &o);
+	char *err = kt_capture_end(&cap);
+	CHECK_STR(err, "");
+	free(err);
+	return rc;
+}
+
 static void test_kwait_opts(void)
 {
 	char *dir = kt_tmpdir();
@@ -163,22 +178,12 @@ static void test_kwait_opts(void)
 		goto out;
 	/* A failed list handed to the caller, which ends the wait: stopped, not a word said. */
 	struct seen s1 = { .stop_after = 1000, .stop_on_list = 1 };
-	struct kwait_opts o1 = { .turn = count_turn, .list_failed = list_failed, .quiet_timeout = 1, .ud = &s1 };
-	kt_capture_begin(&cap);
-	CHECK(kwait_opt(k, paths, 1, never, NULL, 30, "w", &o1) == KWAIT_STOPPED);
-	err = kt_capture_end(&cap);
-	CHECK_STR(err, "");
-	free(err);
+	CHECK(silent_wait(k, paths[0], &s1) == KWAIT_STOPPED);
 	CHECK(s1.lists_failed == 1 && !s1.code_ok && s1.turns == 0);
 	CHECK_STR(s1.path, paths[0]);
 	/* Failed lists tried again while the turn goes on; the turn ends it. */
 	struct seen s2 = { .stop_after = 3 };
-	struct kwait_opts o2 = { .turn = count_turn, .list_failed = list_failed, .quiet_timeout = 1, .ud = &s2 };
-	kt_capture_begin(&cap);
-	CHECK(kwait_opt(k, paths, 1, never, NULL, 30, "w", &o2) == KWAIT_STOPPED);
-	err = kt_capture_end(&cap);
-	CHECK_STR(err, "");
-	free(err);
+	CHECK(silent_wait(k, paths[0], &s2) == KWAIT_STOPPED);
 	CHECK(s2.turns == 3 && s2.lists_failed >= 1);
 	/* The deadline: quiet, KWAIT_TIMEOUT; without the option, kwait's own line and -1. */
 	struct kwait_opts o3 = { .quiet_timeout = 1 };
