@@ -190,6 +190,19 @@ int str_list(struct ydoc *d, yaml_node_t *v, struct ctx *x, const char ***out, s
 	return 0;
 }
 
+int str_array(struct ydoc *d, yaml_node_t *v, struct ctx *x, const char **arr, size_t *n, size_t max)
+{
+	const char **list = NULL;
+	size_t len = 0;
+
+	if (str_list(d, v, x, &list, &len, max) < 0)
+		return -1;
+	if (len)
+		memcpy(arr, list, len * sizeof(*list));
+	*n = len;
+	return 0;
+}
+
 /* ---- typed field tables ---- */
 
 struct fields_walk {

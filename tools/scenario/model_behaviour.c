@@ -91,14 +91,8 @@ static int upd_during(struct ydoc *d, yaml_node_t *v, struct ctx *x, void *base)
 static int upd_keys(struct ydoc *d, yaml_node_t *v, struct ctx *x, void *base)
 {
 	struct update_spec *u = base;
-	const char **keys = NULL;
-	size_t n = 0;
 
-	if (str_list(d, v, x, &keys, &n, 8) < 0)
-		return -1;
-	memcpy(u->keys, keys, n * sizeof(*keys));
-	u->nkeys = n;
-	return 0;
+	return str_array(d, v, x, u->keys, &u->nkeys, 8);
 }
 
 static const struct field upd_fields[] = {

@@ -59,15 +59,8 @@ static int ref_via(struct ydoc *d, yaml_node_t *v, struct ctx *x, void *base)
 static int ref_keys(struct ydoc *d, yaml_node_t *v, struct ctx *x, void *base)
 {
 	struct ref_spec *r = base;
-	const char **keys = NULL;
-	size_t n = 0;
 
-	if (str_list(d, v, x, &keys, &n, 4) < 0)
-		return -1;
-	if (n)
-		memcpy(r->keys, keys, n * sizeof(*keys));
-	r->nkeys = n;
-	return 0;
+	return str_array(d, v, x, r->keys, &r->nkeys, 4);
 }
 
 static const struct field ref_fields[] = {

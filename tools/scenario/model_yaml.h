@@ -62,6 +62,8 @@ struct pos pos_of(const yaml_node_t *n);
 /* The name of index i of a pattern of kind k, as Kubernetes would take it. */
 int check_name(struct ydoc *d, struct pos at, enum obj_kind k, const char *pat, long i);
 int str_list(struct ydoc *d, yaml_node_t *v, struct ctx *x, const char ***out, size_t *n, size_t max);
+/* A list of at most max strings into a fixed array (keys of a ref or of an update). */
+int str_array(struct ydoc *d, yaml_node_t *v, struct ctx *x, const char **arr, size_t *n, size_t max);
 
 /* The sections (model_objects.c, model_behaviour.c). */
 int read_obj(struct ydoc *d, yaml_node_t *item, struct ctx *x, struct obj_spec *ob);
