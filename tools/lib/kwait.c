@@ -6,7 +6,6 @@
 #include "wrapper.h"
 
 #include <curl/curl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,7 +177,7 @@ static void pause_turn(struct kube *k, double deadline, double now)
 
 	/* Nothing in flight (every list failed, no watch): pause before trying again. */
 	if (kube_poll(k, ms) == 0)
-		poll(NULL, 0, ms > 100 ? 100 : ms);
+		sleep_ms(ms > 100 ? 100 : ms);
 }
 
 /* The deadline passed: say so, with what is still missing or why the lists fail. */
