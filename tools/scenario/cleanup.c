@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct ns_cleanup {
 	struct run *r;
@@ -99,4 +100,44 @@ int run_delete_namespace(struct run *r, const char *ns, double deadline, int wai
 	if (rc <= 0 || !wait)
 		return rc < 0 ? -1 : 0;
 	return wait_gone(r, ns, deadline);
+}
+
+/* Whether ns is one of the scenario's own namespaces. */
+static int own_namespace(const struct scenario *s, const char *ns)
+{
+	for (size_t i = 0; i < s->nns; i++)
+		if (strcmp(s->namespaces[i], ns) == 0)
+			return 1;
+	return 0;
+}
+
+void run_delete_leftovers(struct run *r)
+{
+	char *path = xasprintf("/api/v1/namespaces?labelSelector=%s%%3D%s", LABEL_SCENARIO, r->s->id);
+	struct kube_result res;
+	jv list;
+
+	if (kobj_get_answer(r->k, path, &list, &res) <= 0) {
+		/* The clean-up of its own namespaces, next, says what is wrong with the server. */
+		kube_result_free(&res);
+		free(path);
+		return;
+	}
+	kube_result_free(&res);
+	free(path);
+	jv items = jv_object_get(list, jv_string("items"));
+	if (jv_get_kind(items) == JV_KIND_ARRAY) {
+		jv_array_foreach(items, i, item) {
+			jv meta = jv_object_get(item, jv_string("metadata"));
+			jv name = jv_object_get(jv_copy(meta), jv_string("name"));
+			jv since = jv_object_get(meta, jv_string("deletionTimestamp"));
+			int going = jv_get_kind(since) == JV_KIND_STRING;
+			jv_free(since);
+			if (jv_get_kind(name) == JV_KIND_STRING && !going && !own_namespace(r->s, jv_string_value(name)) &&
+			    run_delete_namespace(r, jv_string_value(name), 0, 0) < 0)
+				warnf("namespace '%s', left by an earlier run, was not deleted", jv_string_value(name));
+			jv_free(name);
+		}
+	}
+	jv_free(items);
 }

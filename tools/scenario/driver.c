@@ -431,6 +431,7 @@ int run_scenario(struct run *r, const struct scenario *s, const struct run_opts 
 	r->unix0 = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	r->t_start = r->mono0;
 	progress(r, "cleaning up namespaces");
+	run_delete_leftovers(r);
 	for (size_t i = 0; i < s->nns && rc == 0; i++)
 		rc = run_delete_namespace(r, s->namespaces[i], r->t_start + 180, 1);
 	if (rc == 0) {

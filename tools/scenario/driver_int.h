@@ -33,6 +33,11 @@ int run_unreachable(const char *method, const char *path, const struct kube_resu
  * (printed): a namespace of someone else's, a refusal, the deadline, an interruption.
  */
 int run_delete_namespace(struct run *r, const char *ns, double deadline, int wait);
+/*
+ * The namespaces an earlier run of this scenario left (interrupted, or made under another
+ * --namespace-suffix) deleted without waiting; a failure is a warning, not the run's.
+ */
+void run_delete_leftovers(struct run *r);
 
 /* ---- writes.c: each answered in a callback; r->outstanding counts them ---- */
 
