@@ -7,6 +7,7 @@
 #include "num.h"
 #include "render.h"
 #include "rules.h"
+#include "wrapper.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -96,7 +97,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'c': o->calibration = optarg; break;
 		case 'd': o->dir = optarg; break;
 		case 'o': o->output = optarg; break;
-		case 'r': free(o->rules); o->rules = strdup(optarg); break;
+		case 'r': free(o->rules); o->rules = xstrdup(optarg); break;
 		case 'a': {
 			if (num_double(optarg, &o->alpha) != NULL || !(o->alpha > 0 && o->alpha < 1))
 				usage("--alpha must be a number between 0 and 1, e.g. 0.05");
@@ -204,12 +205,10 @@ static int summary(const struct opts *o, const struct catalogue *cat, jv cal, st
 	int rc = EXIT_PASS;
 
 	if (dirs == NULL) {
-		errorf("cannot read results folder '%s': %s", o->dir, strerror(errno));
+		errorf_errno("cannot read results folder '%s'", o->dir);
 		return EXIT_TROUBLE;
 	}
-	items = calloc(nd ? nd : 1, sizeof(*items));
-	if (items == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	items = xcalloc(nd, sizeof(*items));
 	for (size_t i = 0; i < nd; i++) {
 		if (!is_scenario(o->dir, dirs[i]))
 			continue;
@@ -223,10 +222,8 @@ static int summary(const struct opts *o, const struct catalogue *cat, jv cal, st
 		}
 	}
 	/* Repeated runs: Holm's adjustment again, across every scenario's statistical rows. */
-	struct report **reps = calloc(n ? n : 1, sizeof(*reps));
+	struct report **reps = xcalloc(n, sizeof(*reps));
 	size_t nr = 0;
-	if (reps == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		if (!items[i].trouble && items[i].rep.repeated)
 			reps[nr++] = &items[i].rep;
@@ -261,7 +258,7 @@ static int calibrate(const struct opts *o, const struct catalogue *cat, struct s
 	int rc = 0;
 
 	if (dirs == NULL) {
-		errorf("cannot read results folder '%s': %s", o->dir, strerror(errno));
+		errorf_errno("cannot read results folder '%s'", o->dir);
 		return EXIT_TROUBLE;
 	}
 	for (size_t i = 0; i < nd && rc == 0; i++) {
@@ -329,7 +326,7 @@ int main(int argc, char **argv)
 	catalogue_free(&cat);
 	free(o.rules);
 	if (fclose(stdout) != 0 && rc != EXIT_TROUBLE) {
-		errorf("cannot write to stdout: %s", strerror(errno));
+		errorf_errno("cannot write to stdout");
 		rc = EXIT_TROUBLE;
 	}
 	return rc;

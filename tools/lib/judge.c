@@ -157,11 +157,7 @@ static char *escape_controls(const char *s)
 		else
 			sbuf_addn(&sb, s, 1);
 	}
-	char *out = strdup(sbuf_str(&sb));
-	sbuf_free(&sb);
-	if (out == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	return out;
+	return sbuf_detach(&sb);
 }
 
 /*

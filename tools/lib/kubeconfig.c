@@ -7,6 +7,7 @@
 #include "msg.h"
 #include "proc.h"
 #include "sbuf.h"
+#include "wrapper.h"
 #include "ydoc.h"
 
 #include <ctype.h>
@@ -132,15 +133,6 @@ struct parsed {
 	struct fv v[NFIELDS];
 };
 
-static char *xstrdup(const char *s)
-{
-	char *p = strdup(s);
-
-	if (p == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	return p;
-}
-
 static void wipe_str(char *s)
 {
 	if (s != NULL) {
@@ -165,9 +157,7 @@ static void blob_copy(struct kube_blob *to, const struct kube_blob *from)
 	to->data = NULL;
 	if (from->len == 0)
 		return;
-	to->data = malloc(from->len + 1);
-	if (to->data == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	to->data = xmalloc(from->len + 1);
 	memcpy(to->data, from->data, from->len);
 	to->data[from->len] = '\0';
 }
@@ -394,9 +384,7 @@ static void index_name(struct index *ix, enum kind k, size_t i)
 	if ((ix->n[k] + 1) * 2 > ix->nslots[k]) {
 		size_t n = ix->nslots[k] ? ix->nslots[k] * 2 : 16;
 		free(ix->slots[k]);
-		ix->slots[k] = calloc(n, sizeof(**ix->slots));
-		if (ix->slots[k] == NULL)
-			dief(EXIT_TROUBLE, "out of memory");
+		ix->slots[k] = xcalloc(n, sizeof(**ix->slots));
 		ix->nslots[k] = n;
 		for (size_t j = 0; j < i; j++) {
 			size_t s = name_hash(ix->e[k][j].name) & (n - 1);
@@ -463,10 +451,7 @@ static int index_item(struct index *ix, struct kfile *f, enum kind k, yaml_node_
 		return 0;
 	if ((ix->n[k] & (ix->n[k] - 1)) == 0) {
 		/* Grown by doubling: a file may list many entries. */
-		struct entry *grown = realloc(ix->e[k], (ix->n[k] ? ix->n[k] * 2 : 1) * sizeof(*grown));
-		if (grown == NULL)
-			dief(EXIT_TROUBLE, "out of memory");
-		ix->e[k] = grown;
+		ix->e[k] = xrealloc(ix->e[k], (ix->n[k] ? ix->n[k] * 2 : 1) * sizeof(*ix->e[k]));
 	}
 	ix->e[k][ix->n[k]] = e;
 	index_name(ix, k, ix->n[k]);
@@ -531,9 +516,7 @@ static char *absolute_dir(const char *path)
 	else if (slash == path)
 		dir = xstrdup("/");
 	else
-		dir = strndup(path, (size_t)(slash - path));
-	if (dir == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+		dir = xstrndup(path, (size_t)(slash - path));
 	if (dir[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
 		return dir;
 	abs = strcmp(dir, ".") == 0 ? xstrdup(cwd) : fs_join(cwd, dir);
@@ -560,11 +543,8 @@ static int load_file(struct index *ix, const char *path, int may_be_missing)
 			return 0;
 		}
 	}
-	struct kfile **grown = realloc(ix->files, (ix->nfiles + 1) * sizeof(*grown));
-	f = calloc(1, sizeof(*f));
-	if (grown == NULL || f == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	ix->files = grown;
+	ix->files = xrealloc(ix->files, (ix->nfiles + 1) * sizeof(*ix->files));
+	f = xcalloc(1, sizeof(*f));
 	ix->files[ix->nfiles++] = f;
 	f->path = xstrdup(path);
 	f->dir = absolute_dir(path);
@@ -626,12 +606,8 @@ static int load_all(struct index *ix, const char *paths, int may_be_missing)
 
 static char *where(const struct entry *e)
 {
-	char *s = NULL;
-
-	if (asprintf(&s, "%s:%zu:%zu", e->f->path, e->item->start_mark.line + 1,
-		     e->item->start_mark.column + 1) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
-	return s;
+	return xasprintf("%s:%zu:%zu", e->f->path, e->item->start_mark.line + 1,
+			 e->item->start_mark.column + 1);
 }
 
 static char *resolve(const struct kfile *f, const char *name)
@@ -691,8 +667,7 @@ static int fill_cluster(struct kubeconfig *cfg, struct parsed *p)
 		return perr(p, NULL, "no server");
 	if (strstr(server, "://") == NULL) {
 		/* client-go reads a bare host:port as https. */
-		if (asprintf(&cfg->server, "https://%s", server) < 0)
-			dief(EXIT_TROUBLE, "out of memory");
+		cfg->server = xasprintf("https://%s", server);
 	} else if (strncasecmp(server, "https://", 8) == 0 || strncasecmp(server, "http://", 7) == 0) {
 		cfg->server = xstrdup(server);
 	} else {
@@ -714,11 +689,7 @@ static int fill_cluster(struct kubeconfig *cfg, struct parsed *p)
 
 static char **strv_new(size_t n)
 {
-	char **v = calloc(n + 1, sizeof(*v));
-
-	if (v == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	return v;
+	return xcalloc(n + 1, sizeof(char *));
 }
 
 static void strv_free(char **v)
@@ -761,9 +732,7 @@ static int fill_exec(struct kubeconfig *cfg, const struct parsed *p)
 				    "exec: interactiveMode Always needs a terminal, and plugins run without one here");
 		return perr(p, v[E_INTERACTIVE].n, "exec: interactiveMode '%s' is not Never, IfAvailable or Always", mode);
 	}
-	x = calloc(1, sizeof(*x));
-	if (x == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	x = xcalloc(1, sizeof(*x));
 	x->api_version = xstrdup(api);
 	x->provide_cluster_info = v[E_CLUSTER_INFO].on;
 	if (v[E_ARGS].n != NULL)
@@ -784,8 +753,7 @@ static int fill_exec(struct kubeconfig *cfg, const struct parsed *p)
 		YDOC_SEQ_EACH(d, v[E_ENV].n, item) {
 			const char *name, *value;
 			env_item(p, item, &name, &value);
-			if (asprintf(&x->env[n++], "%s=%s", name, value ? value : "") < 0)
-				dief(EXIT_TROUBLE, "out of memory");
+			x->env[n++] = xasprintf("%s=%s", name, value ? value : "");
 		}
 	}
 	cfg->exec = x;
@@ -967,7 +935,7 @@ static char *exec_info(const struct kubeconfig *cfg)
 	const struct kube_exec *x = cfg->exec;
 	jv spec = jv_object_set(jv_object(), jv_string("interactive"), jv_false());
 	jv info, s;
-	char *text = NULL;
+	char *text;
 
 	if (x->provide_cluster_info) {
 		jv cl = jv_object_set(jv_object(), jv_string("server"), jv_string(cfg->server));
@@ -986,44 +954,26 @@ static char *exec_info(const struct kubeconfig *cfg)
 	info = jv_object_set(info, jv_string("apiVersion"), jv_string(x->api_version));
 	info = jv_object_set(info, jv_string("spec"), spec);
 	s = jv_dump_string(info, 0);
-	if (asprintf(&text, "KUBERNETES_EXEC_INFO=%s", jv_string_value(s)) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
+	text = xasprintf("KUBERNETES_EXEC_INFO=%s", jv_string_value(s));
 	jv_free(s);
 	return text;
 }
 
-static size_t env_name_len(const char *s)
+/* Our environment, with the kubeconfig's env and info set over it (env_build); env_free it. */
+static char **exec_envp(const struct kube_exec *x, const char *info)
 {
-	const char *eq = strchr(s, '=');
-
-	return eq ? (size_t)(eq - s) : strlen(s);
-}
-
-/* Our environment, less the names the kubeconfig sets, then its env, then info. */
-static char **exec_envp(const struct kube_exec *x, char *info)
-{
-	size_t n = 0, m = 0, i = 0;
+	size_t m = 0;
+	const char **changes;
 	char **envp;
 
-	for (char **e = environ; *e; e++)
-		n++;
-	for (char **e = x->env; *e; e++)
+	while (x->env[m])
 		m++;
-	envp = calloc(n + m + 2, sizeof(*envp));
-	if (envp == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	for (char **e = environ; *e; e++) {
-		size_t len = env_name_len(*e);
-		int skip = len == strlen("KUBERNETES_EXEC_INFO") && strncmp(*e, "KUBERNETES_EXEC_INFO", len) == 0;
-		for (char **o = x->env; *o && !skip; o++)
-			skip = env_name_len(*o) == len && strncmp(*o, *e, len) == 0;
-		if (!skip)
-			envp[i++] = *e;
-	}
-	for (char **e = x->env; *e; e++)
-		envp[i++] = *e;
-	envp[i++] = info;
-	envp[i] = NULL;
+	changes = xcalloc(m + 2, sizeof(*changes));
+	for (size_t i = 0; i < m; i++)
+		changes[i] = x->env[i];
+	changes[m] = info;
+	envp = env_build(changes);
+	free(changes);
 	return envp;
 }
 
@@ -1110,7 +1060,7 @@ static int run_exec(const struct kubeconfig *cfg, struct kube_cred *out)
 
 	/* In a group of its own: at the deadline, and once it has answered, all of it goes. */
 	rc = proc_run(cfg->exec->argv, envp, EXEC_TIMEOUT_MS, EXEC_MAX_OUTPUT, PROC_GROUP, &sb, &ws);
-	free(envp);
+	env_free(envp);
 	free(info);
 	if (rc < 0 && errno == ETIMEDOUT)
 		rc = exec_fail(cfg, "did not finish within %d s", EXEC_TIMEOUT_MS / 1000);

@@ -12,15 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 static long long now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)(mono_now() * 1000);
 }
 
 /* Milliseconds left before the deadline for poll(2); -1 (wait for ever) when there is none. */
@@ -241,7 +237,7 @@ int proc_run(char *const argv[], char *const envp[], int timeout_ms, size_t max,
 			return -1;
 		}
 		if (w == 0)
-			poll(NULL, 0, 10);
+			sleep_ms(10);
 	}
 }
 

@@ -1,13 +1,11 @@
 /* Loading the metric catalogue (rows, extraction, rules, per-scenario overrides) from YAML. */
 #include "rules.h"
 #include "arena.h"
-#include "fsio.h"
+#include "wrapper.h"
 #include "ydoc.h"
 
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 const char *rule_kind_name(enum rule_kind k)
 {
@@ -596,24 +594,6 @@ const struct rule *catalogue_rule(const struct catalogue *c, const char *scenari
 
 char *catalogue_default_path(void)
 {
-	const char *env = getenv("LOADTEST_RULES");
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (env && *env)
-		return strdup(env);
-	/* bin/compare or build/san/bin/compare: look upward for the tree's tools/ folder. */
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash;
-		while ((slash = strrchr(exe, '/')) != NULL) {
-			*slash = '\0';
-			char *p = fs_join(exe[0] ? exe : "/", "tools/compare/rules.yaml");
-			if (fs_is_file(p))
-				return p;
-			free(p);
-		}
-	}
-	return strdup("tools/compare/rules.yaml");
+	/* bin/compare or build/san/bin/compare: the tree's tools/ folder is found upward. */
+	return data_file("LOADTEST_RULES", "tools/compare/rules.yaml");
 }

@@ -3,6 +3,7 @@
 #include "msg.h"
 #include "num.h"
 #include "promsnap.h"
+#include "wrapper.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -131,7 +132,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case O_START: o->start = time_arg("--start", optarg); o->has_start = 1; break;
 		case O_END: o->end = time_arg("--end", optarg); o->has_end = 1; break;
 		case O_OUT: o->out = optarg; break;
-		case O_QUERIES: free(o->queries); o->queries = strdup(optarg); break;
+		case O_QUERIES: free(o->queries); o->queries = xstrdup(optarg); break;
 		case O_STEP: o->step = seconds_arg("--step", optarg); o->has_step = 1; break;
 		case O_SERIES: o->series_dir = optarg; break;
 		case O_SERIES_STEP:

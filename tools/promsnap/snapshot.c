@@ -7,6 +7,7 @@
 #include "fsio.h"
 #include "jsonf.h"
 #include "msg.h"
+#include "wrapper.h"
 
 #include <limits.h>
 #include <math.h>
@@ -127,8 +128,8 @@ int snapshot(const struct opts *o, const struct query_cat *cat, const struct pro
 {
 	struct query_params qp = { o->job, o->start, o->end, o->step, 0 };
 	size_t n = cat->n + (o->series_dir ? cat->ns : 0);
-	struct task *tasks = calloc(n, sizeof(*tasks));
-	struct outcome *res = calloc(n, sizeof(*res));
+	struct task *tasks = xcalloc(n, sizeof(*tasks));
+	struct outcome *res = xcalloc(n, sizeof(*res));
 	struct sbuf failed = SBUF_INIT;
 	struct prom_api degraded = *api;
 	char t0[40], t1[40], step[40], down[800] = "", last[700] = "";
@@ -136,8 +137,6 @@ int snapshot(const struct opts *o, const struct query_cat *cat, const struct pro
 	int rc = EXIT_PASS, retry = 1;
 	long long grid;
 
-	if (tasks == NULL || res == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
 	for (size_t i = 0; i < cat->n; i++)
 		tasks[i] = (struct task){ &cat->q[i], o->out, 0 };
 	for (size_t i = cat->n; i < n; i++)
@@ -172,7 +171,7 @@ int snapshot(const struct opts *o, const struct query_cat *cat, const struct pro
 			res[i].failed = 1;
 			nskip++;
 		} else {
-			double start = promsnap_now();
+			double start = mono_now();
 			/*
 			 * Once a failure outlasted every try, later queries get one try each
 			 * until one succeeds: the retries were spent on the same trouble.
@@ -190,9 +189,9 @@ int snapshot(const struct opts *o, const struct query_cat *cat, const struct pro
 				int ns = series_count(a.doc, &points);
 				if (t->range)
 					infof("series %s: %d series, %ld points (%.0f ms)", q->name, ns, points,
-					      (promsnap_now() - start) * 1000);
+					      (mono_now() - start) * 1000);
 				else
-					infof("%s: %d series (%.0f ms)", q->name, ns, (promsnap_now() - start) * 1000);
+					infof("%s: %d series (%.0f ms)", q->name, ns, (mono_now() - start) * 1000);
 			} else {
 				char why[sizeof(a.error) + sizeof(a.error_type) + 2];
 				snprintf(why, sizeof(why), "%s: %s", a.error_type, a.error);
