@@ -5,6 +5,7 @@
 #include "msg.h"
 #include "num.h"
 #include "ydoc.h"
+#include "wrapper.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -912,37 +913,17 @@ double scenario_phase(const struct scenario *s, double duration)
 
 char *scenario_path(const char *id)
 {
-	char exe[PATH_MAX], *p = NULL;
 	const char *env = getenv("LOADTEST_SCENARIO_DIR");
-	ssize_t n;
 
 	if (strchr(id, '/') || strstr(id, ".yaml") || strstr(id, ".yml"))
-		return strdup(id);
-	if (env && *env) {
-		char *dir = strdup(env);
-		char *file = NULL;
-		if (asprintf(&file, "%s/%s.yaml", dir, id) < 0)
-			file = NULL;
-		free(dir);
-		return file;
-	}
-	/* bin/scenario or build/san/bin/scenario: look upward for the tree's scenarios. */
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash;
-		while ((slash = strrchr(exe, '/')) != NULL) {
-			*slash = '\0';
-			if (asprintf(&p, "%s/tools/scenario/scenarios/%s.yaml", exe, id) < 0)
-				return NULL;
-			if (fs_is_file(p))
-				return p;
-			free(p);
-			p = NULL;
-		}
-	}
-	if (asprintf(&p, "tools/scenario/scenarios/%s.yaml", id) < 0)
-		p = NULL;
+		return xstrdup(id);
+	if (env && *env)
+		return xasprintf("%s/%s.yaml", env, id);
+	/* bin/scenario or build/san/bin/scenario: the tree's scenarios, upward from the binary. */
+	char *rel = xasprintf("tools/scenario/scenarios/%s.yaml", id), *p = tree_file(rel);
+	if (p == NULL)
+		return rel;
+	free(rel);
 	return p;
 }
 
