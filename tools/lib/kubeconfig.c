@@ -1,12 +1,12 @@
 /* Kubeconfig: an index of every file's entries, kubectl's merge, the chosen context resolved. */
 #include "kubeconfig_int.h"
 #include "fsio.h"
+#include "nameidx.h"
 #include "sbuf.h"
 #include "wrapper.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,54 +18,18 @@ struct index {
 	size_t nfiles;
 	struct entry *e[K_N];
 	size_t n[K_N];
-	size_t *slots[K_N];	/* entries by name: index + 1, open addressing (a file may list many) */
-	size_t nslots[K_N];
+	struct name_index byname[K_N];	/* a file may list many entries */
 	const char *current;	/* the first current-context set */
 	struct sbuf names;	/* "'a', 'b'" */
 };
 
 /* ---- the index of every file ---- */
 
-static size_t name_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return (size_t)h;
-}
-
 static struct entry *find(struct index *ix, enum kind k, const char *name)
 {
-	size_t mask = ix->nslots[k] - 1;
+	long i = name_index_find(&ix->byname[k], name);
 
-	if (ix->nslots[k] == 0)
-		return NULL;
-	for (size_t s = name_hash(name) & mask; ix->slots[k][s] != 0; s = (s + 1) & mask)
-		if (strcmp(ix->e[k][ix->slots[k][s] - 1].name, name) == 0)
-			return &ix->e[k][ix->slots[k][s] - 1];
-	return NULL;
-}
-
-/* Entry i of kind k into the table of names, kept at most half full. */
-static void index_name(struct index *ix, enum kind k, size_t i)
-{
-	if ((ix->n[k] + 1) * 2 > ix->nslots[k]) {
-		size_t n = ix->nslots[k] ? ix->nslots[k] * 2 : 16;
-		free(ix->slots[k]);
-		ix->slots[k] = xcalloc(n, sizeof(**ix->slots));
-		ix->nslots[k] = n;
-		for (size_t j = 0; j < i; j++) {
-			size_t s = name_hash(ix->e[k][j].name) & (n - 1);
-			while (ix->slots[k][s] != 0)
-				s = (s + 1) & (n - 1);
-			ix->slots[k][s] = j + 1;
-		}
-	}
-	size_t mask = ix->nslots[k] - 1, s = name_hash(ix->e[k][i].name) & mask;
-	while (ix->slots[k][s] != 0)
-		s = (s + 1) & mask;
-	ix->slots[k][s] = i + 1;
+	return i < 0 ? NULL : &ix->e[k][i];
 }
 
 struct item_keys {
@@ -123,7 +87,7 @@ static int index_item(struct index *ix, struct kfile *f, enum kind k, yaml_node_
 		ix->e[k] = xrealloc(ix->e[k], (ix->n[k] ? ix->n[k] * 2 : 1) * sizeof(*ix->e[k]));
 	}
 	ix->e[k][ix->n[k]] = e;
-	index_name(ix, k, ix->n[k]);
+	name_index_add(&ix->byname[k], e.name, ix->n[k]);
 	ix->n[k]++;
 	return 0;
 }
@@ -253,7 +217,7 @@ static void index_free(struct index *ix)
 	free(ix->files);
 	for (int k = 0; k < K_N; k++) {
 		free(ix->e[k]);
-		free(ix->slots[k]);
+		name_index_free(&ix->byname[k]);
 	}
 	sbuf_free(&ix->names);
 }
