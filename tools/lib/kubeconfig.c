@@ -244,14 +244,14 @@ static int fill_cluster(struct kubeconfig *cfg, struct parsed *p)
 
 	cfg->cluster_at = kc_where(p->e);
 	if (server == NULL)
-		return kc_perr(p, NULL, "no server");
+		return perr(p, NULL, "no server");
 	if (strstr(server, "://") == NULL) {
 		/* client-go reads a bare host:port as https. */
 		cfg->server = xasprintf("https://%s", server);
 	} else if (strncasecmp(server, "https://", 8) == 0 || strncasecmp(server, "http://", 7) == 0) {
 		cfg->server = xstrdup(server);
 	} else {
-		return kc_perr(p, p->v[C_SERVER].n, "server: '%s' is not an http:// or https:// URL", server);
+		return perr(p, p->v[C_SERVER].n, "server: '%s' is not an http:// or https:// URL", server);
 	}
 	n = strlen(cfg->server);
 	while (n > 0 && cfg->server[n - 1] == '/')
@@ -260,7 +260,7 @@ static int fill_cluster(struct kubeconfig *cfg, struct parsed *p)
 		return -1;
 	cfg->insecure = p->v[C_INSECURE].on;
 	if (cfg->insecure && cfg->ca.len > 0)
-		return kc_perr(p, p->v[C_INSECURE].n,
+		return perr(p, p->v[C_INSECURE].n,
 			    "insecure-skip-tls-verify is set together with a certificate authority");
 	if (kc_str(p, C_TLS_NAME) != NULL)
 		cfg->tls_server_name = xstrdup(kc_str(p, C_TLS_NAME));
@@ -308,11 +308,11 @@ static int choose(struct kubeconfig *cfg, struct index *ix, const char *name)
 	cname = kc_str(&pc, X_CLUSTER);
 	uname = kc_str(&pc, X_USER);
 	if (cname == NULL)
-		rc = kc_perr(&pc, NULL, "names no cluster");
+		rc = perr(&pc, NULL, "names no cluster");
 	else if ((cl = find(ix, K_CLUSTER, cname)) == NULL)
-		rc = kc_perr(&pc, pc.v[X_CLUSTER].n, "cluster '%s' is not defined in %s", cname, files);
+		rc = perr(&pc, pc.v[X_CLUSTER].n, "cluster '%s' is not defined in %s", cname, files);
 	else if (uname != NULL && (us = find(ix, K_USER, uname)) == NULL)
-		rc = kc_perr(&pc, pc.v[X_USER].n, "user '%s' is not defined in %s", uname, files);
+		rc = perr(&pc, pc.v[X_USER].n, "user '%s' is not defined in %s", uname, files);
 	else {
 		cfg->cluster = xstrdup(cname);
 		cfg->user = xstrdup(uname ? uname : "");

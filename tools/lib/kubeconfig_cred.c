@@ -61,6 +61,7 @@ static void blob_copy(struct kube_blob *to, const struct kube_blob *from)
 	to->data[from->len] = '\0';
 }
 
+/* The wall clock, not mono_now: expiry times are time stamps (a plugin's expirationTimestamp). */
 static double wall_now(void)
 {
 	struct timespec ts;
@@ -103,16 +104,16 @@ static int fill_exec(struct kubeconfig *cfg, const struct parsed *p)
 	size_t n = 1;
 
 	if (cmd == NULL)
-		return kc_perr(p, v[U_EXEC].n, "exec: command is missing");
+		return perr(p, v[U_EXEC].n, "exec: command is missing");
 	if (api == NULL)
-		return kc_perr(p, v[U_EXEC].n, "exec: apiVersion is missing");
+		return perr(p, v[U_EXEC].n, "exec: apiVersion is missing");
 	if (strcmp(api, exec_v1) != 0 && strcmp(api, exec_v1beta1) != 0)
-		return kc_perr(p, v[E_API].n, "exec: apiVersion '%s' is not %s or %s", api, exec_v1, exec_v1beta1);
+		return perr(p, v[E_API].n, "exec: apiVersion '%s' is not %s or %s", api, exec_v1, exec_v1beta1);
 	if (mode != NULL && strcmp(mode, "Never") != 0 && strcmp(mode, "IfAvailable") != 0) {
 		if (strcmp(mode, "Always") == 0)
-			return kc_perr(p, v[E_INTERACTIVE].n,
+			return perr(p, v[E_INTERACTIVE].n,
 				    "exec: interactiveMode Always needs a terminal, and plugins run without one here");
-		return kc_perr(p, v[E_INTERACTIVE].n, "exec: interactiveMode '%s' is not Never, IfAvailable or Always", mode);
+		return perr(p, v[E_INTERACTIVE].n, "exec: interactiveMode '%s' is not Never, IfAvailable or Always", mode);
 	}
 	x = xcalloc(1, sizeof(*x));
 	x->api_version = xstrdup(api);
@@ -151,7 +152,7 @@ int kc_fill_user(struct kubeconfig *cfg, struct parsed *p)
 	    kc_data_or_file(p, U_KEY_DATA, "client-key-data", U_KEY, "client-key", &cfg->key) < 0)
 		return -1;
 	if ((cfg->cert.len > 0) != (cfg->key.len > 0))
-		return kc_perr(p, NULL, "a client certificate needs both a certificate and a key");
+		return perr(p, NULL, "a client certificate needs both a certificate and a key");
 	if (kc_str(p, U_TOKEN) != NULL)
 		cfg->token = xstrdup(kc_str(p, U_TOKEN));
 	if (kc_str(p, U_TOKEN_FILE) != NULL) {
@@ -167,7 +168,7 @@ int kc_fill_user(struct kubeconfig *cfg, struct parsed *p)
 	if (kc_str(p, U_PASSWORD) != NULL)
 		cfg->password = xstrdup(kc_str(p, U_PASSWORD));
 	if ((cfg->token || cfg->token_file) && (cfg->username || cfg->password))
-		return kc_perr(p, NULL, "more than one authentication method: a token and a username/password");
+		return perr(p, NULL, "more than one authentication method: a token and a username/password");
 	if (v[U_EXEC].n == NULL)
 		return 0;
 	if (fill_exec(cfg, p) < 0)

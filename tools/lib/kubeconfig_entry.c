@@ -67,7 +67,7 @@ const char *kc_type_word(yaml_node_type_t t)
 	return t == YAML_MAPPING_NODE ? "a mapping" : t == YAML_SEQUENCE_NODE ? "a list" : "a string";
 }
 
-int kc_perr(const struct parsed *p, const yaml_node_t *n, const char *fmt, ...)
+int perr(const struct parsed *p, const yaml_node_t *n, const char *fmt, ...)
 {
 	char buf[2048];
 	va_list ap;
@@ -84,7 +84,7 @@ static int want(const struct parsed *p, const yaml_node_t *n, const char *key, y
 	if (n->type == t)
 		return 0;
 	/* The value is never quoted: it may be a secret. */
-	return kc_perr(p, n, "%s: expected %s, found %s", key, kc_type_word(t), kc_type_word(n->type));
+	return perr(p, n, "%s: expected %s, found %s", key, kc_type_word(t), kc_type_word(n->type));
 }
 
 static int parse_bool(const struct parsed *p, yaml_node_t *n, const char *key, int *out)
@@ -101,7 +101,7 @@ static int parse_bool(const struct parsed *p, yaml_node_t *n, const char *key, i
 		if (strcasecmp(s, no[i]) == 0)
 			return *out = 0, 0;
 	}
-	return kc_perr(p, n, "%s: expected true or false", key);
+	return perr(p, n, "%s: expected true or false", key);
 }
 
 static int parse_list(const struct parsed *p, yaml_node_t *n, const char *key)
@@ -128,7 +128,7 @@ int kc_env_item(const struct parsed *p, yaml_node_t *item, const char **name, co
 		const char **to;
 
 		if (k == NULL || v == NULL || k->type != YAML_SCALAR_NODE)
-			return kc_perr(p, item, "env: broken entry");
+			return perr(p, item, "env: broken entry");
 		if (strcmp((char *)k->data.scalar.value, "name") == 0)
 			to = name;
 		else if (strcmp((char *)k->data.scalar.value, "value") == 0)
@@ -142,7 +142,7 @@ int kc_env_item(const struct parsed *p, yaml_node_t *item, const char **name, co
 		*to = (const char *)v->data.scalar.value;
 	}
 	if (*name == NULL || **name == '\0' || strchr(*name, '=') != NULL)
-		return kc_perr(p, item, "env: each entry needs a name without '='");
+		return perr(p, item, "env: each entry needs a name without '='");
 	return 0;
 }
 
@@ -196,7 +196,7 @@ static int walk_key(struct ydoc *d, const char *key, yaml_node_t *kn, yaml_node_
 			return -1;
 		if (b64_decode((const char *)v->data.scalar.value, v->data.scalar.length,
 			       &fv->b.data, &fv->b.len) < 0)
-			return kc_perr(p, v, "%s: not valid base64", key);
+			return perr(p, v, "%s: not valid base64", key);
 		return 0;
 	case F_LIST:
 		return parse_list(p, v, key);
@@ -267,7 +267,7 @@ int kc_read_named(const struct parsed *p, int idx, const char *key, struct kube_
 
 	if (data == NULL) {
 		int e = errno;
-		kc_perr(p, p->v[idx].n, "cannot read %s '%s': %s", key, path, fs_strerror(e));
+		perr(p, p->v[idx].n, "cannot read %s '%s': %s", key, path, fs_strerror(e));
 		free(path);
 		return -1;
 	}
@@ -283,7 +283,7 @@ int kc_data_or_file(struct parsed *p, int data_idx, const char *data_key, int fi
 	struct kube_blob *b = &p->v[data_idx].b;
 
 	if (b->len > 0 && kc_str(p, file_idx) != NULL)
-		return kc_perr(p, p->v[data_idx].n, "%s and %s are both set", file_key, data_key);
+		return perr(p, p->v[data_idx].n, "%s and %s are both set", file_key, data_key);
 	if (b->len > 0) {
 		*out = *b;
 		b->data = NULL;

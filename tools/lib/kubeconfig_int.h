@@ -60,7 +60,7 @@ void kc_parsed_free(struct parsed *p);
 /* A set string field: present and not "". */
 const char *kc_str(const struct parsed *p, int idx);
 /* "file:line:col: <kind> '<name>': message" at node n (NULL: the entry); returns -1. */
-int kc_perr(const struct parsed *p, const yaml_node_t *n, const char *fmt, ...) LT_PRINTF(3, 4);
+int perr(const struct parsed *p, const yaml_node_t *n, const char *fmt, ...) LT_PRINTF(3, 4);
 /* "a mapping", "a list" or "a string", for messages. */
 const char *kc_type_word(yaml_node_type_t t);
 /* An env list item: { name: N, value: V }; *name and *value are borrowed, value may be NULL. */
