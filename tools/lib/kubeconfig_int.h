@@ -59,7 +59,10 @@ int kc_parse_entry(const struct entry *e, enum kind kind, struct parsed *p);
 void kc_parsed_free(struct parsed *p);
 /* A set string field: present and not "". */
 const char *kc_str(const struct parsed *p, int idx);
-/* "file:line:col: <kind> '<name>': message" at node n (NULL: the entry); returns -1. */
+/*
+ * "file:line:col: <kind> '<name>': message" at node n (NULL: the entry); returns -1. Named
+ * perr, without the kc_ prefix, because tests/docs-messages.sh collects its messages by name.
+ */
 int perr(const struct parsed *p, const yaml_node_t *n, const char *fmt, ...) LT_PRINTF(3, 4);
 /* "a mapping", "a list" or "a string", for messages. */
 const char *kc_type_word(yaml_node_type_t t);
