@@ -157,7 +157,7 @@ static void test_catalogue_lookups(void)
 		snprintf(name, sizeof(name), "m%d", i);
 		all &= catalogue_find(&big, name) == i;
 		for (int s = 0; s < 3; s++) {
-			char sc[8];
+			char sc[16];
 			snprintf(sc, sizeof(sc), "S%d", s);
 			int over = i >= s && (i - s) % (3 + s) == 0;
 			all &= catalogue_rule(&big, sc, (size_t)i)->max_diff_pct == (over ? 10000 * (s + 1) + i : i + 1);
