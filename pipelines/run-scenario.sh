@@ -53,6 +53,10 @@ kubeconfig=$(kv "$cluster" kubeconfig)
 url=${PROMETHEUS_URL:-$(kv "$cluster" prometheus)}
 [[ $url != *'***@'* ]] ||
 	die "cluster $name: its Prometheus ($url) needs the password it was given: set PROMETHEUS_URL again"
+# promsnap reads PROMETHEUS_URL from the environment: a password in it stays off the command
+# lines every user of the machine can list.
+url_args=(--url "$url")
+[ -z "${PROMETHEUS_URL:-}" ] || url_args=()
 context=$(kv "$cluster" context)
 
 # Both arms run with the scenario's controller arguments, or the scenario does not run.
@@ -145,7 +149,7 @@ run_arm() {
 	elif ! stage arm_start kindctl arm-start --name "$name" "${ctx_args[@]}" --arm "$arm" --image "$image" \
 		--log "$tmp/reloader.log" "${arm_args[@]}" "${delay_args[@]}" >"$tmp/arm.txt"; then
 		why="the controller did not start${stage_said:+: $stage_said}"
-	elif ! stage scrape_wait "$LOADTEST_BIN/promsnap" wait --url "$url" --job "$job" --timeout 120; then
+	elif ! stage scrape_wait "$LOADTEST_BIN/promsnap" wait "${url_args[@]}" --job "$job" --timeout 120; then
 		why="Prometheus did not scrape the controller${stage_said:+: $stage_said}"
 	else
 		say "[$index/$count] $scenario $label: running for ${DURATION}s"
@@ -180,7 +184,7 @@ run_arm() {
 			start=$(jq -r .start "$tmp/run.json")
 			end=$(jq -r .end "$tmp/run.json")
 			say "[$index/$count] $scenario $label: snapshot of $job over [$start, $end]"
-			stage snapshot "$LOADTEST_BIN/promsnap" --url "$url" --job "$job" --start "$start" --end "$end" --series "$tmp/series" \
+			stage snapshot "$LOADTEST_BIN/promsnap" "${url_args[@]}" --job "$job" --start "$start" --end "$end" --series "$tmp/series" \
 				--fresh "$end" --out "$tmp" || why="the snapshot failed${stage_said:+: $stage_said}"
 		fi
 	fi

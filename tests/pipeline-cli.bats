@@ -223,22 +223,26 @@ dry() {
 	assert_file_not_exists "$RES/.state/cluster-0.created"
 }
 
-@test "make loadtest PROMETHEUS_URL with a password: promsnap gets it; no message, echoed command or file holds it" {
+@test "make loadtest PROMETHEUS_URL with a password: promsnap gets it in its environment; no message, command line or file holds it" {
 	local pw=s3cr3t-$RANDOM
 	# promsnap's stub also keeps the cluster's state file as it is while the run uses it.
 	mv "$T/lbin/promsnap" "$T/promsnap-stub"
 	export T
 	# shellcheck disable=SC2016 # the stub's own expansions
 	printf '%s\n' '#!/usr/bin/env bash' 'mkdir -p "$T/seen" && cp "$STATE"/cluster-*.ready "$T/seen/"' \
-		'exec "$T/promsnap-stub" "$@"' >"$T/lbin/promsnap"
+		'printf "%s\n" "${PROMETHEUS_URL:-}" >>"$T/env-url"' 'exec "$T/promsnap-stub" "$@"' >"$T/lbin/promsnap"
 	chmod +x "$T/lbin/promsnap"
 	# Not make -s: the recipes make echoes must not show it either.
 	run --separate-stderr env LOADTEST_SKIP_DEPS=1 make -C "$REPO_ROOT" --no-print-directory \
 		SAN="${LOADTEST_SAN:-}" LT_BIN="$T/lbin" loadtest PROVIDER=kind SCENARIOS=S4 DURATION=5 \
 		RESULTS_DIR="$RES" PROMETHEUS_URL="http://lt:$pw@127.0.0.1:1/prom"
 	assert_success
-	grep -q -F -- "promsnap wait --url http://lt:$pw@127.0.0.1:1/prom " "$CALLS" ||
-		fail "promsnap was not given the URL: $(cat "$CALLS")"
+	# For each arm's wait and snapshot, in the environment, never on a command line.
+	assert_equal "$(sort -u "$T/env-url")" "http://lt:$pw@127.0.0.1:1/prom"
+	assert_equal "$(wc -l <"$T/env-url")" 4
+	grep -q -F -- "promsnap wait --job reloader-old" "$CALLS" || fail "promsnap wait was not run: $(cat "$CALLS")"
+	run grep -c -F -- "$pw" "$CALLS"
+	assert_output 0
 	[[ "$output$stderr" != *"$pw"* ]] || fail "the password was printed: $output $stderr"
 	[[ "$stderr" == *"(Prometheus http://***@127.0.0.1:1/prom)"* ]] || fail "the cluster line does not name the server: $stderr"
 	assert_file_exists "$T/seen/cluster-0.ready"

@@ -579,6 +579,21 @@ assert_no_password() {
 
 # ---- waiting ----
 
+@test "PROMETHEUS_URL stands for --url (a password kept off the command line); --url given wins" {
+	PW=s3cr3t-Pw-$RANDOM
+	local r=$BATS_TEST_TMPDIR/r
+	PROMETHEUS_URL=$(with_password "$PROM_URL") run --separate-stderr "$PROMSNAP" --job reloader-old \
+		--start "$T0" --end "$T1" --out "$r/env"
+	assert_success
+	near "$(val "$r/env/reloader_reload_executed_total.json")" 120
+	assert_no_password "$r" "$output" "$stderr"
+	# A URL on the command line is used before the environment's (here one that is down).
+	PROMETHEUS_URL=$PROM_URL run -1 timeout 30 "$PROMSNAP" wait --url "http://127.0.0.1:$(free_port)" --job j --timeout 1
+	assert_output --partial "(last: unavailable: "
+	PROMETHEUS_URL='' run -2 "$PROMSNAP" wait --job j
+	assert_output "promsnap: --url is required (see 'promsnap --help')"
+}
+
 @test "wait times out with one line when the job has no target" {
 	local start=$SECONDS
 	run -1 timeout 30 "$PROMSNAP" wait --url "$PROM_URL" --job reloader-new --timeout 1

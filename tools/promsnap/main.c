@@ -28,7 +28,9 @@ static const char usage_text[] =
 	"With `wait`, return once every target of JOB is up (and, with --fresh, has a\n"
 	"sample newer than T).\n"
 	"\n"
-	"  --url URL           Prometheus base URL (e.g. http://127.0.0.1:9091)\n"
+	"  --url URL           Prometheus base URL (e.g. http://127.0.0.1:9091); default\n"
+	"                      $PROMETHEUS_URL (a URL with a password is better given there:\n"
+	"                      a command line is visible to every user of the machine)\n"
 	"  --job JOB           the arm's scrape job\n"
 	"  --start T0          start of the arm's window: unix seconds or RFC 3339\n"
 	"  --end T1            end of the window (the queries' evaluation time)\n"
@@ -172,6 +174,11 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		take_option(o, c, argv);
 	if (optind < argc)
 		usagef("unexpected argument '%s'", argv[optind]);
+	if (o->url == NULL) {
+		const char *env = getenv("PROMETHEUS_URL");
+		if (env != NULL && *env != '\0')
+			o->url = env;
+	}
 	if (o->url == NULL)
 		usagef("--url is required");
 	if (http_check_url(o->url, &why) < 0)
