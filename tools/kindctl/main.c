@@ -3,6 +3,7 @@
 #include "apiproxy.h"
 #include "msg.h"
 #include "num.h"
+#include "wrapper.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -70,17 +71,12 @@ static int valid_name(const char *s)
 static char *default_state(void)
 {
 	const char *env = getenv("LOADTEST_STATE"), *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	char *p = NULL;
 
 	if (env && *env)
-		return strdup(env);
-	if (xdg && *xdg) {
-		if (asprintf(&p, "%s/reloader-loadtest", xdg) < 0)
-			p = NULL;
-	} else if (asprintf(&p, "%s/.local/state/reloader-loadtest", home && *home ? home : "/tmp") < 0) {
-		p = NULL;
-	}
-	return p;
+		return xstrdup(env);
+	if (xdg && *xdg)
+		return xasprintf("%s/reloader-loadtest", xdg);
+	return xasprintf("%s/.local/state/reloader-loadtest", home && *home ? home : "/tmp");
 }
 
 int main(int argc, char **argv)
@@ -118,9 +114,7 @@ int main(int argc, char **argv)
 	o.provider = "auto";
 	o.workers = 6;
 	o.api_delay = -1;
-	o.args = calloc((size_t)argc + 1, sizeof(*o.args));
-	if (o.args == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	o.args = xcalloc((size_t)argc + 1, sizeof(*o.args));
 	opterr = 0;
 	/* Options may come before and after the verb: getopt permutes the verb to the end. */
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
@@ -236,8 +230,6 @@ int main(int argc, char **argv)
 		usage("%s", "the existing provider needs --context");
 	if (o.state == NULL)
 		o.state = state = default_state();
-	if (o.state == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
 
 	int (*fn)(const struct kopts *) = NULL;
 	if (strcmp(verb, "create") == 0)
@@ -270,7 +262,7 @@ int main(int argc, char **argv)
 	free(o.args);
 	free(state);
 	if (fclose(stdout) != 0 && rc == 0) {
-		errorf("cannot write to stdout: %s", strerror(errno));
+		errorf_errno("cannot write to stdout");
 		rc = EXIT_TROUBLE;
 	}
 	return rc;

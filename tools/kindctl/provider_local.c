@@ -12,7 +12,9 @@
 #include "netport.h"
 #include "msg.h"
 #include "num.h"
+#include "proc.h"
 #include "sbuf.h"
+#include "wrapper.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,10 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-
-extern char **environ;
 
 /* Reloader serves /metrics on a fixed port in every v1 release. */
 #define RELOADER_METRICS "http://127.0.0.1:9090/metrics"
@@ -82,7 +81,7 @@ static char *pick(const char *paths, const char *name)
 		const char *e = strchr(p, '\n');
 		size_t len = e ? (size_t)(e - p) : strlen(p);
 		if (len > n && p[len - n - 1] == '/' && strncmp(p + len - n, name, n) == 0)
-			return strndup(p, len);
+			return xstrndup(p, len);
 		p += len + (e != NULL);
 	}
 	return NULL;
@@ -97,7 +96,7 @@ static char *reloader_binary(const struct kopts *o, const char *image)
 			errorf("'%s': not an executable file (bin: needs an absolute path)", p);
 			return NULL;
 		}
-		return strdup(p);
+		return xstrdup(p);
 	}
 	const char *prefixes[] = { "stakater/reloader:", "docker.io/stakater/reloader:",
 				   "ghcr.io/stakater/reloader:", NULL };
@@ -125,55 +124,25 @@ static char *reloader_binary(const struct kopts *o, const char *image)
 
 /* ---- the cluster ---- */
 
-static char **env_with(const char *const *extra)
-{
-	size_t n = 0, k = 0;
-
-	while (environ[n])
-		n++;
-	for (k = 0; extra[k]; k++)
-		;
-	char **env = calloc(n + k + 1, sizeof(*env));
-	if (env == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	size_t j = 0;
-	for (size_t i = 0; i < k; i++)
-		env[j++] = (char *)extra[i];
-	for (size_t i = 0; i < n; i++) {
-		int shadowed = 0;
-		for (size_t e = 0; e < k; e++) {
-			size_t klen = strcspn(extra[e], "=") + 1;
-			shadowed |= strncmp(environ[i], extra[e], klen) == 0;
-		}
-		if (!shadowed)
-			env[j++] = environ[i];
-	}
-	return env;
-}
-
 static int kwokctl(const struct kopts *o, const char *kwokctl_bin, char **args)
 {
 	char *dir = cluster_dir(o), *work = fs_join(dir, "kwok"), *log = fs_join(dir, "kwokctl.log");
-	char *wenv = NULL;
+	char *wenv = xasprintf("KWOK_WORKDIR=%s", work);
 	int rc;
 
-	if (asprintf(&wenv, "KWOK_WORKDIR=%s", work) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
-	const char *extra[] = { wenv, NULL };
-	char **env = env_with(extra);
+	const char *changes[] = { wenv, NULL };
+	char **env = env_build(changes);
 	size_t n = 0;
 	while (args[n])
 		n++;
-	char **argv = calloc(n + 2, sizeof(*argv));
-	if (argv == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	char **argv = xcalloc(n + 2, sizeof(*argv));
 	argv[0] = (char *)kwokctl_bin;
 	memcpy(argv + 1, args, n * sizeof(*argv));
 	rc = run_logged(argv, env, log, 300 * 1000);
 	if (rc > 0)
 		errorf("kwokctl %s failed with status %d (see %s)", args[0], rc, log);
 	free(argv);
-	free(env);
+	env_free(env);
 	free(wenv);
 	free(work);
 	free(log);
@@ -243,8 +212,7 @@ static int wait_nodes(const struct kopts *o, const char *kubeconfig, long want, 
 		if (n >= want)
 			break;
 		/* The condition is polled at a short interval until the deadline. */
-		struct timespec ts = { 0, 200 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
+		sleep_ms(200);
 	}
 	kube_free(k);
 	kubeconfig_free(&cfg);
@@ -270,10 +238,10 @@ static int create_lock(double timeout_s)
 	int said = 0;
 
 	if (fd < 0)
-		return errorf("cannot open '%s': %s", CREATE_LOCK, strerror(errno));
+		return errorf_errno("cannot open '%s'", CREATE_LOCK);
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
-			errorf("cannot lock '%s': %s", CREATE_LOCK, strerror(errno));
+			errorf_errno("cannot lock '%s'", CREATE_LOCK);
 			close(fd);
 			return -1;
 		}
@@ -285,8 +253,7 @@ static int create_lock(double timeout_s)
 		}
 		if (!said++)
 			infof("waiting for another cluster's creation to finish (kwokctl picks ports one cluster at a time)");
-		struct timespec ts = { 0, 200 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
+		sleep_ms(200);
 	}
 	return fd;
 }
@@ -370,9 +337,7 @@ out:
 	/* A cluster that did not come up whole is not left running (its logs go with it: the
 	   message above already named what failed). */
 	if (rc != 0) {
-		char *kwokdir = NULL;
-		if (asprintf(&kwokdir, "%s/kwok/clusters/%s", dir, o->name) < 0)
-			dief(EXIT_TROUBLE, "out of memory");
+		char *kwokdir = xasprintf("%s/kwok/clusters/%s", dir, o->name);
 		if (fs_is_dir(kwokdir))
 			local_delete(o);
 		free(kwokdir);
@@ -424,10 +389,8 @@ static int stop_kwok_leftovers(const char *kwokdir)
 			continue;	/* the pid was reused by another program */
 		kill(pid, SIGTERM);
 		double deadline = mono_now() + 10;
-		while (kill(pid, 0) == 0 && mono_now() < deadline) {
-			struct timespec ts = { 0, 20 * 1000 * 1000 };
-			nanosleep(&ts, NULL);
-		}
+		while (kill(pid, 0) == 0 && mono_now() < deadline)
+			sleep_ms(20);
 		if (kill(pid, 0) == 0)
 			kill(pid, SIGKILL);
 		infof("stopped %s (pid %d) that kwokctl left running", names[i], pid);
@@ -467,8 +430,7 @@ static int local_delete(const struct kopts *o)
 		rc = EXIT_FAILED;
 	if (stop_pidfile(o, "prometheus.pid") < 0)
 		rc = EXIT_FAILED;
-	if (asprintf(&kwokdir, "%s/kwok/clusters/%s", dir, o->name) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
+	kwokdir = xasprintf("%s/kwok/clusters/%s", dir, o->name);
 	if (fs_is_dir(kwokdir)) {
 		char *bin = kwokctl_path(o);
 		char *del[] = { "delete", "cluster", "--name", (char *)o->name, NULL };
@@ -643,20 +605,18 @@ static int local_prometheus_start(const struct kopts *o)
 		goto out;
 	}
 	/* Scrape every 2 s; the job is the arm's: reloader-old or reloader-new. */
-	if (asprintf(&text,
-		     "global:\n"
-		     "  scrape_interval: 2s\n"
-		     "  evaluation_interval: 2s\n"
-		     "scrape_configs:\n"
-		     "  - job_name: reloader\n"
-		     "    file_sd_configs:\n"
-		     "      - files: ['%s']\n"
-		     "        refresh_interval: 1s\n"
-		     "    relabel_configs:\n"
-		     "      - source_labels: [arm]\n"
-		     "        target_label: job\n"
-		     "        replacement: reloader-$1\n", targets) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
+	text = xasprintf("global:\n"
+			 "  scrape_interval: 2s\n"
+			 "  evaluation_interval: 2s\n"
+			 "scrape_configs:\n"
+			 "  - job_name: reloader\n"
+			 "    file_sd_configs:\n"
+			 "      - files: ['%s']\n"
+			 "        refresh_interval: 1s\n"
+			 "    relabel_configs:\n"
+			 "      - source_labels: [arm]\n"
+			 "        target_label: job\n"
+			 "        replacement: reloader-$1\n", targets);
 	if (fs_write_atomic(conf, text, strlen(text)) < 0 || static_targets(o, port) < 0 ||
 	    (!fs_is_file(targets) && set_target(o, NULL, NULL) < 0))
 		goto out;
@@ -742,8 +702,7 @@ static int point_kubeconfig(const char *kc, const char *server, int port, const 
 
 	if (text == NULL)
 		return errorf("cannot read '%s': %s", kc, fs_strerror(errno));
-	if (asprintf(&line, "server: %s", server) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
+	line = xasprintf("server: %s", server);
 	char *at = strstr(text, line), *end = at ? at + strlen(line) : NULL;
 	if (at == NULL || strstr(end, line) != NULL || (*end != '\n' && *end != '\r' && *end != '\0')) {
 		errorf("'%s': cannot point it at the API proxy: it has no single line '%s'", kc, line);
@@ -776,10 +735,10 @@ static int cluster_api(const struct kopts *o, const char *what, char *to, size_t
 		if (loopback_server(cfg.server, to, size) < 0)
 			errorf("'%s': the API server '%s' is not https://127.x.x.x:PORT: %s reaches this host's "
 			       "loopback only", kc, cfg.server, what);
-		else if ((*server = strdup(cfg.server)) == NULL)
-			dief(EXIT_TROUBLE, "out of memory");
-		else
+		else {
+			*server = xstrdup(cfg.server);
 			rc = 0;
+		}
 		kubeconfig_free(&cfg);
 	}
 	free(kc);
@@ -810,15 +769,15 @@ static int proxy_stop(const struct kopts *o)
 	return helper_stop(o, "-proxy.pid", files);
 }
 
-/* This kindctl's own binary into self (for the internal verbs it runs in the background). */
-static int self_path(char *self, size_t size)
+/* This kindctl's own binary, malloc'd (for the internal verbs it runs in the background), or
+   NULL after printing why. */
+static char *self_path(void)
 {
-	ssize_t n = readlink("/proc/self/exe", self, size - 1);
+	char *self = self_exe();
 
-	if (n <= 0)
-		return errorf("cannot find this kindctl's own binary: %s", strerror(errno));
-	self[n] = '\0';
-	return 0;
+	if (self == NULL)
+		errorf_errno("cannot find this kindctl's own binary");
+	return self;
 }
 
 /* Poll for a port file that a background process of ours writes once it listens; the port, or
@@ -829,10 +788,8 @@ static int wait_port_file(const char *portfile, const char *pidfile)
 	char *text = NULL;
 	int port = -1;
 
-	while ((text = fs_read(portfile, NULL)) == NULL && pid_alive(pidfile, NULL) && mono_now() < deadline) {
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
+	while ((text = fs_read(portfile, NULL)) == NULL && pid_alive(pidfile, NULL) && mono_now() < deadline)
+		sleep_ms(10);
 	long v;
 	if (text) {
 		text[strcspn(text, "\n")] = '\0';
@@ -853,11 +810,11 @@ static int proxy_start(const struct kopts *o, long delay)
 	char *kc = cluster_file(o, "kubeconfig"), *pidfile = arm_file(o, "-proxy.pid");
 	char *portfile = arm_file(o, "-proxy.port"), *log = arm_file(o, "-proxy.log");
 	char *armkc = arm_file(o, ".kubeconfig"), *delayfile = arm_file(o, "-proxy.delay");
-	char to[96], ms[32], self[4096], *server = NULL;
+	char to[96], ms[32], *self = NULL, *server = NULL;
 	int rc = -1, pid, port;
 
 	if (proxy_stop(o) < 0 || cluster_api(o, "the API proxy", to, sizeof(to), &server) < 0 ||
-	    self_path(self, sizeof(self)) < 0)
+	    (self = self_path()) == NULL)
 		goto out;
 	snprintf(ms, sizeof(ms), "%ld", delay);
 	char *argv[] = { self, "api-proxy", "--listen", "127.0.0.1:0", "--to", to, "--delay", ms,
@@ -874,6 +831,7 @@ static int proxy_start(const struct kopts *o, long delay)
 	if (rc < 0)
 		proxy_stop(o);
 out:
+	free(self);
 	free(server);
 	free(kc);
 	free(pidfile);
@@ -966,11 +924,11 @@ static int bridge_start(const struct kopts *o, long delay, int *pid, int *port)
 	char *pidfile = arm_file(o, "-bridge.pid");
 	char *portfile = arm_file(o, "-bridge.port"), *log = arm_file(o, "-bridge.log");
 	char *delayfile = arm_file(o, "-bridge.delay");
-	char to[96], ms[32], self[4096], *server = NULL;
+	char to[96], ms[32], *self = NULL, *server = NULL;
 	int rc = -1;
 
 	if (bridge_stop(o) < 0 || cluster_api(o, "an arm's network namespace", to, sizeof(to), &server) < 0 ||
-	    self_path(self, sizeof(self)) < 0)
+	    (self = self_path()) == NULL)
 		goto out;
 	snprintf(ms, sizeof(ms), "%ld", delay);
 	/* The host port Prometheus was given for this arm, or any. */
@@ -997,6 +955,7 @@ static int bridge_start(const struct kopts *o, long delay, int *pid, int *port)
 	if (rc < 0)
 		bridge_stop(o);
 out:
+	free(self);
 	free(server);
 	free(pidfile);
 	free(portfile);
@@ -1032,23 +991,20 @@ static int bridge_running(const struct kopts *o, int *pid, int *port, long *dela
 static int start_arm_process(const struct kopts *o, char **argv, const char *log, const char *kc, int netns_pid,
 			     const char *metrics)
 {
-	char name[32], *pidfile, *kcenv = NULL, **run = argv, self[4096], ns[64];
+	char name[32], *pidfile, *kcenv, **run = argv, *self = NULL, ns[64];
 	int pid = -1;
 
 	snprintf(name, sizeof(name), "arm-%s.pid", o->arm);
 	pidfile = cluster_file(o, name);
-	if (asprintf(&kcenv, "KUBECONFIG=%s", kc) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
+	kcenv = xasprintf("KUBECONFIG=%s", kc);
 	/* Into the namespace through ourselves: netns-exec enters it and execs the controller,
 	   which keeps the pid recorded. */
 	if (netns_pid > 0) {
 		size_t n = 0;
 		while (argv[n])
 			n++;
-		run = calloc(n + 6, sizeof(*run));
-		if (run == NULL)
-			dief(EXIT_TROUBLE, "out of memory");
-		if (self_path(self, sizeof(self)) < 0)
+		run = xcalloc(n + 6, sizeof(*run));
+		if ((self = self_path()) == NULL)
 			goto out;
 		snprintf(ns, sizeof(ns), "/proc/%d/ns/net", netns_pid);
 		run[0] = self;
@@ -1059,10 +1015,10 @@ static int start_arm_process(const struct kopts *o, char **argv, const char *log
 		memcpy(run + 5, argv, (n + 1) * sizeof(*run));
 	}
 	/* The controller reads only its own kubeconfig: no namespace scoping, no HA. */
-	const char *extra[] = { kcenv, "KUBERNETES_NAMESPACE=", NULL };
-	char **env = env_with(extra);
+	const char *changes[] = { kcenv, "KUBERNETES_NAMESPACE=", NULL };
+	char **env = env_build(changes);
 	pid = bg_start(run, env, log, pidfile);
-	free(env);
+	env_free(env);
 	if (pid > 0 && wait_http_ok(metrics, 60) < 0) {
 		int alive = pid_alive(pidfile, NULL);
 		errorf("the controller (pid %d) %s (see %s)", pid,
@@ -1073,6 +1029,7 @@ static int start_arm_process(const struct kopts *o, char **argv, const char *log
 out:
 	if (run != argv)
 		free(run);
+	free(self);
 	free(kcenv);
 	free(pidfile);
 	return pid;
@@ -1175,15 +1132,12 @@ static int local_arm_start(const struct kopts *o)
 	if (bin == NULL || arm_network(o, isolated, o->api_delay, &kc, &nspid, addr, sizeof(addr), url,
 				       sizeof(url)) < 0)
 		goto out;
-	char **argv = calloc(o->nargs + 3, sizeof(*argv));
-	if (argv == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	char **argv = xcalloc(o->nargs + 3, sizeof(*argv));
 	argv[0] = bin;
 	argv[1] = "--log-format=json";
 	for (size_t i = 0; i < o->nargs; i++)
 		argv[2 + i] = (char *)o->args[i];
-	if (asprintf(&deflog, "%s/arm-%s.log", dir, o->arm) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
+	deflog = xasprintf("%s/arm-%s.log", dir, o->arm);
 	const char *log = o->log ? o->log : deflog;
 	int pid = save_cmd(o, argv, log) < 0 ? -1 : start_arm_process(o, argv, log, kc, nspid, url);
 	free(argv);
