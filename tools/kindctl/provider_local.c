@@ -377,46 +377,67 @@ out:
 
 /* ---- stopping: arms, Prometheus, and every control-plane process, by pid ---- */
 
-/*
- * kwok records its components' pids in its cluster folder. Whatever kwokctl leaves running
- * is stopped here, by those pids, after checking that each process runs from this folder.
- */
-static int stop_kwok_leftovers(const char *kwokdir)
+/* The control-plane processes kwok records in its cluster folder, as pids/NAME.pid. */
+static const char *const kwok_components[] = { "kube-apiserver", "kube-controller-manager", "kube-scheduler",
+					       "kwok-controller", "etcd" };
+#define KWOK_COMPONENTS (sizeof(kwok_components) / sizeof(kwok_components[0]))
+
+/* Whether process pid runs from kwokdir (its binary is a copy there), so that a pid reused by
+   another program is never stopped. */
+static int runs_from(int pid, const char *kwokdir)
 {
-	char *pids = fs_join(kwokdir, "pids");
-	const char *names[] = { "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok-controller",
-				"etcd", NULL };
+	char proc[64], cmd[4096];
+	size_t n;
+	FILE *f;
+
+	snprintf(proc, sizeof(proc), "/proc/%d/cmdline", pid);
+	f = fopen(proc, "r");
+	if (f == NULL)
+		return 0;
+	n = fread(cmd, 1, sizeof(cmd) - 1, f);
+	fclose(f);
+	cmd[n] = '\0';
+	return strstr(cmd, kwokdir) != NULL;
+}
+
+/*
+ * The pids kwok recorded of its components that run from kwokdir now, into pids (0: none).
+ * Read before kwokctl delete, which removes the files with the folder: whatever it leaves
+ * running is stopped by these afterwards.
+ */
+static void read_kwok_pids(const char *kwokdir, int pids[KWOK_COMPONENTS])
+{
+	for (size_t i = 0; i < KWOK_COMPONENTS; i++) {
+		char *file = xasprintf("%s/pids/%s.pid", kwokdir, kwok_components[i]), *text = fs_read(file, NULL);
+		pids[i] = text ? atoi(text) : 0;
+		if (pids[i] <= 1 || !runs_from(pids[i], kwokdir))
+			pids[i] = 0;
+		free(text);
+		free(file);
+	}
+}
+
+/* Stop, by their pids, the components kwokctl left running (SIGTERM, then SIGKILL after 10 s);
+   1 when there were any. */
+static int stop_kwok_leftovers(const char *kwokdir, const int pids[KWOK_COMPONENTS])
+{
 	int rc = 0;
 
-	for (int i = 0; names[i]; i++) {
-		char file[512], proc[64], cmd[4096];
-		snprintf(file, sizeof(file), "%s/%s.pid", pids, names[i]);
-		char *text = fs_read(file, NULL);
-		if (text == NULL)
-			continue;
-		int pid = atoi(text);
-		free(text);
-		if (pid <= 1)
-			continue;
-		snprintf(proc, sizeof(proc), "/proc/%d/cmdline", pid);
-		FILE *f = fopen(proc, "r");
-		if (f == NULL)
-			continue;
-		size_t n = fread(cmd, 1, sizeof(cmd) - 1, f);
-		fclose(f);
-		cmd[n] = '\0';
-		if (strstr(cmd, kwokdir) == NULL)
-			continue;	/* the pid was reused by another program */
+	for (size_t i = 0; i < KWOK_COMPONENTS; i++) {
+		int pid = pids[i];
+		if (pid == 0 || !runs_from(pid, kwokdir))
+			continue;	/* gone, or the pid was reused by another program */
 		kill(pid, SIGTERM);
+		/* Gone once it no longer runs from there: exited (a zombie has no command line) or
+		   its pid taken by another program, which is not to be killed. */
 		double deadline = mono_now() + 10;
-		while (kill(pid, 0) == 0 && mono_now() < deadline)
+		while (runs_from(pid, kwokdir) && mono_now() < deadline)
 			sleep_ms(20);
-		if (kill(pid, 0) == 0)
+		if (runs_from(pid, kwokdir))
 			kill(pid, SIGKILL);
-		infof("stopped %s (pid %d) that kwokctl left running", names[i], pid);
+		infof("stopped %s (pid %d) that kwokctl left running", kwok_components[i], pid);
 		rc = 1;
 	}
-	free(pids);
 	return rc;
 }
 
@@ -454,9 +475,11 @@ static int local_delete(const struct kopts *o)
 	if (fs_is_dir(kwokdir)) {
 		char *bin = kwokctl_path(o);
 		char *del[] = { "delete", "cluster", "--name", (char *)o->name, NULL };
+		int pids[KWOK_COMPONENTS];
+		read_kwok_pids(kwokdir, pids);
 		if (bin == NULL || kwokctl(o, bin, del) < 0)
 			warnf("kwokctl could not delete '%s': stopping its processes by their recorded pids", o->name);
-		stop_kwok_leftovers(kwokdir);
+		stop_kwok_leftovers(kwokdir, pids);
 		free(bin);
 	}
 	if (rc == 0 && rm_tree(dir) < 0)
