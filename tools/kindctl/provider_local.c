@@ -386,18 +386,10 @@ static const char *const kwok_components[] = { "kube-apiserver", "kube-controlle
    another program is never stopped. */
 static int runs_from(int pid, const char *kwokdir)
 {
-	char proc[64], cmd[4096];
-	size_t n;
-	FILE *f;
+	char cmd[4096];
 
-	snprintf(proc, sizeof(proc), "/proc/%d/cmdline", pid);
-	f = fopen(proc, "r");
-	if (f == NULL)
-		return 0;
-	n = fread(cmd, 1, sizeof(cmd) - 1, f);
-	fclose(f);
-	cmd[n] = '\0';
-	return strstr(cmd, kwokdir) != NULL;
+	/* The binary's path, the command line's first string, names the folder. */
+	return proc_file_read(pid, "cmdline", cmd, sizeof(cmd)) > 0 && strstr(cmd, kwokdir) != NULL;
 }
 
 /*
