@@ -1,7 +1,7 @@
 /*
  * The API-latency proxy (see apiproxy.h): one thread, ppoll(2) over non-blocking sockets,
- * each direction of a connection through a bounded delay line, so a slow reader holds back
- * its writer instead of growing our memory.
+ * each direction of a connection through a bounded delay line (dline.c), so a slow reader
+ * holds back its writer instead of growing our memory.
  */
 #include "apiproxy.h"
 #include "fsio.h"
@@ -28,81 +28,6 @@
 #include <unistd.h>
 
 #define MAX_CONNS 256
-
-/* ---- the delay line ---- */
-
-void dline_init(struct dline *d)
-{
-	d->head = d->len = d->shead = d->slen = 0;
-}
-
-size_t dline_space(struct dline *d, unsigned char **p)
-{
-	size_t tail = (d->head + d->len) % DLINE_BYTES;
-
-	if (d->len == DLINE_BYTES || d->slen == DLINE_SEGS)
-		return 0;
-	*p = d->buf + tail;
-	return tail >= d->head ? DLINE_BYTES - tail : d->head - tail;
-}
-
-void dline_commit(struct dline *d, size_t n, int64_t due)
-{
-	if (n == 0)
-		return;
-	d->len += n;
-	if (d->slen > 0) {
-		struct dseg *t = &d->segs[(d->shead + d->slen - 1) % DLINE_SEGS];
-		/* A chunk due no later than the last one leaves with it: order is kept, and a
-		   clock that stepped back could only delay bytes more, never less. */
-		if (due <= t->due) {
-			t->len += n;
-			return;
-		}
-	}
-	d->segs[(d->shead + d->slen) % DLINE_SEGS] = (struct dseg){ n, due };
-	d->slen++;
-}
-
-size_t dline_ready(const struct dline *d, int64_t now, const unsigned char **p)
-{
-	size_t n = 0, contig = DLINE_BYTES - d->head;
-
-	for (size_t i = 0; i < d->slen; i++) {
-		const struct dseg *s = &d->segs[(d->shead + i) % DLINE_SEGS];
-		if (s->due > now)
-			break;
-		n += s->len;
-	}
-	*p = d->buf + d->head;
-	return n < contig ? n : contig;
-}
-
-void dline_consume(struct dline *d, size_t n)
-{
-	if (n > d->len)
-		n = d->len;
-	d->head = (d->head + n) % DLINE_BYTES;
-	d->len -= n;
-	while (n > 0 && d->slen > 0) {
-		struct dseg *s = &d->segs[d->shead];
-		size_t k = n < s->len ? n : s->len;
-		s->len -= k;
-		n -= k;
-		if (s->len == 0) {
-			d->shead = (d->shead + 1) % DLINE_SEGS;
-			d->slen--;
-		}
-	}
-	/* Empty: start over at the front, so the next read gets the whole buffer in one piece. */
-	if (d->len == 0)
-		d->head = 0;
-}
-
-int64_t dline_next_due(const struct dline *d)
-{
-	return d->slen ? d->segs[d->shead].due : -1;
-}
 
 /* µs of CLOCK_MONOTONIC: a chunk held "at least MS ms" is not let go up to 1 ms early by rounding.
    Integer µs straight from the clock, not mono_now()'s double seconds: a due time and the time
