@@ -5,6 +5,18 @@
 #   S/arms.done              every arm of S has run
 #   S/report.txt, summary.*  the verdict
 # An interrupted run resumes where it stopped; `make report` reuses everything cached.
+#
+# One scenario, S2, from `make loadtest` to its report:
+#   loadtest-deps     packages (pipelines/deps.sh), then bin/ (a make of its own: the
+#                     recipes below run bin/kindctl while make expands them)
+#   loadtest-check    pipelines/check.sh: the variables; S2/arms.done goes if S2 must run again
+#   loadtest          pipelines/setup.sh (binaries), then one make -jN of loadtest-reports
+#                     (N = LT_N clusters), then the clusters go down and the summary is shown
+#   S2/report.txt     (Makefile) compare, once S2/arms.done exists, which needs ...
+#   S2/arms.done      pipelines/run-scenario.sh: both arms of S2 on whichever cluster is
+#                     free (kindctl arm-start, scenario, promsnap, kindctl arm-stop), which
+#                     needs every .state/cluster-K.ready (pipelines/cluster-up.sh)
+#   summary.*         (Makefile) compare --summary over every report
 
 comma := ,
 ALL_SCENARIOS := S1 S2 S3 S4 S5 S6 S7 S8 S9 S10 S11 S12 S13 S14
@@ -63,6 +75,9 @@ endif
 # Reloader's metrics port is hard-coded (:9090): on the local provider arms run at once only
 # in network namespaces of their own (root; `kindctl netns-check` says "yes" or "no: why"),
 # else the local pool has one cluster. kind runs N; existing runs one per context.
+# LT_NETNS and LT_N, like LT_PROVIDER, are worked out once, the first time a recipe uses
+# them ($(eval) replaces the variable by its value): not at all in builds and tests, and
+# not before bin/kindctl exists.
 LT_NETNS = $(eval LT_NETNS := $(shell $(BIN)/kindctl netns-check 2>&1))$(LT_NETNS)
 LT_MAX := $(words $(LT_SCENARIOS))
 LT_WANT = $(if $(filter local,$(LT_PROVIDER)),$(if $(filter yes,$(LT_NETNS)),$(PARALLELISM),1),$(if $(filter existing,$(LT_PROVIDER)),$(words $(subst $(comma), ,$(CONTEXTS))),$(PARALLELISM)))
@@ -138,48 +153,18 @@ loadtest-clean: loadtest-deps
 		echo "loadtest: not deleting RESULTS_DIR='$(RESULTS_DIR)': not a results folder" >&2; exit 2;; esac
 	rm -rf -- $(RESULTS_DIR)
 
-# Checks the variables; and a scenario whose arms are not all there and valid runs again
-# (its arms.done goes): an INVALID or FAILED run is redone and a larger REPEATS adds repeats,
-# while the valid runs already there are kept.
+# Checks the variables, and lets a cached scenario whose arms are not all there and valid
+# run again (pipelines/check.sh says which and why).
 loadtest-check: loadtest-deps
-	@for v in OLD_IMAGE NEW_IMAGE SCENARIOS DURATION; do \
-		case $$v in OLD_IMAGE) a='$(OLD_IMAGE)' b='$(LOADTEST_OLD_IMAGE)';; NEW_IMAGE) a='$(NEW_IMAGE)' b='$(LOADTEST_NEW_IMAGE)';; \
-		SCENARIOS) a='$(SCENARIOS)' b='$(LOADTEST_SCENARIOS)';; DURATION) a='$(DURATION)' b='$(LOADTEST_DURATION)';; esac; \
-		if [ -n "$$b" ] && [ "$$a" != "$$b" ]; then \
-			echo "loadtest: $$v='$$a' and LOADTEST_$$v='$$b' differ: give one of them" >&2; exit 2; fi; done
-	@[ -n "$(LT_SCENARIOS)" ] || { echo "loadtest: no scenario in SCENARIOS='$(SCENARIOS)'" >&2; exit 2; }
-	@[[ "$(DURATION)" =~ ^[1-9][0-9]*$$ ]] || { echo "loadtest: DURATION must be a positive whole number of seconds, not '$(DURATION)'" >&2; exit 2; }
-	@[[ "$(REPEATS)" =~ ^[1-9][0-9]*$$ ]] && [ "$(REPEATS)" -le 30 ] || { echo "loadtest: REPEATS must be a whole number from 1 to 30, not '$(REPEATS)'" >&2; exit 2; }
-	@for v in OLD_API_DELAY_MS='$(OLD_API_DELAY_MS)' NEW_API_DELAY_MS='$(NEW_API_DELAY_MS)'; do \
-		[ -z "$${v#*=}" ] || [[ "$${v#*=}" =~ ^[0-9]{1,5}$$ ]] || { echo "loadtest: $${v%%=*} must be a whole number of milliseconds, not '$${v#*=}'" >&2; exit 2; }; done
-	@if [ -n "$(OLD_API_DELAY_MS)$(NEW_API_DELAY_MS)" ] && [ "$(LT_PROVIDER)" != local ]; then \
-		echo "loadtest: OLD_API_DELAY_MS/NEW_API_DELAY_MS work on the local provider only (provider $(LT_PROVIDER))" >&2; exit 2; fi
-	@for s in $(LT_SCENARIOS); do d='$(RESULTS_DIR)'/$$s; [ -f "$$d/arms.done" ] || continue; redo=; \
-		for a in old new; do \
-			if [ $$a = old ]; then img='$(LT_OLD_IMAGE)'; else img='$(LT_NEW_IMAGE)'; fi; [ -n "$$img" ] || continue; \
-			for m in INVALID FAILED; do compgen -G "$$d/$$a/$$m" >/dev/null || compgen -G "$$d/$$a/*/$$m" >/dev/null && redo=1; done; \
-			[ $(REPEATS) -eq 1 ] || [ -d "$$d/$$a/$(REPEATS)" ] || redo=1; \
-		done; \
-		[ -z "$$redo" ] || { rm -f "$$d/arms.done"; echo "loadtest: $$s: its arms run again (an INVALID or FAILED run, or fewer than $(REPEATS) repeats)" >&2; }; done
-	@[[ '$(SCALE)' =~ ^[1-9][0-9]{0,6}$$ ]] && [ '$(SCALE)' -le 1000000 ] || { echo "loadtest: SCALE must be a whole number from 1 to 1000000, not '$(SCALE)'" >&2; exit 2; }
-	@[[ '$(SET)' =~ ^([A-Za-z0-9_.{}()%+*/-]+=[A-Za-z0-9_.]+(,|$$))*$$ ]] || { echo "loadtest: SET must be KEY=VALUE[,KEY=VALUE...] (see bin/scenario --help), not '$(SET)'" >&2; exit 2; }
-	@[ '$(SCALE)' = 1 ] && [ -z '$(SET)' ] || for s in $(LT_ENTRIES); do \
-		$(BIN)/scenario --scenario "$$s" --scale '$(SCALE)' $(if $(SET),--set '$(SET)') --check >/dev/null || exit 2; done
-	@for s in $(LT_SCENARIOS); do d='$(RESULTS_DIR)'/$$s; [ ! -f "$$d/arms.done" ] || [ "$$(cat "$$d/params.txt" 2>/dev/null || echo 'scale=1 set=')" = 'scale=$(SCALE) set=$(SET)' ] || \
-		{ rm -f "$$d/arms.done"; echo "loadtest: $$s: its arms run again (they ran with another SCALE or SET)" >&2; }; done
-	@[[ "$(CLUSTER_NAME)" =~ ^([a-z0-9][a-z0-9-]{0,46})?$$ ]] || \
-		{ echo "loadtest: CLUSTER_NAME '$(CLUSTER_NAME)' must be lowercase letters, digits and '-', at most 47" >&2; exit 2; }
-	@dir='$(LOADTEST_SCENARIO_DIR)'; for s in $(LT_ENTRIES); do \
-		case $$s in */*|*.yaml|*.yml) f=$$s;; *) f=$${dir:-tools/scenario/scenarios}/$$s.yaml;; esac; \
-		[ -f "$$f" ] || { echo "loadtest: unknown scenario '$$s' (no $$f; S1..S14, or a scenario file)" >&2; exit 2; }; done
-	@[ $(words $(LT_SCENARIOS)) -eq $(words $(sort $(LT_SCENARIOS))) ] || \
-		{ echo "loadtest: two scenarios in SCENARIOS='$(SCENARIOS)' have the same name ($(LT_SCENARIOS)): each needs its own results folder" >&2; exit 2; }
-	@for s in $(LT_SCENARIOS); do [[ $$s =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$$ ]] || \
-		{ echo "loadtest: scenario name '$$s' must be letters, digits, '.', '_' and '-' (it names a results folder)" >&2; exit 2; }; done
-	@[[ "$(PARALLELISM)" =~ ^[1-9][0-9]?$$ ]] || { echo "loadtest: PARALLELISM must be a whole number from 1 to 99, not '$(PARALLELISM)'" >&2; exit 2; }
-	@if [ "$(LT_PROVIDER)" = local ] && [ "$(PARALLELISM)" -gt 1 ] && [ "$(LT_NETNS)" != yes ]; then \
-		echo "loadtest: PARALLELISM=$(PARALLELISM) reduced to 1 on the local provider: Reloader's metrics port (:9090) is fixed and arms cannot get network namespaces of their own here ($(patsubst no: %,%,$(LT_NETNS)))" >&2; fi
-	@echo "loadtest: $(words $(LT_SCENARIOS)) scenario(s) ($(LT_SCENARIOS)), $(LT_N) cluster(s), provider $(LT_PROVIDER), old '$(LT_OLD_IMAGE)', new '$(LT_NEW_IMAGE)', $(DURATION)s each$(if $(filter-out 1,$(REPEATS)),$(comma) $(REPEATS) runs per arm)" >&2
+	@OLD_IMAGE='$(OLD_IMAGE)' NEW_IMAGE='$(NEW_IMAGE)' SCENARIOS='$(SCENARIOS)' DURATION='$(DURATION)' \
+	LOADTEST_OLD_IMAGE='$(LOADTEST_OLD_IMAGE)' LOADTEST_NEW_IMAGE='$(LOADTEST_NEW_IMAGE)' \
+	LOADTEST_SCENARIOS='$(LOADTEST_SCENARIOS)' LOADTEST_DURATION='$(LOADTEST_DURATION)' \
+	REPEATS='$(REPEATS)' OLD_API_DELAY_MS='$(OLD_API_DELAY_MS)' NEW_API_DELAY_MS='$(NEW_API_DELAY_MS)' \
+	SCALE='$(SCALE)' SET='$(SET)' CLUSTER_NAME='$(CLUSTER_NAME)' PARALLELISM='$(PARALLELISM)' \
+	LOADTEST_SCENARIO_DIR='$(LOADTEST_SCENARIO_DIR)' RESULTS_DIR='$(RESULTS_DIR)' BIN='$(BIN)' \
+	LT_ENTRIES='$(LT_ENTRIES)' LT_SCENARIOS='$(LT_SCENARIOS)' LT_OLD_IMAGE='$(LT_OLD_IMAGE)' \
+	LT_NEW_IMAGE='$(LT_NEW_IMAGE)' LT_PROVIDER='$(LT_PROVIDER)' LT_NETNS='$(LT_NETNS)' LT_N='$(LT_N)' \
+	pipelines/check.sh
 
 loadtest-reports: $$(REPORTS) $$(SUMMARIES) $(RESULTS_DIR)/index.html
 # After a failed stage: the summary of whatever the results folder holds.

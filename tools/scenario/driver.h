@@ -107,6 +107,8 @@ int run_write_results(const struct run *r, const char *out, const char *expected
  * (when it got a roll of its own) rolled, unix seconds; the file beside run.json. */
 int run_write_updates(const struct run *r, const char *path);
 double run_unix(const struct run *r, double mono);
+/* The scenario's command-line edits ("scale", and "set" when --set was given) into o. */
+jv scenario_edits_json(const struct scenario *s, jv o);
 /* expected.json's counts for a run whose data changes owed expected_rolls rolls in all. */
 jv scenario_expected_json(const struct scenario *s, const struct graph *g, long expected_rolls);
 /*

@@ -3,6 +3,7 @@
 #include "base64.h"
 #include "msg.h"
 #include "sha1.h"
+#include "wrapper.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -11,36 +12,65 @@ struct pair {
 	char *text;		/* "key=value" */
 	size_t len;
 	size_t keylen;
+	size_t seq;		/* order of arrival: of two values of one key, the later wins */
 };
 
 struct pairs {
 	struct pair *p;
-	size_t n;
+	size_t n, cap;
 };
 
 static void put(struct pairs *ps, const char *key, const unsigned char *val, size_t vlen)
 {
 	size_t klen = strlen(key);
 
-	/* stringData overrides data: a key already there is replaced. */
-	for (size_t i = 0; i < ps->n; i++) {
-		if (ps->p[i].keylen == klen && memcmp(ps->p[i].text, key, klen) == 0) {
-			free(ps->p[i].text);
-			ps->p[i] = ps->p[--ps->n];
-			break;
-		}
+	if (ps->n == ps->cap) {
+		ps->cap = ps->cap ? ps->cap * 2 : 16;
+		ps->p = xrealloc(ps->p, ps->cap * sizeof(*ps->p));
 	}
-	struct pair *np = realloc(ps->p, (ps->n + 1) * sizeof(*np));
-	char *t = malloc(klen + 1 + vlen + 1);
-	if (np == NULL || t == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	ps->p = np;
+	char *t = xmalloc(klen + 1 + vlen + 1);
 	memcpy(t, key, klen);
 	t[klen] = '=';
 	if (vlen)
 		memcpy(t + klen + 1, val, vlen);
 	t[klen + 1 + vlen] = '\0';
-	ps->p[ps->n++] = (struct pair){ t, klen + 1 + vlen, klen };
+	ps->p[ps->n] = (struct pair){ t, klen + 1 + vlen, klen, ps->n };
+	ps->n++;
+}
+
+/* By key (bytewise, shorter first), then by arrival. */
+static int cmp_key(const void *a, const void *b)
+{
+	const struct pair *x = a, *y = b;
+	size_t n = x->keylen < y->keylen ? x->keylen : y->keylen;
+	int c = memcmp(x->text, y->text, n);
+
+	if (c)
+		return c;
+	if (x->keylen != y->keylen)
+		return x->keylen < y->keylen ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * stringData overrides data: of the values of one key only the last to arrive stays.
+ * Sorted by key first, so this is linear after the sort whatever the number of keys.
+ */
+static void drop_overridden(struct pairs *ps)
+{
+	size_t k = 0;
+
+	if (ps->n > 1)
+		qsort(ps->p, ps->n, sizeof(*ps->p), cmp_key);
+	for (size_t i = 0; i < ps->n; i++) {
+		if (i + 1 < ps->n && ps->p[i].keylen == ps->p[i + 1].keylen &&
+		    memcmp(ps->p[i].text, ps->p[i + 1].text, ps->p[i].keylen) == 0) {
+			free(ps->p[i].text);
+			continue;
+		}
+		ps->p[k++] = ps->p[i];
+	}
+	ps->n = k;
 }
 
 /* Bytewise, shorter first on a common prefix: the order of Go's sort.Strings. */
@@ -91,7 +121,7 @@ static int add_field(struct pairs *ps, jv obj, const char *field, int decode)
 
 int fingerprint_object(jv obj, enum obj_kind kind, unsigned char out[20])
 {
-	struct pairs ps = { NULL, 0 };
+	struct pairs ps = { NULL, 0, 0 };
 	struct sha1 c;
 	int rc;
 
@@ -99,6 +129,7 @@ int fingerprint_object(jv obj, enum obj_kind kind, unsigned char out[20])
 		rc = add_field(&ps, obj, "data", 1) < 0 ? -1 : add_field(&ps, obj, "stringData", 0);
 	else
 		rc = add_field(&ps, obj, "data", 0) < 0 ? -1 : add_field(&ps, obj, "binaryData", 0);
+	drop_overridden(&ps);
 	if (ps.n > 1)
 		qsort(ps.p, ps.n, sizeof(*ps.p), cmp_pair);
 	sha1_init(&c);

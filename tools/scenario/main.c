@@ -7,6 +7,7 @@
 #include "model.h"
 #include "msg.h"
 #include "num.h"
+#include "wrapper.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -69,24 +70,141 @@ static const char usage_text[] =
 	"check in run.json failed: see \"problems\"); 2 trouble (bad usage, scenario file,\n"
 	"kubeconfig, unreachable server).\n";
 
-static _Noreturn void usage(const char *fmt, const char *arg)
-{
-	char buf[512];
+enum mode { MODE_RUN, MODE_CHECK, MODE_PLAN, MODE_ARGS };
 
-	snprintf(buf, sizeof(buf), fmt, arg);
-	dief(EXIT_TROUBLE, "%s (see 'scenario --help')", buf);
-}
+struct options {
+	struct run_opts run;
+	int check, plan, print_args;	/* as given; mode is decided from them */
+	enum mode mode;
+	const char *id, *out, *expected, *ns, *kubeconfig, *context;
+	long scale;
+	char **sets;			/* --set's KEY=VALUE items, malloc'd */
+	size_t nsets;
+};
 
 static double seconds_arg(const char *name, const char *s, double min)
 {
 	double v;
 
-	if (num_double(s, &v) != NULL || v < min || v > 1e7) {
-		char buf[128];
-		snprintf(buf, sizeof(buf), "--%s needs a number of seconds, not '%%s'", name);
-		usage(buf, s);
-	}
+	if (num_double(s, &v) != NULL || v < min || v > 1e7)
+		usagef("--%s needs a number of seconds, not '%s'", name, s);
 	return v;
+}
+
+static long long_arg(const char *name, const char *s, long min, long max, const char *what)
+{
+	long v;
+
+	/* Decimal digits only: no sign, no 0x, no spaces. */
+	if (num_long(s, min, max, &v) != NULL)
+		usagef("--%s needs %s, not '%s'", name, what, s);
+	return v;
+}
+
+/* --set KEY=VALUE,KEY=VALUE: names and values hold no comma. */
+static void add_sets(struct options *op, const char *arg)
+{
+	char *copy = xstrdup(arg), *save = NULL, *item;
+
+	if (*copy == '\0' || copy[strlen(copy) - 1] == ',' || *copy == ',' || strstr(copy, ",,"))
+		usagef("--set needs KEY=VALUE[,KEY=VALUE...], not '%s'", arg);
+	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		op->sets = xrealloc(op->sets, (op->nsets + 1) * sizeof(*op->sets));
+		op->sets[op->nsets++] = xstrdup(item);
+	}
+	free(copy);
+}
+
+static const struct option longopts[] = {
+	{ "scenario", required_argument, NULL, 's' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "out", required_argument, NULL, 'o' },
+	{ "expected", required_argument, NULL, 'e' },
+	{ "arm", required_argument, NULL, 'a' },
+	{ "namespace", required_argument, NULL, 'n' },
+	{ "seed", required_argument, NULL, 'S' },
+	{ "kubeconfig", required_argument, NULL, 'k' },
+	{ "context", required_argument, NULL, 'c' },
+	{ "setup-timeout", required_argument, NULL, 'T' },
+	{ "quiet", required_argument, NULL, 'q' },
+	{ "settle-timeout", required_argument, NULL, 'Q' },
+	{ "max-inflight", required_argument, NULL, 'm' },
+	{ "no-progress", no_argument, NULL, 'P' },
+	{ "delete-after", no_argument, NULL, 'D' },
+	{ "check", no_argument, NULL, 'C' },
+	{ "controller-args", no_argument, NULL, 'A' },
+	{ "plan", no_argument, NULL, 'L' },
+	{ "scale", required_argument, NULL, 'x' },
+	{ "set", required_argument, NULL, 'X' },
+	{ "fixed-inflight", no_argument, NULL, 'F' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* One option into op; 1 when it was --help. */
+static int parse_option(struct options *op, int c, char **argv)
+{
+	struct run_opts *o = &op->run;
+
+	switch (c) {
+	case 's': op->id = optarg; break;
+	case 'd': o->duration = seconds_arg("duration", optarg, 1); break;
+	case 'o': op->out = optarg; break;
+	case 'e': op->expected = optarg; break;
+	case 'a': o->arm = optarg; break;
+	case 'n': op->ns = optarg; break;
+	case 'k': op->kubeconfig = optarg; break;
+	case 'c': op->context = optarg; break;
+	case 'T': o->setup_timeout = seconds_arg("setup-timeout", optarg, 0); break;
+	case 'q': o->quiet = seconds_arg("quiet", optarg, 0); break;
+	case 'Q': o->settle_timeout = seconds_arg("settle-timeout", optarg, 0); break;
+	case 'P': o->progress = 0; break;
+	case 'D': o->delete_after = 1; break;
+	case 'C': op->check = 1; break;
+	case 'A': op->print_args = 1; break;
+	case 'L': op->plan = 1; break;
+	case 'F': o->fixed_inflight = 1; break;
+	case 'x': op->scale = long_arg("scale", optarg, 1, SCENARIO_MAX_COUNT, "a whole number from 1 to 1000000"); break;
+	case 'X': add_sets(op, optarg); break;
+	case 'S': o->seed = (unsigned long)long_arg("seed", optarg, 0, LONG_MAX, "a whole number"); break;
+	case 'm': o->max_inflight = (int)long_arg("max-inflight", optarg, 1, 4096, "a number from 1 to 4096"); break;
+	case 'h': return 1;
+	case ':': usagef("option needs a value: '%s'", argv[optind - 1]);
+	default: usagef("unknown option '%s'", argv[optind - 1]);
+	}
+	return 0;
+}
+
+/* The command line into op; 1 when --help was asked for (nothing else is checked then). */
+static int parse_args(int argc, char **argv, struct options *op)
+{
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1)
+		if (parse_option(op, c, argv))
+			return 1;
+	if (optind < argc) {
+		if (strcmp(argv[optind - 1], "--") != 0)
+			usagef("unexpected argument '%s'", argv[optind]);
+		op->run.restart_cmd = &argv[optind];
+	}
+	if (op->id == NULL)
+		usagef("%s", "--scenario is required");
+	if (op->plan && (op->check || op->print_args))
+		usagef("%s", "--plan, --check and --controller-args go alone");
+	op->mode = op->plan ? MODE_PLAN : op->print_args ? MODE_ARGS : op->check ? MODE_CHECK : MODE_RUN;
+	if (op->mode == MODE_PLAN && op->run.duration < 0 && op->nsets == 0)
+		usagef("%s", "--plan needs --duration");
+	if (op->mode == MODE_RUN) {
+		if (op->run.duration < 0)
+			usagef("%s", "--duration is required");
+		if (op->out == NULL)
+			usagef("%s", "--out is required");
+	}
+	if (op->ns && k8s_name_problem(op->ns, NAME_MAX_LABEL, 0) != NULL)
+		usagef("--namespace needs a namespace name (lowercase letters, digits and '-', at most 63), not '%s'", op->ns);
+	return 0;
 }
 
 /*
@@ -112,256 +230,120 @@ static int rename_namespaces(struct scenario *s, const char *ns)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/*
+ * --namespace, --set (it edits the file's values), then --scale (it multiplies the counts);
+ * the sets are freed. 0, or -1 after printing why.
+ */
+static int edit_scenario(struct scenario *s, struct options *op)
 {
-	static const struct option longopts[] = {
-		{ "scenario", required_argument, NULL, 's' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "expected", required_argument, NULL, 'e' },
-		{ "arm", required_argument, NULL, 'a' },
-		{ "namespace", required_argument, NULL, 'n' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ "kubeconfig", required_argument, NULL, 'k' },
-		{ "context", required_argument, NULL, 'c' },
-		{ "setup-timeout", required_argument, NULL, 'T' },
-		{ "quiet", required_argument, NULL, 'q' },
-		{ "settle-timeout", required_argument, NULL, 'Q' },
-		{ "max-inflight", required_argument, NULL, 'm' },
-		{ "no-progress", no_argument, NULL, 'P' },
-		{ "delete-after", no_argument, NULL, 'D' },
-		{ "check", no_argument, NULL, 'C' },
-		{ "controller-args", no_argument, NULL, 'A' },
-		{ "plan", no_argument, NULL, 'L' },
-		{ "scale", required_argument, NULL, 'x' },
-		{ "set", required_argument, NULL, 'X' },
-		{ "fixed-inflight", no_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct run_opts o = {
-		.arm = "new",
-		.duration = -1,
-		.seed = 1,
-		.setup_timeout = 300,
-		.quiet = 2,
-		.settle_timeout = 60,
-		.max_inflight = 64,
-		.progress = 1,
-	};
-	const char *id = NULL, *out = NULL, *expected = NULL, *ns = NULL, *kubeconfig = NULL, *context = NULL;
-	int check = 0, print_args = 0, plan = 0, c;
-	long scale = 1;
-	char **sets = NULL;
-	size_t nsets = 0;
+	double set_duration = -1;
+	int bad = op->ns && rename_namespaces(s, op->ns) < 0;
 
-	msg_init(argv[0]);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's': id = optarg; break;
-		case 'd': o.duration = seconds_arg("duration", optarg, 1); break;
-		case 'o': out = optarg; break;
-		case 'e': expected = optarg; break;
-		case 'a': o.arm = optarg; break;
-		case 'n': ns = optarg; break;
-		case 'k': kubeconfig = optarg; break;
-		case 'c': context = optarg; break;
-		case 'T': o.setup_timeout = seconds_arg("setup-timeout", optarg, 0); break;
-		case 'q': o.quiet = seconds_arg("quiet", optarg, 0); break;
-		case 'Q': o.settle_timeout = seconds_arg("settle-timeout", optarg, 0); break;
-		case 'P': o.progress = 0; break;
-		case 'D': o.delete_after = 1; break;
-		case 'C': check = 1; break;
-		case 'A': print_args = 1; break;
-		case 'L': plan = 1; break;
-		case 'F': o.fixed_inflight = 1; break;
-		case 'x':
-			/* Decimal digits only: no sign, no 0x, no spaces. */
-			if (num_long(optarg, 1, SCENARIO_MAX_COUNT, &scale) != NULL)
-				usage("--scale needs a whole number from 1 to 1000000, not '%s'", optarg);
-			break;
-		case 'X': {
-			/* KEY=VALUE,KEY=VALUE: names and values hold no comma. */
-			char *copy = strdup(optarg), *save = NULL, *item;
-			if (copy == NULL)
-				dief(EXIT_TROUBLE, "out of memory");
-			if (*copy == '\0' || copy[strlen(copy) - 1] == ',' || *copy == ',' || strstr(copy, ",,"))
-				usage("--set needs KEY=VALUE[,KEY=VALUE...], not '%s'", optarg);
-			for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-				char **p = realloc(sets, (nsets + 1) * sizeof(*sets));
-				if (p == NULL || (p[nsets] = strdup(item)) == NULL)
-					dief(EXIT_TROUBLE, "out of memory");
-				sets = p;
-				nsets++;
-			}
-			free(copy);
-			break;
-		}
-		case 'S': {
-			long v;
-			if (num_long(optarg, 0, LONG_MAX, &v) != NULL)
-				usage("--seed needs a whole number, not '%s'", optarg);
-			o.seed = (unsigned long)v;
-			break;
-		}
-		case 'm': {
-			long v;
-			if (num_long(optarg, 1, 4096, &v) != NULL)
-				usage("--max-inflight needs a number from 1 to 4096, not '%s'", optarg);
-			o.max_inflight = (int)v;
-			break;
-		}
-		case 'h':
-			fputs(usage_text, stdout);
-			return ferror(stdout) ? EXIT_TROUBLE : 0;
-		case ':':
-			usage("option needs a value: '%s'", argv[optind - 1]);
-		default:
-			usage("unknown option '%s'", argv[optind - 1]);
-		}
+	for (size_t i = 0; i < op->nsets; i++) {
+		if (!bad && scenario_set(s, op->sets[i], &set_duration) < 0)
+			bad = 1;
+		free(op->sets[i]);
 	}
-	if (optind < argc) {
-		if (strcmp(argv[optind - 1], "--") != 0)
-			usage("unexpected argument '%s'", argv[optind]);
-		o.restart_cmd = &argv[optind];
+	free(op->sets);
+	op->sets = NULL;
+	if (bad || (op->scale > 1 && scenario_scale(s, op->scale) < 0))
+		return -1;
+	if (set_duration >= 0)
+		op->run.duration = set_duration;
+	if (op->scale > 1 || s->nsets) {
+		/* Reports show the description: say the scenario is not as its file wrote it. */
+		char *d;
+		if (op->scale > 1 && s->nsets)
+			d = xasprintf("%s (scale x%ld; --set %zu)", s->description, op->scale, s->nsets);
+		else if (op->scale > 1)
+			d = xasprintf("%s (scale x%ld)", s->description, op->scale);
+		else
+			d = xasprintf("%s (--set %zu)", s->description, s->nsets);
+		s->description = arena_strdup(s->arena, d);
+		free(d);
 	}
-	if (id == NULL)
-		usage("%s", "--scenario is required");
-	if (plan && (check || print_args))
-		usage("%s", "--plan, --check and --controller-args go alone");
-	if (plan && o.duration < 0 && nsets == 0)
-		usage("%s", "--plan needs --duration");
-	if (!check && !print_args && !plan) {
-		if (o.duration < 0)
-			usage("%s", "--duration is required");
-		if (out == NULL)
-			usage("%s", "--out is required");
-	}
-	if (ns && k8s_name_problem(ns, NAME_MAX_LABEL, 0) != NULL)
-		usage("--namespace needs a namespace name (lowercase letters, digits and '-', at most 63), not '%s'", ns);
+	return 0;
+}
 
-	char *path = scenario_path(id);
-	struct scenario s;
-	if (path == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	if (scenario_load(path, &s) < 0) {
-		free(path);
-		return EXIT_TROUBLE;
-	}
-	free(path);
-	if (ns && rename_namespaces(&s, ns) < 0) {
-		scenario_free(&s);
-		return EXIT_TROUBLE;
-	}
-	{
-		/* --set first (it edits the file's values), then --scale multiplies the counts. */
-		double set_duration = -1;
-		int bad = 0;
-		for (size_t i = 0; i < nsets; i++) {
-			if (!bad && scenario_set(&s, sets[i], &set_duration) < 0)
-				bad = 1;
-			free(sets[i]);
-		}
-		free(sets);
-		if (bad || (scale > 1 && scenario_scale(&s, scale) < 0)) {
-			scenario_free(&s);
-			return EXIT_TROUBLE;
-		}
-		if (set_duration >= 0)
-			o.duration = set_duration;
-		if (plan && o.duration < 0) {
-			scenario_free(&s);
-			usage("%s", "--plan needs --duration");
-		}
-		if (scale > 1 || s.nsets) {
-			/* Reports show the description: say the scenario is not as its file wrote it. */
-			char *d = NULL;
-			int n;
-			if (scale > 1 && s.nsets)
-				n = asprintf(&d, "%s (scale x%ld; --set %zu)", s.description, scale, s.nsets);
-			else if (scale > 1)
-				n = asprintf(&d, "%s (scale x%ld)", s.description, scale);
-			else
-				n = asprintf(&d, "%s (--set %zu)", s.description, s.nsets);
-			if (n < 0)
-				dief(EXIT_TROUBLE, "out of memory");
-			s.description = arena_strdup(s.arena, d);
-			free(d);
-		}
-	}
-	if (plan) {
-		jv p;
-		int rc = scenario_plan(&s, o.duration, o.seed, &p);
-		if (rc == 0) {
-			char *text = json_dump(p, 1);
-			fputs(text, stdout);
-			free(text);
-			jv_free(p);
-		}
-		scenario_free(&s);
-		return rc < 0 ? EXIT_TROUBLE : fclose(stdout) == 0 ? 0 : EXIT_TROUBLE;
-	}
-	if (print_args) {
-		for (size_t i = 0; i < s.nargs; i++)
-			printf("%s\n", s.controller_args[i]);
-		scenario_free(&s);
-		return fclose(stdout) == 0 ? 0 : EXIT_TROUBLE;
-	}
-	if (check) {
-		struct graph g;
-		int rc = graph_build(&g, &s);
-		if (rc == 0) {
-			long users = 0;
-			for (size_t i = 0; i < g.ncfg; i++)
-				users += (long)g.cfg[i].nusers;
-			printf("%s: %zu namespaces, %zu configmaps/secrets, %zu workloads, %ld references, "
-			       "%zu update streams\n", s.id, s.nns, g.ncfg, g.nwl, users, s.nupdates);
-		}
-		graph_free(&g);
-		scenario_free(&s);
-		return rc < 0 ? EXIT_TROUBLE : fclose(stdout) == 0 ? 0 : EXIT_TROUBLE;
-	}
+static int finish_stdout(int rc)
+{
+	return rc < 0 ? EXIT_TROUBLE : fclose(stdout) == 0 ? 0 : EXIT_TROUBLE;
+}
 
-	/* Results go next to each other; check the folder before touching the cluster. */
-	char *exp_path = NULL;
-	if (expected == NULL) {
-		const char *slash = strrchr(out, '/');
-		if (asprintf(&exp_path, "%.*s%sexpected.json", slash ? (int)(slash - out) : 0, out, slash ? "/" : "") < 0)
-			dief(EXIT_TROUBLE, "out of memory");
-	} else {
-		exp_path = strdup(expected);
+static int print_plan(const struct scenario *s, const struct options *op)
+{
+	jv p;
+	int rc = scenario_plan(s, op->run.duration, op->run.seed, &p);
+
+	if (rc == 0) {
+		char *text = json_dump(p, 1);
+		fputs(text, stdout);
+		free(text);
+		jv_free(p);
 	}
-	{
-		const char *slash = strrchr(out, '/');
-		char *dir = slash ? strndup(out, (size_t)(slash - out)) : strdup(".");
-		int okdir = dir && fs_is_dir(dir[0] ? dir : "/");
-		free(dir);
-		if (!okdir) {
-			errorf("cannot write '%s': its folder does not exist", out);
-			free(exp_path);
-			scenario_free(&s);
-			return EXIT_TROUBLE;
-		}
+	return finish_stdout(rc);
+}
+
+static int print_controller_args(const struct scenario *s)
+{
+	for (size_t i = 0; i < s->nargs; i++)
+		printf("%s\n", s->controller_args[i]);
+	return finish_stdout(0);
+}
+
+static int print_check(const struct scenario *s)
+{
+	struct graph g;
+	int rc = graph_build(&g, s);
+
+	if (rc == 0) {
+		long users = 0;
+		for (size_t i = 0; i < g.ncfg; i++)
+			users += (long)g.cfg[i].nusers;
+		printf("%s: %zu namespaces, %zu configmaps/secrets, %zu workloads, %ld references, "
+		       "%zu update streams\n", s->id, s->nns, g.ncfg, g.nwl, users, s->nupdates);
 	}
+	graph_free(&g);
+	return finish_stdout(rc);
+}
+
+/* "DIR/name" for a file beside out (its folder, or none); malloc'd. */
+static char *beside(const char *out, const char *name)
+{
+	const char *slash = strrchr(out, '/');
+
+	return xasprintf("%.*s%s%s", slash ? (int)(slash - out) : 0, out, slash ? "/" : "", name);
+}
+
+/* Whether out's folder exists (checked before the cluster is touched). */
+static int out_folder_exists(const char *out)
+{
+	const char *slash = strrchr(out, '/');
+	char *dir = slash ? xstrndup(out, (size_t)(slash - out)) : xstrdup(".");
+	int ok = fs_is_dir(dir[0] ? dir : "/");
+
+	free(dir);
+	return ok;
+}
+
+/* Run it against the cluster and write run.json, expected.json and updates.jsonl. */
+static int run_and_write(const struct scenario *s, const struct options *op)
+{
+	if (!out_folder_exists(op->out))
+		return errorf("cannot write '%s': its folder does not exist", op->out), EXIT_TROUBLE;
 
 	struct kubeconfig cfg;
-	if (kubeconfig_load(&cfg, kubeconfig, context) < 0) {
-		free(exp_path);
-		scenario_free(&s);
+	if (kubeconfig_load(&cfg, op->kubeconfig, op->context) < 0)
 		return EXIT_TROUBLE;
-	}
+	char *exp_path = op->expected ? xstrdup(op->expected) : beside(op->out, "expected.json");
 	struct run r;
-	int rc = run_scenario(&r, &s, &o, &cfg), ok = 0;
+	int rc = run_scenario(&r, s, &op->run, &cfg), ok = 0;
 	if (rc == 0 || r.t_phase_start > 0) {
-		if (run_write_results(&r, out, exp_path, &ok) < 0)
+		if (run_write_results(&r, op->out, exp_path, &ok) < 0)
 			rc = -1;
 		/* The per-update records go beside run.json (not when run.json goes to stdout). */
-		if (strcmp(out, "-") != 0) {
-			const char *slash = strrchr(out, '/');
-			char *upd;
-			if (asprintf(&upd, "%.*s%supdates.jsonl", slash ? (int)(slash - out) : 0, out, slash ? "/" : "") < 0)
-				dief(EXIT_TROUBLE, "out of memory");
+		if (strcmp(op->out, "-") != 0) {
+			char *upd = beside(op->out, "updates.jsonl");
 			if (run_write_updates(&r, upd) < 0)
 				rc = -1;
 			free(upd);
@@ -370,8 +352,53 @@ int main(int argc, char **argv)
 	run_free(&r);
 	kubeconfig_free(&cfg);
 	free(exp_path);
-	scenario_free(&s);
 	if (rc < 0)
 		return EXIT_TROUBLE;
 	return ok ? 0 : EXIT_FAILED;
+}
+
+int main(int argc, char **argv)
+{
+	struct options op = {
+		.run = {
+			.arm = "new",
+			.duration = -1,
+			.seed = 1,
+			.setup_timeout = 300,
+			.quiet = 2,
+			.settle_timeout = 60,
+			.max_inflight = 64,
+			.progress = 1,
+		},
+		.mode = MODE_RUN,
+		.scale = 1,
+	};
+
+	msg_init(argv[0]);
+	if (parse_args(argc, argv, &op)) {
+		fputs(usage_text, stdout);
+		return ferror(stdout) ? EXIT_TROUBLE : 0;
+	}
+
+	char *path = scenario_path(op.id);
+	struct scenario s;
+	int rc = scenario_load(path, &s);
+	free(path);
+	if (rc < 0)
+		return EXIT_TROUBLE;
+	if (edit_scenario(&s, &op) < 0) {
+		rc = EXIT_TROUBLE;
+	} else if (op.mode == MODE_PLAN && op.run.duration < 0) {
+		scenario_free(&s);
+		usagef("%s", "--plan needs --duration");
+	} else {
+		switch (op.mode) {
+		case MODE_PLAN: rc = print_plan(&s, &op); break;
+		case MODE_ARGS: rc = print_controller_args(&s); break;
+		case MODE_CHECK: rc = print_check(&s); break;
+		case MODE_RUN: rc = run_and_write(&s, &op); break;
+		}
+	}
+	scenario_free(&s);
+	return rc;
 }

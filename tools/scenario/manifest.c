@@ -1,6 +1,7 @@
 /* Building the objects a scenario creates, and the changes its updates make. */
 #include "manifest.h"
 #include "msg.h"
+#include "wrapper.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -39,10 +40,8 @@ jv manifest_namespace(const char *ns, const char *scenario)
 static char *repeat_to(const char *text, long size)
 {
 	size_t n = strlen(text);
-	char *s = malloc((size_t)size + 1);
+	char *s = xmalloc((size_t)size + 1);
 
-	if (s == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
 	for (long i = 0; i < size; i++)
 		s[i] = text[(size_t)i % n];
 	s[size] = '\0';
@@ -78,143 +77,172 @@ static void env_name(const char *key, long n, char *buf, size_t size)
 	snprintf(buf + i, size - i, "_%ld", n);
 }
 
+/* A workload's pod, gathered ref by ref: what its containers and volumes get. */
+struct pod_parts {
+	jv env_from, env, mounts, volumes, init_env_from, projected;
+	long nvol;
+};
+
+/* {ref_key: {name: name}}: an envFrom entry or a projected source. */
+static jv name_ref(const char *ref_key, const char *name)
+{
+	return set(jv_object(), ref_key, set(jv_object(), "name", str(name)));
+}
+
+/* Keys read one by one through valueFrom, as env variables KEY_r. */
+static void add_env_keys(struct pod_parts *p, const struct ref_spec *ref, size_t r, const char *name)
+{
+	int secret = ref->kind == K_SECRET;
+
+	for (size_t k = 0; k < ref->nkeys; k++) {
+		char var[128];
+		jv sel = set(set(jv_object(), "name", str(name)), "key", str(ref->keys[k]));
+		env_name(ref->keys[k], (long)r, var, sizeof(var));
+		p->env = jv_array_append(p->env, set(set(jv_object(), "name", str(var)), "valueFrom",
+			set(jv_object(), secret ? "secretKeyRef" : "configMapKeyRef", sel)));
+	}
+}
+
+static void add_volume(struct pod_parts *p, int secret, const char *name)
+{
+	char vname[32], path[64];
+
+	snprintf(vname, sizeof(vname), "vol-%ld", p->nvol);
+	snprintf(path, sizeof(path), "/etc/loadtest/vol-%ld", p->nvol);
+	p->nvol++;
+	jv src = secret ? set(jv_object(), "secretName", str(name)) : set(jv_object(), "name", str(name));
+	p->volumes = jv_array_append(p->volumes, set(set(jv_object(), "name", str(vname)),
+						     secret ? "secret" : "configMap", src));
+	p->mounts = jv_array_append(p->mounts, set(set(jv_object(), "name", str(vname)), "mountPath", str(path)));
+}
+
+/* Ref r of the workload, to the object name, in every way it is referenced. */
+static void add_ref(struct pod_parts *p, const struct ref_spec *ref, size_t r, const char *name)
+{
+	int secret = ref->kind == K_SECRET;
+	const char *by = secret ? "secretRef" : "configMapRef";
+
+	for (size_t v = 0; v < ref->nvia; v++) {
+		switch (ref->via[v]) {
+		case VIA_ENVFROM:
+			p->env_from = jv_array_append(p->env_from, name_ref(by, name));
+			break;
+		case VIA_INIT_ENVFROM:
+			p->init_env_from = jv_array_append(p->init_env_from, name_ref(by, name));
+			break;
+		case VIA_ENV_KEY:
+			add_env_keys(p, ref, r, name);
+			break;
+		case VIA_VOLUME:
+			add_volume(p, secret, name);
+			break;
+		case VIA_PROJECTED:
+			p->projected = jv_array_append(p->projected, name_ref(secret ? "secret" : "configMap", name));
+			break;
+		}
+	}
+}
+
+/* o with key set to list when the list is not empty (else the list is freed). */
+static jv set_nonempty(jv o, const char *key, jv list)
+{
+	if (jv_array_length(jv_copy(list)) > 0)
+		return set(o, key, list);
+	jv_free(list);
+	return o;
+}
+
+static jv sh_command(const char *script)
+{
+	return jv_array_append(jv_array_append(jv_array_append(jv_array(), str("sh")), str("-c")), str(script));
+}
+
+static jv resources(void)
+{
+	return set(set(jv_object(), "requests", set(set(jv_object(), "cpu", str("1m")), "memory", str("4Mi"))),
+		   "limits", set(set(jv_object(), "cpu", str("10m")), "memory", str("16Mi")));
+}
+
+/* The pod spec from the gathered parts (consumed). */
+static jv pod_spec(struct pod_parts *p)
+{
+	if (jv_array_length(jv_copy(p->projected)) > 0) {
+		p->volumes = jv_array_append(p->volumes, set(set(jv_object(), "name", str("projected")), "projected",
+							     set(jv_object(), "sources", p->projected)));
+		p->mounts = jv_array_append(p->mounts, set(set(jv_object(), "name", str("projected")), "mountPath",
+							 str("/etc/loadtest/projected")));
+	} else {
+		jv_free(p->projected);
+	}
+	jv app = set(jv_object(), "name", str("app"));
+	app = set(app, "image", str(BUSYBOX));
+	app = set(app, "command", sh_command("sleep 999999999"));
+	app = set(app, "resources", resources());
+	app = set_nonempty(app, "envFrom", p->env_from);
+	app = set_nonempty(app, "env", p->env);
+	app = set_nonempty(app, "volumeMounts", p->mounts);
+
+	jv pod = set(jv_object(), "terminationGracePeriodSeconds", jv_number(0));
+	pod = set(pod, "containers", jv_array_append(jv_array(), app));
+	if (jv_array_length(jv_copy(p->init_env_from)) > 0) {
+		jv c = set(jv_object(), "name", str("init"));
+		c = set(c, "image", str(BUSYBOX));
+		c = set(c, "command", sh_command("true"));
+		c = set(c, "resources", resources());
+		c = set(c, "envFrom", p->init_env_from);
+		pod = set(pod, "initContainers", jv_array_append(jv_array(), c));
+	} else {
+		jv_free(p->init_env_from);
+	}
+	return set_nonempty(pod, "volumes", p->volumes);
+}
+
+/* The workload's spec around its pod template: replicas and rollout strategy by kind. */
+static jv workload_spec(const struct workload *w, jv tmpl)
+{
+	jv spec = set(jv_object(), "selector", set(jv_object(), "matchLabels", set(jv_object(), "app", str(w->name))));
+
+	spec = set(spec, "template", tmpl);
+	switch (w->kind) {
+	case K_DEPLOYMENT: {
+		jv rolling = set(set(jv_object(), "maxSurge", jv_number(1)), "maxUnavailable", jv_number(1));
+		spec = set(spec, "replicas", jv_number(1));
+		return set(spec, "strategy", set(set(jv_object(), "type", str("RollingUpdate")), "rollingUpdate", rolling));
+	}
+	case K_STATEFULSET:
+		spec = set(spec, "replicas", jv_number(1));
+		spec = set(spec, "serviceName", str(w->name));
+		return set(spec, "updateStrategy", set(jv_object(), "type", str("RollingUpdate")));
+	default:
+		return set(spec, "updateStrategy", set(set(jv_object(), "type", str("RollingUpdate")), "rollingUpdate",
+						       set(jv_object(), "maxUnavailable", jv_number(1))));
+	}
+}
+
 jv manifest_workload(const struct workload *w, const struct graph *g, const char *scenario)
 {
-	jv app = set(jv_object(), "name", str("app")), init = jv_null();
-	jv env_from = jv_array(), env = jv_array(), mounts = jv_array(), volumes = jv_array();
-	jv init_env_from = jv_array(), projected = jv_array();
-	long nvol = 0;
+	struct pod_parts p = {
+		.env_from = jv_array(), .env = jv_array(), .mounts = jv_array(), .volumes = jv_array(),
+		.init_env_from = jv_array(), .projected = jv_array(),
+	};
 	const struct obj_spec *spec = w->spec;
 
 	for (size_t r = 0; r < spec->nrefs; r++) {
 		const struct ref_spec *ref = &spec->refs[r];
-		const char *const_name = NULL;
-		/* The object this ref resolved to when the graph was built (link_refs). */
+		/*
+		 * The object this ref resolved to when the graph was built (link_refs). The graph
+		 * keeps each object once per workload, not once per ref, so the name is found again.
+		 */
 		const char *err = NULL;
 		char *want = pattern_expand(ref->name, w->idx, &err);
 		long found = want ? graph_find_cfg(g, ref->kind, w->ns, want) : -1;
 		free(want);
 		if (found >= 0)
-			const_name = g->cfg[found].name;
-		if (const_name == NULL)
-			continue;
-		int secret = ref->kind == K_SECRET;
-		for (size_t v = 0; v < ref->nvia; v++) {
-			switch (ref->via[v]) {
-			case VIA_ENVFROM:
-				env_from = jv_array_append(env_from, set(jv_object(), secret ? "secretRef" : "configMapRef",
-									  set(jv_object(), "name", str(const_name))));
-				break;
-			case VIA_INIT_ENVFROM:
-				init_env_from = jv_array_append(init_env_from,
-					set(jv_object(), secret ? "secretRef" : "configMapRef",
-					    set(jv_object(), "name", str(const_name))));
-				break;
-			case VIA_ENV_KEY:
-				for (size_t k = 0; k < ref->nkeys; k++) {
-					char name[128];
-					jv sel = set(set(jv_object(), "name", str(const_name)), "key", str(ref->keys[k]));
-					env_name(ref->keys[k], (long)r, name, sizeof(name));
-					env = jv_array_append(env, set(set(jv_object(), "name", str(name)), "valueFrom",
-						set(jv_object(), secret ? "secretKeyRef" : "configMapKeyRef", sel)));
-				}
-				break;
-			case VIA_VOLUME: {
-				char vname[32], path[64];
-				snprintf(vname, sizeof(vname), "vol-%ld", nvol);
-				snprintf(path, sizeof(path), "/etc/loadtest/vol-%ld", nvol);
-				nvol++;
-				jv src = secret ? set(jv_object(), "secretName", str(const_name))
-						: set(jv_object(), "name", str(const_name));
-				volumes = jv_array_append(volumes, set(set(jv_object(), "name", str(vname)),
-								     secret ? "secret" : "configMap", src));
-				mounts = jv_array_append(mounts, set(set(jv_object(), "name", str(vname)), "mountPath",
-								   str(path)));
-				break;
-			}
-			case VIA_PROJECTED:
-				projected = jv_array_append(projected, set(jv_object(), secret ? "secret" : "configMap",
-									    set(jv_object(), "name", str(const_name))));
-				break;
-			}
-		}
+			add_ref(&p, ref, r, g->cfg[found].name);
 	}
-	if (jv_array_length(jv_copy(projected)) > 0) {
-		volumes = jv_array_append(volumes, set(set(jv_object(), "name", str("projected")), "projected",
-						       set(jv_object(), "sources", projected)));
-		mounts = jv_array_append(mounts, set(set(jv_object(), "name", str("projected")), "mountPath",
-						   str("/etc/loadtest/projected")));
-	} else {
-		jv_free(projected);
-	}
-
-	jv resources = set(set(jv_object(), "requests", set(set(jv_object(), "cpu", str("1m")), "memory", str("4Mi"))),
-			   "limits", set(set(jv_object(), "cpu", str("10m")), "memory", str("16Mi")));
-	jv cmd = jv_array_append(jv_array_append(jv_array_append(jv_array(), str("sh")), str("-c")),
-				 str("sleep 999999999"));
-	app = set(app, "image", str(BUSYBOX));
-	app = set(app, "command", cmd);
-	app = set(app, "resources", jv_copy(resources));
-	if (jv_array_length(jv_copy(env_from)) > 0)
-		app = set(app, "envFrom", env_from);
-	else
-		jv_free(env_from);
-	if (jv_array_length(jv_copy(env)) > 0)
-		app = set(app, "env", env);
-	else
-		jv_free(env);
-	if (jv_array_length(jv_copy(mounts)) > 0)
-		app = set(app, "volumeMounts", mounts);
-	else
-		jv_free(mounts);
-	if (jv_array_length(jv_copy(init_env_from)) > 0) {
-		jv c = set(jv_object(), "name", str("init"));
-		c = set(c, "image", str(BUSYBOX));
-		c = set(c, "command", jv_array_append(jv_array_append(jv_array_append(jv_array(), str("sh")),
-								      str("-c")), str("true")));
-		c = set(c, "resources", jv_copy(resources));
-		c = set(c, "envFrom", init_env_from);
-		jv_free(init);
-		init = jv_array_append(jv_array(), c);
-	} else {
-		jv_free(init_env_from);
-	}
-	jv_free(resources);
-
-	jv pod = set(jv_object(), "terminationGracePeriodSeconds", jv_number(0));
-	pod = set(pod, "containers", jv_array_append(jv_array(), app));
-	if (jv_get_kind(init) == JV_KIND_ARRAY)
-		pod = set(pod, "initContainers", init);
-	else
-		jv_free(init);
-	if (jv_array_length(jv_copy(volumes)) > 0)
-		pod = set(pod, "volumes", volumes);
-	else
-		jv_free(volumes);
 
 	jv labels = set(set(jv_object(), "app", str(w->name)), LABEL_SCENARIO, str(scenario));
-	jv tmpl = set(set(jv_object(), "metadata", set(jv_object(), "labels", jv_copy(labels))), "spec", pod);
-	jv spec_o = set(jv_object(), "selector", set(jv_object(), "matchLabels", set(jv_object(), "app", str(w->name))));
-	spec_o = set(spec_o, "template", tmpl);
-	jv rolling = set(set(jv_object(), "maxSurge", jv_number(1)), "maxUnavailable", jv_number(1));
-	switch (w->kind) {
-	case K_DEPLOYMENT:
-		spec_o = set(spec_o, "replicas", jv_number(1));
-		spec_o = set(spec_o, "strategy", set(set(jv_object(), "type", str("RollingUpdate")), "rollingUpdate", rolling));
-		break;
-	case K_STATEFULSET:
-		jv_free(rolling);
-		spec_o = set(spec_o, "replicas", jv_number(1));
-		spec_o = set(spec_o, "serviceName", str(w->name));
-		spec_o = set(spec_o, "updateStrategy", set(jv_object(), "type", str("RollingUpdate")));
-		break;
-	default:
-		jv_free(rolling);
-		spec_o = set(spec_o, "updateStrategy", set(set(jv_object(), "type", str("RollingUpdate")), "rollingUpdate",
-							    set(jv_object(), "maxUnavailable", jv_number(1))));
-		break;
-	}
-
+	jv tmpl = set(set(jv_object(), "metadata", set(jv_object(), "labels", jv_copy(labels))), "spec", pod_spec(&p));
 	jv annotations = jv_object();
 	if (spec->auto_annotation)
 		annotations = set(annotations, "reloader.stakater.com/auto", str("true"));
@@ -226,7 +254,7 @@ jv manifest_workload(const struct workload *w, const struct graph *g, const char
 	jv o = set(jv_object(), "apiVersion", str("apps/v1"));
 	o = set(o, "kind", str(kind_name(w->kind)));
 	o = set(o, "metadata", m);
-	return set(o, "spec", spec_o);
+	return set(o, "spec", workload_spec(w, tmpl));
 }
 
 static const char *plural(enum obj_kind k)
@@ -243,21 +271,13 @@ static const char *plural(enum obj_kind k)
 
 char *api_collection(enum obj_kind k, const char *ns)
 {
-	char *p = NULL;
-
-	if (asprintf(&p, "%s/namespaces/%s/%s", kind_is_workload(k) ? "/apis/apps/v1" : "/api/v1", ns, plural(k)) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
-	return p;
+	return xasprintf("%s/namespaces/%s/%s", kind_is_workload(k) ? "/apis/apps/v1" : "/api/v1", ns, plural(k));
 }
 
 char *api_object(enum obj_kind k, const char *ns, const char *name)
 {
-	char *p = NULL;
-
-	if (asprintf(&p, "%s/namespaces/%s/%s/%s", kind_is_workload(k) ? "/apis/apps/v1" : "/api/v1", ns, plural(k),
-		     name) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
-	return p;
+	return xasprintf("%s/namespaces/%s/%s/%s", kind_is_workload(k) ? "/apis/apps/v1" : "/api/v1", ns, plural(k),
+			 name);
 }
 
 const char *api_all(enum obj_kind k)
@@ -270,95 +290,116 @@ const char *api_all(enum obj_kind k)
 	}
 }
 
-jv manifest_change(jv obj, enum obj_kind k, const struct update_spec *u, unsigned long seq)
+/* Same data, only metadata changes: a correct controller skips it. */
+static jv change_noop(jv obj, unsigned long seq)
 {
-	char stamp[64];
+	char stamp[32];
+	jv m = jv_object_get(jv_copy(obj), str("metadata"));
+	jv a = jv_object_get(jv_copy(m), str("annotations"));
 
 	snprintf(stamp, sizeof(stamp), "%lu", seq);
-	if (u->change == CH_NOOP) {
-		/* Same data, only metadata changes: a correct controller skips it. */
-		jv m = jv_object_get(jv_copy(obj), str("metadata"));
-		jv a = jv_object_get(jv_copy(m), str("annotations"));
-		if (jv_get_kind(a) != JV_KIND_OBJECT) {
-			jv_free(a);
-			a = jv_object();
-		}
-		a = set(a, ANNOT_TOUCH, str(stamp));
-		m = set(m, "annotations", a);
-		return set(obj, "metadata", m);
+	if (jv_get_kind(a) != JV_KIND_OBJECT) {
+		jv_free(a);
+		a = jv_object();
 	}
-	/* ConfigMaps are changed in data; Secrets through stringData, which overrides data. */
-	jv data = jv_object_get(jv_copy(obj), str("data"));
-	jv out = jv_object();
-	if (jv_get_kind(data) != JV_KIND_OBJECT) {
-		jv_free(data);
-		data = jv_object();
-	}
-	if (u->change == CH_TAIL) {
-		const char *key = u->nkeys ? u->keys[0] : NULL;
-		jv keys = jv_keys(jv_copy(data));
-		if (key == NULL && jv_array_length(jv_copy(keys)) > 0) {
-			jv k0 = jv_array_get(jv_copy(keys), 0);
-			snprintf(stamp, sizeof(stamp), "%s", jv_string_value(k0));
-			jv_free(k0);
-			key = stamp;
-		}
-		char tail[32];
-		snprintf(tail, sizeof(tail), "%012lu", seq);
-		if (key && k == K_CONFIGMAP) {
-			jv v = jv_object_get(jv_copy(data), str(key));
-			if (jv_get_kind(v) == JV_KIND_STRING) {
-				size_t len = (size_t)jv_string_length_bytes(jv_copy(v));
-				char *s = strdup(jv_string_value(v));
-				if (s == NULL)
-					dief(EXIT_TROUBLE, "out of memory");
-				size_t tl = strlen(tail);
-				if (len >= tl)
-					memcpy(s + len - tl, tail, tl);
-				data = set(data, key, str(s));
-				free(s);
-			} else {
-				data = set(data, key, str(tail));
-			}
-			jv_free(v);
-		} else if (key) {
-			out = set(out, key, str(tail));
-		}
-		jv_free(keys);
-	} else {
-		char val[64];
-		snprintf(val, sizeof(val), "value-%lu", seq);
-		if (u->nkeys) {
-			for (size_t i = 0; i < u->nkeys; i++) {
-				if (k == K_CONFIGMAP)
-					data = set(data, u->keys[i], str(val));
-				else
-					out = set(out, u->keys[i], str(val));
-			}
-		} else {
-			jv keys = jv_keys(jv_copy(data));
-			int n = jv_array_length(jv_copy(keys));
-			if (n == 0) {
-				if (k == K_CONFIGMAP)
-					data = set(data, "key", str(val));
-				else
-					out = set(out, "key", str(val));
-			}
-			for (int i = 0; i < n; i++) {
-				jv key = jv_array_get(jv_copy(keys), i);
-				if (k == K_CONFIGMAP)
-					data = set(data, jv_string_value(key), str(val));
-				else
-					out = set(out, jv_string_value(key), str(val));
-				jv_free(key);
-			}
-			jv_free(keys);
-		}
-	}
-	obj = set(obj, "data", data);
-	if (k == K_SECRET)
-		obj = set(obj, "stringData", out);
+	a = set(a, ANNOT_TOUCH, str(stamp));
+	m = set(m, "annotations", a);
+	return set(obj, "metadata", m);
+}
+
+/*
+ * What a change writes: a ConfigMap's data is changed in place; a Secret's new values go
+ * to stringData (which overrides data), data staying as it was.
+ */
+struct change {
+	enum obj_kind kind;
+	jv data, string_data;
+};
+
+static void change_set(struct change *c, const char *key, const char *value)
+{
+	if (c->kind == K_CONFIGMAP)
+		c->data = set(c->data, key, str(value));
 	else
-		jv_free(out);
+		c->string_data = set(c->string_data, key, str(value));
+}
+
+/* The last characters of one key's value become the sequence number (the size stays). */
+static void change_tail(struct change *c, const struct update_spec *u, unsigned long seq)
+{
+	const char *key = u->nkeys ? u->keys[0] : NULL;
+	char first[256], tail[32];
+	jv keys = jv_keys(jv_copy(c->data));
+
+	if (key == NULL && jv_array_length(jv_copy(keys)) > 0) {
+		jv k0 = jv_array_get(jv_copy(keys), 0);
+		snprintf(first, sizeof(first), "%s", jv_string_value(k0));
+		jv_free(k0);
+		key = first;
+	}
+	jv_free(keys);
+	if (key == NULL)
+		return;
+	snprintf(tail, sizeof(tail), "%012lu", seq);
+	if (c->kind != K_CONFIGMAP) {
+		change_set(c, key, tail);
+		return;
+	}
+	jv v = jv_object_get(jv_copy(c->data), str(key));
+	if (jv_get_kind(v) == JV_KIND_STRING) {
+		size_t len = (size_t)jv_string_length_bytes(jv_copy(v)), tl = strlen(tail);
+		char *s = xstrdup(jv_string_value(v));
+		if (len >= tl)
+			memcpy(s + len - tl, tail, tl);
+		change_set(c, key, s);
+		free(s);
+	} else {
+		change_set(c, key, tail);
+	}
+	jv_free(v);
+}
+
+/* The keys named (else every key, else "key") get "value-SEQ". */
+static void change_data(struct change *c, const struct update_spec *u, unsigned long seq)
+{
+	char val[64];
+
+	snprintf(val, sizeof(val), "value-%lu", seq);
+	if (u->nkeys) {
+		for (size_t i = 0; i < u->nkeys; i++)
+			change_set(c, u->keys[i], val);
+		return;
+	}
+	jv keys = jv_keys(jv_copy(c->data));
+	int n = jv_array_length(jv_copy(keys));
+	if (n == 0)
+		change_set(c, "key", val);
+	for (int i = 0; i < n; i++) {
+		jv key = jv_array_get(jv_copy(keys), i);
+		change_set(c, jv_string_value(key), val);
+		jv_free(key);
+	}
+	jv_free(keys);
+}
+
+jv manifest_change(jv obj, enum obj_kind k, const struct update_spec *u, unsigned long seq)
+{
+	if (u->change == CH_NOOP)
+		return change_noop(obj, seq);
+
+	struct change c = { k, jv_object_get(jv_copy(obj), str("data")), jv_object() };
+	if (jv_get_kind(c.data) != JV_KIND_OBJECT) {
+		jv_free(c.data);
+		c.data = jv_object();
+	}
+	if (u->change == CH_TAIL)
+		change_tail(&c, u, seq);
+	else
+		change_data(&c, u, seq);
+	obj = set(obj, "data", c.data);
+	if (k == K_SECRET)
+		obj = set(obj, "stringData", c.string_data);
+	else
+		jv_free(c.string_data);
 	return obj;
 }

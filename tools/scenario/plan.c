@@ -6,12 +6,41 @@
 #include "driver.h"
 #include "schedule.h"
 #include "msg.h"
+#include "wrapper.h"
 
 #include <math.h>
 #include <stdlib.h>
 
 /* Beyond this many updates the plan gives the count intended but works out no expectation. */
 #define PLAN_MAX_UPDATES 10000000L
+
+/*
+ * Every tick of the schedule in time order (writers in their order at equal times), as a
+ * run sends them, recorded in the graph as succeeded; the rolls the workloads then owe.
+ */
+static long plan_rolls(struct schedule *sc, struct graph *g, double phase)
+{
+	unsigned long seq = 0;
+	long expected = 0;
+
+	for (;;) {
+		struct writer *w = NULL;
+		for (size_t i = 0; i < sc->n; i++)
+			if (sc->w[i].next < phase && (w == NULL || sc->w[i].next < w->next))
+				w = &sc->w[i];
+		if (w == NULL)
+			break;
+		long c = schedule_pick(sc, w);
+		if (c >= 0) {
+			seq++;
+			graph_update_ok(g, (size_t)c, w->u->change != CH_NOOP, seq, w->next, w->next);
+		}
+		schedule_advance(w);
+	}
+	for (size_t w = 0; w < g->nwl; w++)
+		expected += g->wl[w].expected;
+	return expected;
+}
 
 int scenario_plan(const struct scenario *s, double duration, unsigned long seed, jv *out)
 {
@@ -35,9 +64,7 @@ int scenario_plan(const struct scenario *s, double duration, unsigned long seed,
 		graph_workload_created(&g, w, 0, 0);
 	}
 	schedule_init(&sc, s, &g, seed, 0, phase);
-	per_stream = calloc(s->nupdates + 1, sizeof(*per_stream));
-	if (per_stream == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	per_stream = xcalloc(s->nupdates + 1, sizeof(*per_stream));
 	for (size_t i = 0; i < sc.n; i++) {
 		const struct update_spec *u = sc.w[i].u;
 		restart_stream |= u->during_restart;
@@ -46,13 +73,7 @@ int scenario_plan(const struct scenario *s, double duration, unsigned long seed,
 	}
 
 	jv o = jv_object_set(jv_object(), jv_string("scenario"), jv_string(s->id));
-	o = jv_object_set(o, jv_string("scale"), jv_number((double)s->scale));
-	if (s->nsets) {
-		jv set = jv_object();
-		for (size_t i = 0; i < s->nsets; i++)
-			set = jv_object_set(set, jv_string(s->sets[i].key), jv_string(s->sets[i].value));
-		o = jv_object_set(o, jv_string("set"), set);
-	}
+	o = scenario_edits_json(s, o);
 	o = jv_object_set(o, jv_string("seed"), jv_number((double)seed));
 	o = jv_object_set(o, jv_string("duration_seconds"), jv_number(duration));
 	o = jv_object_set(o, jv_string("update_phase_seconds"), jv_number(phase));
@@ -78,28 +99,8 @@ int scenario_plan(const struct scenario *s, double duration, unsigned long seed,
 	upd = jv_object_set(upd, jv_string("streams"), streams);
 	o = jv_object_set(o, jv_string("updates"), upd);
 
-	if (s->exact && !restart_stream && !s->churn.set && sc.intended <= PLAN_MAX_UPDATES) {
-		/* Every tick in time order (writers in their order at equal times), as a run sends them. */
-		unsigned long seq = 0;
-		for (;;) {
-			struct writer *w = NULL;
-			for (size_t i = 0; i < sc.n; i++)
-				if (sc.w[i].next < phase && (w == NULL || sc.w[i].next < w->next))
-					w = &sc.w[i];
-			if (w == NULL)
-				break;
-			long c = schedule_pick(&sc, w);
-			if (c >= 0) {
-				seq++;
-				graph_update_ok(&g, (size_t)c, w->u->change != CH_NOOP, seq, w->next, w->next);
-			}
-			schedule_advance(w);
-		}
-		long expected = 0;
-		for (size_t w = 0; w < g.nwl; w++)
-			expected += g.wl[w].expected;
-		o = jv_object_set(o, jv_string("expected"), scenario_expected_json(s, &g, expected));
-	}
+	if (s->exact && !restart_stream && !s->churn.set && sc.intended <= PLAN_MAX_UPDATES)
+		o = jv_object_set(o, jv_string("expected"), scenario_expected_json(s, &g, plan_rolls(&sc, &g, phase)));
 	free(per_stream);
 	schedule_free(&sc);
 	graph_free(&g);

@@ -4,6 +4,7 @@
 #include "sbuf.h"
 #include "jsonf.h"
 #include "msg.h"
+#include "wrapper.h"
 #include "stats.h"
 
 #include <math.h>
@@ -42,10 +43,8 @@ void run_count_error(struct run *r, const char *kind)
 /* Percentiles of samples kept in order of arrival (dist_compute sorts a copy). */
 static void dist_of(const double *v, size_t n, struct dist *d)
 {
-	double *copy = malloc((n + 1) * sizeof(double));
+	double *copy = xmalloc((n + 1) * sizeof(double));
 
-	if (copy == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
 	if (n)
 		memcpy(copy, v, n * sizeof(double));
 	dist_compute(copy, n, d);
@@ -150,16 +149,16 @@ static jv roll_example(const struct run *r, const struct roll_note *n)
 	}
 	double from = (w->created_sent >= 0 && w->created_sent < n->at ? w->created_sent : n->at) - 5;
 	struct near *list = NULL;
-	size_t cnt = 0;
+	size_t cnt = 0, cap = 0;
 	for (size_t k = 0; k < w->nrefs; k++) {
 		const struct cfgobj *c = &g->cfg[w->refs[k]];
 		for (size_t v = 0; v < c->nver; v++) {
 			if (c->ver[v].seq == 0 || c->ver[v].sent < from || c->ver[v].sent > n->at + 1)
 				continue;
-			struct near *p = realloc(list, (cnt + 1) * sizeof(*p));
-			if (p == NULL)
-				dief(EXIT_TROUBLE, "out of memory");
-			list = p;
+			if (cnt == cap) {
+				cap = cap ? cap * 2 : 8;
+				list = xrealloc(list, cap * sizeof(*list));
+			}
 			list[cnt++] = (struct near){ w->refs[k], v, fabs(c->ver[v].sent - n->at) };
 		}
 	}
@@ -185,11 +184,9 @@ static jv roll_example(const struct run *r, const struct roll_note *n)
 
 static jv roll_examples(const struct run *r, int allowed, size_t max)
 {
-	struct roll_note *notes = calloc(max, sizeof(*notes));
+	struct roll_note *notes = xcalloc(max, sizeof(*notes));
 	jv list = jv_array();
 
-	if (notes == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
 	size_t n = graph_roll_notes(&r->g, allowed, notes, max);
 	for (size_t i = 0; i < n; i++)
 		list = jv_array_append(list, roll_example(r, &notes[i]));
@@ -219,28 +216,8 @@ static jv expected_json(const struct run *r, const struct observed *ob)
 	return scenario_expected_json(r->s, &r->g, ob->expected);
 }
 
-int run_write_results(const struct run *r, const char *out, const char *expected_out, int *ok)
+jv scenario_edits_json(const struct scenario *s, jv o)
 {
-	const struct scenario *s = r->s;
-	struct observed ob;
-	struct dist late, lat, roll;
-	jv o = jv_object(), upd = jv_object(), errs = jv_object(), obs = jv_object();
-	struct checks ck = { jv_object(), jv_array() };
-	int rc;
-	size_t nroll;
-	double *rolls_lat = graph_latencies(&r->g, &nroll);
-
-	graph_summary(&r->g, &ob);
-	dist_of(r->lateness, r->nlate, &late);
-	dist_of(r->latency, r->nlat, &lat);
-	dist_of(rolls_lat, nroll, &roll);
-	free(rolls_lat);
-
-	o = jv_object_set(o, jv_string("scenario"), jv_string(s->id));
-	o = jv_object_set(o, jv_string("arm"), jv_string(r->o->arm));
-	o = jv_object_set(o, jv_string("description"), jv_string(s->description));
-	o = jv_object_set(o, jv_string("seed"), jv_number((double)r->o->seed));
-	o = jv_object_set(o, jv_string("duration_seconds"), jv_number(r->o->duration));
 	o = jv_object_set(o, jv_string("scale"), jv_number((double)s->scale));
 	if (s->nsets) {
 		jv set = jv_object();
@@ -248,6 +225,21 @@ int run_write_results(const struct run *r, const char *out, const char *expected
 			set = jv_object_set(set, jv_string(s->sets[i].key), jv_string(s->sets[i].value));
 		o = jv_object_set(o, jv_string("set"), set);
 	}
+	return o;
+}
+
+/* What was run, when, and where the time went. */
+static jv run_header_json(const struct run *r)
+{
+	const struct scenario *s = r->s;
+	jv o = jv_object();
+
+	o = jv_object_set(o, jv_string("scenario"), jv_string(s->id));
+	o = jv_object_set(o, jv_string("arm"), jv_string(r->o->arm));
+	o = jv_object_set(o, jv_string("description"), jv_string(s->description));
+	o = jv_object_set(o, jv_string("seed"), jv_number((double)r->o->seed));
+	o = jv_object_set(o, jv_string("duration_seconds"), jv_number(r->o->duration));
+	o = scenario_edits_json(s, o);
 	jv args = jv_array();
 	for (size_t i = 0; i < s->nargs; i++)
 		args = jv_array_append(args, jv_string(s->controller_args[i]));
@@ -269,12 +261,44 @@ int run_write_results(const struct run *r, const char *out, const char *expected
 	stages = json_set_num(stages, "update", r->t_phase_start > 0, r->t_phase_end - r->t_phase_start);
 	stages = json_set_num(stages, "settle", r->t_settled > 0, r->t_settled - r->t_phase_end);
 	stages = json_set_num(stages, "total", 1, r->t_end - r->t_start);
-	o = jv_object_set(o, jv_string("stages_seconds"), stages);
+	return jv_object_set(o, jv_string("stages_seconds"), stages);
+}
 
+/* The rates both the updates and their check use: per second of the phase as it ran. */
+struct rates {
+	double achieved, intended;
+};
+
+static struct rates run_rates(const struct run *r)
+{
+	return (struct rates){
+		.achieved = r->t_phase_start > 0 && r->phase_len > 0 ? (double)r->succeeded / r->phase_len : 0,
+		.intended = r->phase_len > 0 ? (double)r->intended / r->phase_len : intended_rate(r->s),
+	};
+}
+
+/* The window of updates in flight: its bound, and where it went. */
+static jv window_json(const struct run *r)
+{
+	jv win = jv_object_set(jv_object(), jv_string("max"), jv_number((double)r->o->max_inflight));
+
+	win = jv_object_set(win, jv_string("adaptive"), jv_bool(!r->o->fixed_inflight));
+	win = jv_object_set(win, jv_string("lowest"), jv_number(floor(r->win.w_min)));
+	win = jv_object_set(win, jv_string("highest"), jv_number(floor(r->win.w_max)));
+	win = jv_object_set(win, jv_string("final"), jv_number(floor(r->win.w)));
+	win = jv_object_set(win, jv_string("cuts_latency"), jv_number((double)r->win.cuts_latency));
+	return jv_object_set(win, jv_string("cuts_overload"), jv_number((double)r->win.cuts_error));
+}
+
+static jv updates_json(const struct run *r, struct rates rt)
+{
+	struct dist late, lat;
+	jv upd = jv_object(), errs = jv_object();
+
+	dist_of(r->lateness, r->nlate, &late);
+	dist_of(r->latency, r->nlat, &lat);
 	for (size_t i = 0; i < r->nerrs; i++)
 		errs = jv_object_set(errs, jv_string(r->errs[i].kind), jv_number((double)r->errs[i].n));
-	double achieved = r->t_phase_start > 0 && r->phase_len > 0 ? (double)r->succeeded / r->phase_len : 0;
-	double rate_intended = r->phase_len > 0 ? (double)r->intended / r->phase_len : intended_rate(s);
 	upd = jv_object_set(upd, jv_string("intended"), jv_number((double)r->intended));
 	upd = jv_object_set(upd, jv_string("sent"), jv_number((double)r->sent));
 	upd = jv_object_set(upd, jv_string("succeeded"), jv_number((double)r->succeeded));
@@ -282,76 +306,72 @@ int run_write_results(const struct run *r, const char *out, const char *expected
 	upd = jv_object_set(upd, jv_string("failed_by_kind"), errs);
 	upd = jv_object_set(upd, jv_string("conflicts_retried"), jv_number((double)r->conflicts));
 	upd = jv_object_set(upd, jv_string("noop"), jv_number((double)r->noop_ok));
-	if (s->restart_at >= 0)
+	if (r->s->restart_at >= 0)
 		upd = jv_object_set(upd, jv_string("sent_while_down"), jv_number((double)r->sent_while_down));
 	/* The scheduled ticks over the phase as it ran, so both rates share one denominator. */
-	upd = jv_object_set(upd, jv_string("rate_intended"), jv_number(rate_intended));
-	upd = json_set_num(upd, "rate_achieved", r->t_phase_start > 0, achieved);
+	upd = jv_object_set(upd, jv_string("rate_intended"), jv_number(rt.intended));
+	upd = json_set_num(upd, "rate_achieved", r->t_phase_start > 0, rt.achieved);
 	if (r->t_phase_start > 0) {
 		upd = jv_object_set(upd, jv_string("not_sent"), jv_number((double)r->not_sent));
-		/* The window of updates in flight: its bound, and where it went. */
-		jv win = jv_object_set(jv_object(), jv_string("max"), jv_number((double)r->o->max_inflight));
-		win = jv_object_set(win, jv_string("adaptive"), jv_bool(!r->o->fixed_inflight));
-		win = jv_object_set(win, jv_string("lowest"), jv_number(floor(r->win.w_min)));
-		win = jv_object_set(win, jv_string("highest"), jv_number(floor(r->win.w_max)));
-		win = jv_object_set(win, jv_string("final"), jv_number(floor(r->win.w)));
-		win = jv_object_set(win, jv_string("cuts_latency"), jv_number((double)r->win.cuts_latency));
-		win = jv_object_set(win, jv_string("cuts_overload"), jv_number((double)r->win.cuts_error));
-		upd = jv_object_set(upd, jv_string("inflight_window"), win);
+		upd = jv_object_set(upd, jv_string("inflight_window"), window_json(r));
 		upd = json_set_num(upd, "held_back_seconds", 1, r->backlog_seconds);
 		/* Measured only when the driver offered more than the server answered, long enough. */
 		upd = json_set_num(upd, "saturated_at_per_second", r->saturated && r->backlog_seconds > 0,
 				   (double)r->backlog_done / r->backlog_seconds);
 	}
 	upd = jv_object_set(upd, jv_string("lateness_seconds"), dist_json(&late));
-	upd = jv_object_set(upd, jv_string("latency_seconds"), dist_json(&lat));
-	o = jv_object_set(o, jv_string("updates"), upd);
-	if (s->churn.set) {
-		jv c = jv_object();
-		c = jv_object_set(c, jv_string("created"), jv_number((double)r->churn_created));
-		c = jv_object_set(c, jv_string("deleted"), jv_number((double)r->churn_deleted));
-		c = jv_object_set(c, jv_string("failed"), jv_number((double)r->churn_failed));
-		o = jv_object_set(o, jv_string("churn"), c);
-	}
+	return jv_object_set(upd, jv_string("latency_seconds"), dist_json(&lat));
+}
 
-	jv exp = expected_json(r, &ob);
-	o = jv_object_set(o, jv_string("expected"), jv_copy(exp));
+static jv set_count(jv o, const char *key, long n)
+{
+	return jv_object_set(o, jv_string(key), jv_number((double)n));
+}
 
-	/*
-	 * Every update a workload owed is answered by its own roll, folded into a later
-	 * rollout (the pods restarted after it and read its data), lost while the controller
-	 * was down (when the scenario does not demand catch-up), still pending when the
-	 * observer stopped while the controller was still rolling (behind), or missed.
-	 */
-	obs = jv_object_set(obs, jv_string("rolls"), jv_number((double)ob.rolls));
-	obs = jv_object_set(obs, jv_string("rollouts"), jv_number((double)ob.rollouts));
+/*
+ * Every update a workload owed is answered by its own roll, folded into a later
+ * rollout (the pods restarted after it and read its data), lost while the controller
+ * was down (when the scenario does not demand catch-up), still pending when the
+ * observer stopped while the controller was still rolling (behind), or missed.
+ */
+static jv observed_json(const struct run *r, const struct observed *ob)
+{
+	const struct scenario *s = r->s;
+	struct dist roll;
+	size_t nroll;
+	double *rolls_lat = graph_latencies(&r->g, &nroll);
+	jv obs = jv_object();
+
+	dist_of(rolls_lat, nroll, &roll);
+	free(rolls_lat);
+	obs = set_count(obs, "rolls", ob->rolls);
+	obs = set_count(obs, "rollouts", ob->rollouts);
 	if (s->exact)
-		obs = jv_object_set(obs, jv_string("expected_rolls"), jv_number((double)ob.expected));
-	obs = jv_object_set(obs, jv_string("own_rolls"), jv_number((double)ob.own));
-	obs = jv_object_set(obs, jv_string("folded"), jv_number((double)ob.folded));
-	obs = jv_object_set(obs, jv_string("missed"), jv_number((double)ob.missed));
+		obs = set_count(obs, "expected_rolls", ob->expected);
+	obs = set_count(obs, "own_rolls", ob->own);
+	obs = set_count(obs, "folded", ob->folded);
+	obs = set_count(obs, "missed", ob->missed);
 	if (s->restart_at >= 0)
-		obs = jv_object_set(obs, jv_string("lost_while_down"), jv_number((double)ob.lost_while_down));
-	obs = jv_object_set(obs, jv_string("behind"), jv_number((double)ob.behind));
+		obs = set_count(obs, "lost_while_down", ob->lost_while_down);
+	obs = set_count(obs, "behind", ob->behind);
 	if (s->exact)
-		obs = jv_object_set(obs, jv_string("duplicate"), jv_number((double)ob.duplicate));
-	obs = jv_object_set(obs, jv_string("spurious"), jv_number((double)ob.spurious));
-	obs = jv_object_set(obs, jv_string("allowed"), jv_number((double)ob.allowed));
-	obs = jv_object_set(obs, jv_string("recognised_rolls"), jv_number((double)ob.recognised));
+		obs = set_count(obs, "duplicate", ob->duplicate);
+	obs = set_count(obs, "spurious", ob->spurious);
+	obs = set_count(obs, "allowed", ob->allowed);
+	obs = set_count(obs, "recognised_rolls", ob->recognised);
 	obs = jv_object_set(obs, jv_string("settled"), jv_bool(!r->g.unsettled));
 	obs = jv_object_set(obs, jv_string("slowest_own_roll_seconds"), jv_number(r->g.lat_max));
-	obs = jv_object_set(obs, jv_string("converged"), jv_bool(ob.converged));
-	obs = jv_object_set(obs, jv_string("workloads"), jv_number((double)ob.workloads));
-	obs = jv_object_set(obs, jv_string("converged_workloads"), jv_number((double)ob.converged_workloads));
-	obs = jv_object_set(obs, jv_string("unconverged_workloads"),
-			    jv_number((double)(ob.workloads - ob.converged_workloads - ob.lost_workloads -
-					       ob.behind_workloads)));
+	obs = jv_object_set(obs, jv_string("converged"), jv_bool(ob->converged));
+	obs = set_count(obs, "workloads", ob->workloads);
+	obs = set_count(obs, "converged_workloads", ob->converged_workloads);
+	obs = set_count(obs, "unconverged_workloads",
+			ob->workloads - ob->converged_workloads - ob->lost_workloads - ob->behind_workloads);
 	if (s->restart_at >= 0)
-		obs = jv_object_set(obs, jv_string("lost_while_down_workloads"), jv_number((double)ob.lost_workloads));
-	obs = jv_object_set(obs, jv_string("behind_workloads"), jv_number((double)ob.behind_workloads));
-	obs = jv_object_set(obs, jv_string("stale_templates"), jv_number((double)ob.stale_templates));
+		obs = set_count(obs, "lost_while_down_workloads", ob->lost_workloads);
+	obs = set_count(obs, "behind_workloads", ob->behind_workloads);
+	obs = set_count(obs, "stale_templates", ob->stale_templates);
 	if (s->expect_annotation)
-		obs = jv_object_set(obs, jv_string("annotation_missing"), jv_number((double)ob.annotation_missing));
+		obs = set_count(obs, "annotation_missing", ob->annotation_missing);
 	obs = jv_object_set(obs, jv_string("latency_seconds"), dist_json(&roll));
 	const char *names[20];
 	size_t nu = graph_unconverged(&r->g, names, 20);
@@ -360,85 +380,135 @@ int run_write_results(const struct run *r, const char *out, const char *expected
 		list = jv_array_append(list, jv_string(names[i]));
 	obs = jv_object_set(obs, jv_string("unconverged_examples"), list);
 	obs = jv_object_set(obs, jv_string("spurious_examples"), roll_examples(r, 0, 50));
-	obs = jv_object_set(obs, jv_string("allowed_examples"), roll_examples(r, 1, 20));
-	o = jv_object_set(o, jv_string("observed"), obs);
+	return jv_object_set(obs, jv_string("allowed_examples"), roll_examples(r, 1, 20));
+}
 
-	/* Did the run do what the scenario says? */
-	char req[160];
-	snprintf(req, sizeof(req), "every object created and every workload ready within %.0f s",
-		 r->o->setup_timeout);
-	check(&ck, "setup_ready", r->setup_ready && r->setup_failed == 0, "the setup did not complete", req,
-	      "%ld of %ld workloads ready after %.1f s; %ld objects could not be created", r->setup_ready_workloads,
-	      r->setup_workloads, r->t_ready > 0 ? r->t_ready - r->t_start : 0.0, r->setup_failed);
-	int rate_ok = r->intended == 0 || (double)r->succeeded >= s->min_rate * (double)r->intended;
-	snprintf(req, sizeof(req), ">= %g%% of the intended %.1f/s", s->min_rate * 100, rate_intended);
-	check(&ck, "rate_reached", rate_ok, "the intended rate was not reached", req, "%.1f/s (%ld of %ld updates)",
-	      achieved, r->succeeded, r->intended);
-	if (s->restart_at >= 0) {
-		int restarted = r->restart_done && !r->restart_spawn_error && WIFEXITED(r->restart_status) &&
-				WEXITSTATUS(r->restart_status) == 0;
-		char value[160];
-		if (r->restart_done) {
-			jv rs = jv_object_set(jv_object(), jv_string("at"), jv_number(run_unix(r, r->restart_at)));
-			rs = jv_object_set(rs, jv_string("finished"), jv_number(run_unix(r, r->restart_finished)));
-			o = jv_object_set(o, jv_string("restart"), rs);
-		}
-		if (r->o->restart_cmd == NULL)
-			snprintf(value, sizeof(value), "no restart command was given");
-		else if (!r->restart_done)
-			snprintf(value, sizeof(value), "the restart time (%.0f s into the update phase) was never reached",
-				 s->restart_at);
-		else if (r->restart_spawn_error)
-			snprintf(value, sizeof(value), "the restart command could not be run");
-		else if (!WIFEXITED(r->restart_status))
-			snprintf(value, sizeof(value), "the restart command was killed by signal %d",
-				 WIFSIGNALED(r->restart_status) ? WTERMSIG(r->restart_status) : 0);
-		else if (WEXITSTATUS(r->restart_status) != 0)
-			snprintf(value, sizeof(value), "the restart command exited with status %d",
-				 WEXITSTATUS(r->restart_status));
-		else
-			snprintf(value, sizeof(value), "restarted %.1f s into the update phase; back after %.1f s",
-				 r->restart_at - r->t_phase_start, r->restart_finished - r->restart_at);
-		snprintf(req, sizeof(req), "the controller restarted %.0f s into the update phase (restart command exits 0)",
-			 s->restart_at);
-		check(&ck, "restart_happened", restarted, "the controller was not restarted", req, "%s", value);
-		if (s->restart_catch_up)
-			check(&ck, "updates_while_down", r->sent_while_down > 0,
-			      "no update was sent while the controller was down",
-			      "at least one update sent while the controller was down",
-			      "%ld updates sent while the restart command ran", r->sent_while_down);
+/* What the restart command's outcome was, in words. */
+static void restart_value(const struct run *r, char *value, size_t size)
+{
+	if (r->o->restart_cmd == NULL)
+		snprintf(value, size, "no restart command was given");
+	else if (!r->restart_done)
+		snprintf(value, size, "the restart time (%.0f s into the update phase) was never reached",
+			 r->s->restart_at);
+	else if (r->restart_spawn_error)
+		snprintf(value, size, "the restart command could not be run");
+	else if (!WIFEXITED(r->restart_status))
+		snprintf(value, size, "the restart command was killed by signal %d",
+			 WIFSIGNALED(r->restart_status) ? WTERMSIG(r->restart_status) : 0);
+	else if (WEXITSTATUS(r->restart_status) != 0)
+		snprintf(value, size, "the restart command exited with status %d", WEXITSTATUS(r->restart_status));
+	else
+		snprintf(value, size, "restarted %.1f s into the update phase; back after %.1f s",
+			 r->restart_at - r->t_phase_start, r->restart_finished - r->restart_at);
+}
+
+/* The restart's times (when it happened) into o, and its checks. */
+static jv check_restart(const struct run *r, struct checks *ck, jv o)
+{
+	const struct scenario *s = r->s;
+	int restarted = r->restart_done && !r->restart_spawn_error && WIFEXITED(r->restart_status) &&
+			WEXITSTATUS(r->restart_status) == 0;
+	char value[160], req[160];
+
+	if (r->restart_done) {
+		jv rs = jv_object_set(jv_object(), jv_string("at"), jv_number(run_unix(r, r->restart_at)));
+		rs = jv_object_set(rs, jv_string("finished"), jv_number(run_unix(r, r->restart_finished)));
+		o = jv_object_set(o, jv_string("restart"), rs);
 	}
-	/* The API server gone for a moment (restarted, crashed): the load and the controller's
-	 * surroundings were not what the scenario says, however few writes it cost. */
-	long transport = 0;
-	for (size_t i = 0; i < r->nerrs; i++)
-		if (strcmp(r->errs[i].kind, "transport") == 0)
-			transport = r->errs[i].n;
-	check(&ck, "api_server_reachable", transport == 0 && r->watch_cut == 0,
-	      "the API server could not be reached during the run", "every request and watch answered (none refused or cut)",
-	      "%ld requests without an answer (refused or cut), %ld watches cut", transport, r->watch_cut);
-	check(&ck, "observer_complete", !r->watch_lost && r->relists == 0,
-	      "the observer lost its watch, or had to list again after a gap (a change between may be unseen)",
-	      "every workload event seen (watches resumed within 20 tries, from where they stopped)",
-	      "%s; %ld watch restarts, %ld relists", r->watch_lost ? "a watch was lost" : "no watch lost",
-	      r->watch_restarts, r->relists);
+	restart_value(r, value, sizeof(value));
+	snprintf(req, sizeof(req), "the controller restarted %.0f s into the update phase (restart command exits 0)",
+		 s->restart_at);
+	check(ck, "restart_happened", restarted, "the controller was not restarted", req, "%s", value);
+	if (s->restart_catch_up)
+		check(ck, "updates_while_down", r->sent_while_down > 0,
+		      "no update was sent while the controller was down",
+		      "at least one update sent while the controller was down",
+		      "%ld updates sent while the restart command ran", r->sent_while_down);
+	return o;
+}
+
+/* The checks of what the scenario itself asks for (fewer rollouts, an annotation). */
+static void check_expectations(const struct run *r, const struct observed *ob, struct checks *ck)
+{
+	const struct scenario *s = r->s;
+	char req[160];
+
 	if (s->expect_fewer) {
 		long changes = r->succeeded - r->noop_ok;
-		check(&ck, "fewer_rolls_than_updates", ob.rollouts < changes,
+		check(ck, "fewer_rolls_than_updates", ob->rollouts < changes,
 		      "the controller rolled out as often as the data changed",
 		      "fewer rollouts than data changes (the pause period folds them)",
-		      "%ld rollouts for %ld data changes (%ld template changes)", ob.rollouts, changes, ob.rolls);
+		      "%ld rollouts for %ld data changes (%ld template changes)", ob->rollouts, changes, ob->rolls);
 	}
 	if (s->expect_annotation) {
 		long rolled = 0;
 		for (size_t w = 0; w < r->g.nwl; w++)
 			rolled += r->g.wl[w].rolls > 0;
 		snprintf(req, sizeof(req), "every rolled workload's template carries %s", s->expect_annotation);
-		check(&ck, "annotation_present", ob.annotation_missing == 0, "a rolled workload lacks the annotation", req,
-		      "%ld of %ld rolled workloads lack it", ob.annotation_missing, rolled);
+		check(ck, "annotation_present", ob->annotation_missing == 0, "a rolled workload lacks the annotation", req,
+		      "%ld of %ld rolled workloads lack it", ob->annotation_missing, rolled);
 	}
-	check(&ck, "completed", !r->interrupted, "the run was interrupted", "the run not interrupted", "%s",
+}
+
+/* Did the run do what the scenario says? Its checks into ck (and the restart's times into o). */
+static jv run_checks(const struct run *r, const struct observed *ob, struct rates rt, struct checks *ck, jv o)
+{
+	const struct scenario *s = r->s;
+	char req[160];
+
+	snprintf(req, sizeof(req), "every object created and every workload ready within %.0f s",
+		 r->o->setup_timeout);
+	check(ck, "setup_ready", r->setup_ready && r->setup_failed == 0, "the setup did not complete", req,
+	      "%ld of %ld workloads ready after %.1f s; %ld objects could not be created", r->setup_ready_workloads,
+	      r->setup_workloads, r->t_ready > 0 ? r->t_ready - r->t_start : 0.0, r->setup_failed);
+	int rate_ok = r->intended == 0 || (double)r->succeeded >= s->min_rate * (double)r->intended;
+	snprintf(req, sizeof(req), ">= %g%% of the intended %.1f/s", s->min_rate * 100, rt.intended);
+	check(ck, "rate_reached", rate_ok, "the intended rate was not reached", req, "%.1f/s (%ld of %ld updates)",
+	      rt.achieved, r->succeeded, r->intended);
+	if (s->restart_at >= 0)
+		o = check_restart(r, ck, o);
+	/* The API server gone for a moment (restarted, crashed): the load and the controller's
+	 * surroundings were not what the scenario says, however few writes it cost. */
+	long transport = 0;
+	for (size_t i = 0; i < r->nerrs; i++)
+		if (strcmp(r->errs[i].kind, "transport") == 0)
+			transport = r->errs[i].n;
+	check(ck, "api_server_reachable", transport == 0 && r->watch_cut == 0,
+	      "the API server could not be reached during the run", "every request and watch answered (none refused or cut)",
+	      "%ld requests without an answer (refused or cut), %ld watches cut", transport, r->watch_cut);
+	check(ck, "observer_complete", !r->watch_lost && r->relists == 0,
+	      "the observer lost its watch, or had to list again after a gap (a change between may be unseen)",
+	      "every workload event seen (watches resumed within 20 tries, from where they stopped)",
+	      "%s; %ld watch restarts, %ld relists", r->watch_lost ? "a watch was lost" : "no watch lost",
+	      r->watch_restarts, r->relists);
+	check_expectations(r, ob, ck);
+	check(ck, "completed", !r->interrupted, "the run was interrupted", "the run not interrupted", "%s",
 	      r->interrupted ? "interrupted by a signal" : "ran to the end");
+	return o;
+}
+
+int run_write_results(const struct run *r, const char *out, const char *expected_out, int *ok)
+{
+	const struct scenario *s = r->s;
+	struct observed ob;
+	struct checks ck = { jv_object(), jv_array() };
+	struct rates rt = run_rates(r);
+	int rc;
+
+	graph_summary(&r->g, &ob);
+	jv o = run_header_json(r);
+	o = jv_object_set(o, jv_string("updates"), updates_json(r, rt));
+	if (s->churn.set) {
+		jv c = set_count(jv_object(), "created", r->churn_created);
+		c = set_count(c, "deleted", r->churn_deleted);
+		c = set_count(c, "failed", r->churn_failed);
+		o = jv_object_set(o, jv_string("churn"), c);
+	}
+	jv exp = expected_json(r, &ob);
+	o = jv_object_set(o, jv_string("expected"), jv_copy(exp));
+	o = jv_object_set(o, jv_string("observed"), observed_json(r, &ob));
+	o = run_checks(r, &ob, rt, &ck, o);
 	o = jv_object_set(o, jv_string("checks"), ck.obj);
 	*ok = jv_array_length(jv_copy(ck.problems)) == 0;
 	o = jv_object_set(o, jv_string("ok"), jv_bool(*ok));

@@ -1,6 +1,7 @@
 /* The update schedule: writers on open-loop clocks, and their choice of target. */
 #include "schedule.h"
 #include "msg.h"
+#include "wrapper.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,18 +28,14 @@ void schedule_init(struct schedule *sc, const struct scenario *s, const struct g
 	sc->rng = seed * 0x9E3779B97F4A7C15ULL + 1;
 	for (size_t i = 0; i < s->nupdates; i++)
 		n += (size_t)s->updates[i].writers;
-	sc->w = calloc(n ? n : 1, sizeof(*sc->w));
-	if (sc->w == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	sc->w = xcalloc(n, sizeof(*sc->w));
 	for (size_t i = 0; i < s->nupdates; i++) {
 		const struct update_spec *u = &s->updates[i];
 		for (long k = 0; k < u->writers; k++) {
 			struct writer *w = &sc->w[sc->n++];
 			w->u = u;
-			w->targets = calloc(u->ntargets, sizeof(*w->targets));
-			w->ntargets = calloc(u->ntargets, sizeof(*w->ntargets));
-			if (w->targets == NULL || w->ntargets == NULL)
-				dief(EXIT_TROUBLE, "out of memory");
+			w->targets = xcalloc(u->ntargets, sizeof(*w->targets));
+			w->ntargets = xcalloc(u->ntargets, sizeof(*w->ntargets));
 			for (size_t t = 0; t < u->ntargets; t++)
 				w->targets[t] = graph_targets(g, u, t, &w->ntargets[t]);
 			/* Writers of one stream are spread evenly over its interval. */
