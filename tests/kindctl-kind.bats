@@ -88,7 +88,10 @@ real_api_start() {
 			      follow: false
 		EOF
 		REAL_KWOK_NAME=kt$$ REAL_KWOKCTL=$kwokctl
-		if KWOK_WORKDIR=$w "$kwokctl" --name "$REAL_KWOK_NAME" -c "$w/kwok.yaml" create cluster --runtime binary \
+		# kwokctl picks free ports when it starts each component: one creation at a time on
+		# this host, under the lock kindctl create holds (two at once took the same port).
+		if KWOK_WORKDIR=$w flock -w 600 /tmp/reloader-loadtest-create.lock \
+			"$kwokctl" --name "$REAL_KWOK_NAME" -c "$w/kwok.yaml" create cluster --runtime binary \
 			--etcd-binary "$etcd" --kube-apiserver-binary "$apiserver" \
 			--kube-controller-manager-binary "$kcm" --kube-scheduler-binary "$sched" \
 			--kwok-controller-binary "$kwok" --kubeconfig "$w/kubeconfig" --wait 2m >"$w/create.log" 2>&1 3>&- &&
