@@ -149,8 +149,18 @@ run_arm() {
 		why="Prometheus did not scrape the controller${stage_said:+: $stage_said}"
 	else
 		say "[$index/$count] $scenario $label: running for ${DURATION}s"
+		# Namespaces of this run's own (NAME-ARM[K]-TIME): the namespaces of the arm before,
+		# deleted at its end, may still be going; this run need not wait for them.
+		local ns_args=() ns_suffix
+		ns_suffix="$arm${k}-$(printf '%x' "$(date +%s)")"
+		# (Not where a namespace's name would grow past Kubernetes' 63 characters.)
+		if "$LOADTEST_BIN/scenario" --scenario "${SCENARIO_FILE:-$scenario}" "${size_args[@]}" \
+			--namespace-suffix "$ns_suffix" --check >/dev/null 2>&1; then
+			ns_args=(--namespace-suffix "$ns_suffix")
+		fi
 		stage scenario "$LOADTEST_BIN/scenario" --scenario "${SCENARIO_FILE:-$scenario}" --duration "$DURATION" --arm "$arm" \
-			--kubeconfig "$kubeconfig" "${ctx_args[@]}" --out "$tmp/run.json" --seed "${SEED:-1}" --delete-after "${size_args[@]}" \
+			--kubeconfig "$kubeconfig" "${ctx_args[@]}" --out "$tmp/run.json" --seed "${SEED:-1}" --delete-after \
+			"${ns_args[@]}" "${size_args[@]}" \
 			-- "$LOADTEST_BIN/kindctl" --provider "$PROVIDER" arm-restart --name "$name" \
 			"${ctx_args[@]}" --arm "$arm" || rc=$?
 		if [ "$rc" -ne 0 ] || [ ! -f "$tmp/run.json" ]; then

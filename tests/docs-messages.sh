@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The messages the tools can print, collected from the sources, one a line as
-# "FILE<TAB>NORMALISED-FORMAT": errorf/warnf/dief calls (and errorf_errno/warnf_errno, with
+# "FILE<TAB>NORMALISED-FORMAT": errorf/warnf/dief/usagef calls (and errorf_errno/warnf_errno, with
 # the ": %s" of strerror they add) in tools/**/*.c, die/say/warn/fail calls in the shell
 # scripts of pipelines/ and tools/. A format is normalised by writing
 # every conversion (%s, %ld, %.1f, ...) and every shell expansion ($x, ${x}, $(...)) as %s,
@@ -25,7 +25,7 @@ collect() {
 	# C: the adjacent string literals that start the format, joined.
 	perl -0777 -ne '
 		my $f = $ARGV; $f =~ s{^\Q'"$root"'\E/}{};
-		while (/\b(errorf_errno|warnf_errno|errorf|warnf|dief|ydoc_error|perr|exec_fail|bad|set_error)\s*\(\s*(?:[^,;"()]*(?:\([^()]*\))?[^,;"()]*,\s*){0,2}((?:"(?:[^"\\]|\\.)*"\s*)+)/g) {
+		while (/\b(errorf_errno|warnf_errno|errorf|warnf|dief|usagef|ydoc_error|perr|exec_fail|bad|set_error)\s*\(\s*(?:[^,;"()]*(?:\([^()]*\))?[^,;"()]*,\s*){0,2}((?:"(?:[^"\\]|\\.)*"\s*)+)/g) {
 			my $fn = $1; my $lit = $2; my $s = "";
 			$s .= $1 while $lit =~ /"((?:[^"\\]|\\.)*)"/g;
 			$s =~ s/\\n$//; $s =~ s/\\"/"/g; $s =~ s/\\\\/\\/g; $s =~ s/\\t/ /g;

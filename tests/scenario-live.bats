@@ -319,3 +319,23 @@ s13() {
 @test "S10 secrets + mixed: exact count from which object changed (v1.4.21, v1.4.12)" { for_versions s10; }
 @test "S11 annotation strategy: 8 rolls, the annotation on every rolled template (v1.4.21, v1.4.12)" { for_versions s11; }
 @test "S13 complex references: 2 updates x 2 rolls (v1.4.21, v1.4.12)" { for_versions s13; }
+
+@test "--namespace-suffix: the run's own namespaces; an earlier run's leftovers of this scenario deleted, another scenario's kept" {
+	local label=loadtest.reloader.stakater.com/scenario ns
+	# Leftovers of interrupted runs, made by hand: one of S4's, one of S1's.
+	for ns in reloader-test-left:S4 reloader-test-other:S1; do
+		kubectl create namespace "${ns%%:*}" >/dev/null
+		kubectl label namespace "${ns%%:*}" "$label=${ns#*:}" >/dev/null
+	done
+	run "$BIN/scenario" --scenario S4 --duration 6 --namespace-suffix t1 --out "$BATS_TEST_TMPDIR/run.json" \
+		--quiet 1 --settle-timeout 20 --no-progress
+	echo "$output"
+	assert_success
+	# The API server's objects, read back: the run made its 10 Deployments in reloader-test-t1.
+	assert_equal "$(kubectl get deployments -n reloader-test-t1 -o name | wc -l)" 10
+	# S4's leftover is going (or gone), S1's untouched.
+	run kubectl get namespace reloader-test-left -o jsonpath='{.metadata.deletionTimestamp}'
+	[ "$status" -ne 0 ] || [ -n "$output" ] || fail "reloader-test-left was not deleted"
+	assert_equal "$(kubectl get namespace reloader-test-other -o jsonpath='{.status.phase}')" Active
+	kubectl delete namespace reloader-test-other reloader-test-t1 --wait=false >/dev/null
+}

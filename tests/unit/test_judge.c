@@ -1,6 +1,7 @@
 /* Unit tests of the rule engine: each rule kind, expectations, bounds, pass_if, overrides. */
 #include "judge.h"
 #include "rules.h"
+#include "sbuf.h"
 #include "unit.h"
 
 #include <stdlib.h>
@@ -129,6 +130,56 @@ static void test_catalogue(void)
 	catalogue_free(&bad);
 }
 
+/*
+ * Many rows, rows overridden in several scenarios and rows in none: each name finds its
+ * row, each (scenario, row) its own override and nothing else. The numbers come from the
+ * text written here, not from the catalogue.
+ */
+static void test_catalogue_lookups(void)
+{
+	struct sbuf y = SBUF_INIT;
+	struct catalogue big;
+	int all = 1;
+
+	sbuf_add(&y, "version: 1\nmetrics:\n");
+	for (int i = 0; i < 2000; i++)
+		sbuf_addf(&y, "  - { name: m%d, file: m%d.json, max_diff_pct: %d }\n", i, i, i + 1);
+	sbuf_add(&y, "scenarios:\n");
+	for (int s = 0; s < 3; s++) {
+		sbuf_addf(&y, "  S%d:\n", s);
+		for (int i = s; i < 2000; i += 3 + s)
+			sbuf_addf(&y, "    m%d: { max_diff_pct: %d }\n", i, 10000 * (s + 1) + i);
+	}
+	CHECK(load_catalogue(sbuf_str(&y), &big) == 0);
+	CHECK(big.n == 2000);
+	for (int i = 0; i < 2000; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "m%d", i);
+		all &= catalogue_find(&big, name) == i;
+		for (int s = 0; s < 3; s++) {
+			char sc[16];
+			snprintf(sc, sizeof(sc), "S%d", s);
+			int over = i >= s && (i - s) % (3 + s) == 0;
+			all &= catalogue_rule(&big, sc, (size_t)i)->max_diff_pct == (over ? 10000 * (s + 1) + i : i + 1);
+		}
+		all &= catalogue_rule(&big, "S9", (size_t)i)->max_diff_pct == i + 1;
+	}
+	CHECK(all);
+	CHECK(catalogue_find(&big, "m2000") == -1 && catalogue_find(&big, "m") == -1);
+	catalogue_free(&big);
+	sbuf_free(&y);
+	/* A condition names a row listed before its own, never itself or a later one. */
+	CHECK(load_catalogue("version: 1\nmetrics:\n  - { name: a, file: a.json, max_diff_pct: 1 }\n"
+			     "  - { name: b, file: b.json, max_diff_pct: 1,\n"
+			     "      pass_if: [ [ { metric: a, arm: new, equals: 0 } ] ] }\n", &big) == 0);
+	catalogue_free(&big);
+	CHECK(load_catalogue("version: 1\nmetrics:\n  - { name: a, file: a.json, max_diff_pct: 1,\n"
+			     "      pass_if: [ [ { metric: b, arm: new, equals: 0 } ] ] }\n"
+			     "  - { name: b, file: b.json, max_diff_pct: 1 }\n", &big) < 0);
+	CHECK(load_catalogue("version: 1\nmetrics:\n  - { name: a, file: a.json, max_diff_pct: 1,\n"
+			     "      pass_if: [ [ { metric: a, arm: new, equals: 0 } ] ] }\n", &big) < 0);
+}
+
 static void test_rules(void)
 {
 	struct report rep;
@@ -252,6 +303,7 @@ int main(void)
 		return 1;
 	}
 	test_catalogue();
+	test_catalogue_lookups();
 	test_rules();
 	test_absent_and_errors();
 	test_pass_if();

@@ -2,6 +2,7 @@
 #include "fsio.h"
 #include "http.h"
 #include "jsonf.h"
+#include "nameidx.h"
 #include "num.h"
 #include "proc.h"
 #include "prom.h"
@@ -491,8 +492,32 @@ static void test_ydoc_many_keys(void)
 	sbuf_free(&sb);
 }
 
+/* Names found after the table has grown many times; a second add keeps the first position. */
+static void test_name_index(void)
+{
+	struct name_index ix = NAME_INDEX_INIT;
+	static char names[3000][12];
+	int all = 1;
+
+	CHECK(name_index_find(&ix, "a") == -1);
+	for (size_t i = 0; i < 3000; i++) {
+		snprintf(names[i], sizeof(names[i]), "n%zu", i * 7);
+		name_index_add(&ix, names[i], i);
+	}
+	for (size_t i = 0; i < 3000; i++)
+		all &= name_index_find(&ix, names[i]) == (long)i;
+	CHECK(all);
+	CHECK(ix.n == 3000 && ix.nslots >= 6000);
+	CHECK(name_index_find(&ix, "n1") == -1 && name_index_find(&ix, "") == -1);
+	name_index_add(&ix, "n7", 99);
+	CHECK(name_index_find(&ix, "n7") == 1 && ix.n == 3000);
+	name_index_free(&ix);
+	CHECK(name_index_find(&ix, "n7") == -1);
+}
+
 int main(void)
 {
+	test_name_index();
 	test_natural_cmp();
 	test_sbuf();
 	test_atomic_write();

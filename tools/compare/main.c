@@ -7,8 +7,8 @@
 #include "num.h"
 #include "render.h"
 #include "rules.h"
+#include "wrapper.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -50,12 +50,6 @@ static const char usage_text[] =
 	"unreadable or malformed input.\n"
 	"SOURCE_DATE_EPOCH, when set, fixes the report's time stamp.\n";
 
-/* A usage error is one line on stderr and exit status 2. */
-static _Noreturn void usage(const char *why)
-{
-	dief(EXIT_TROUBLE, "%s (see 'compare --help')", why);
-}
-
 struct opts {
 	const char *scenario;
 	const char *dir;
@@ -68,75 +62,79 @@ struct opts {
 	enum format fmt;
 };
 
+static const struct option longopts[] = {
+	{ "scenario", required_argument, NULL, 's' },
+	{ "summary", no_argument, NULL, 'S' },
+	{ "results-dir", required_argument, NULL, 'd' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "rules", required_argument, NULL, 'r' },
+	{ "alpha", required_argument, NULL, 'a' },
+	{ "calibrate", no_argument, NULL, 'C' },
+	{ "calibration", required_argument, NULL, 'c' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static enum format format_arg(const char *s)
+{
+	if (strcmp(s, "text") == 0)
+		return FMT_TEXT;
+	if (strcmp(s, "json") == 0)
+		return FMT_JSON;
+	if (strcmp(s, "markdown") == 0 || strcmp(s, "md") == 0)
+		return FMT_MARKDOWN;
+	if (strcmp(s, "junit") == 0)
+		return FMT_JUNIT;
+	dief(EXIT_TROUBLE, "unknown format '%s': use text, json, markdown or junit", s);
+}
+
+/* One option from getopt_long (c, with optarg) into o. */
+static void take_option(struct opts *o, int c, char **argv)
+{
+	switch (c) {
+	case 's': o->scenario = optarg; break;
+	case 'S': o->summary = 1; break;
+	case 'C': o->calibrate = 1; break;
+	case 'c': o->calibration = optarg; break;
+	case 'd': o->dir = optarg; break;
+	case 'o': o->output = optarg; break;
+	case 'r': free(o->rules); o->rules = xstrdup(optarg); break;
+	case 'a':
+		if (num_double(optarg, &o->alpha) != NULL || !(o->alpha > 0 && o->alpha < 1))
+			usagef("--alpha must be a number between 0 and 1, e.g. 0.05");
+		break;
+	case 'f': o->fmt = format_arg(optarg); break;
+	case 'h':
+		fputs(usage_text, stdout);
+		exit(ferror(stdout) ? EXIT_TROUBLE : 0);
+	case ':': usagef("option needs a value: '%s'", argv[optind - 1]);
+	default: usagef("unknown option '%s'", argv[optind - 1]);
+	}
+}
+
+/* The command line into o, which holds the defaults; a usage error exits with status 2. */
 static void parse_args(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
-		{ "scenario", required_argument, NULL, 's' },
-		{ "summary", no_argument, NULL, 'S' },
-		{ "results-dir", required_argument, NULL, 'd' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "rules", required_argument, NULL, 'r' },
-		{ "alpha", required_argument, NULL, 'a' },
-		{ "calibrate", no_argument, NULL, 'C' },
-		{ "calibration", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int c;
 
-	o->dir = "./results";
-	o->fmt = FMT_TEXT;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's': o->scenario = optarg; break;
-		case 'S': o->summary = 1; break;
-		case 'C': o->calibrate = 1; break;
-		case 'c': o->calibration = optarg; break;
-		case 'd': o->dir = optarg; break;
-		case 'o': o->output = optarg; break;
-		case 'r': free(o->rules); o->rules = strdup(optarg); break;
-		case 'a': {
-			if (num_double(optarg, &o->alpha) != NULL || !(o->alpha > 0 && o->alpha < 1))
-				usage("--alpha must be a number between 0 and 1, e.g. 0.05");
-			break;
-		}
-		case 'f':
-			if (strcmp(optarg, "text") == 0)
-				o->fmt = FMT_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				o->fmt = FMT_JSON;
-			else if (strcmp(optarg, "markdown") == 0 || strcmp(optarg, "md") == 0)
-				o->fmt = FMT_MARKDOWN;
-			else if (strcmp(optarg, "junit") == 0)
-				o->fmt = FMT_JUNIT;
-			else {
-				dief(EXIT_TROUBLE, "unknown format '%s': use text, json, markdown or junit", optarg);
-			}
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			exit(ferror(stdout) ? EXIT_TROUBLE : 0);
-		default:
-			dief(EXIT_TROUBLE, "%s '%s' (see 'compare --help')",
-			     c == ':' ? "option needs a value:" : "unknown option", argv[optind - 1]);
-		}
-	}
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1)
+		take_option(o, c, argv);
 	if (optind < argc)
-		dief(EXIT_TROUBLE, "unexpected argument '%s' (see 'compare --help')", argv[optind]);
+		usagef("unexpected argument '%s'", argv[optind]);
 	if (!o->summary && !o->calibrate && o->scenario == NULL)
-		usage("one of --scenario, --summary or --calibrate is required");
+		usagef("one of --scenario, --summary or --calibrate is required");
 	if (o->summary + o->calibrate + (o->scenario != NULL) > 1)
-		usage("--scenario, --summary and --calibrate exclude each other");
+		usagef("--scenario, --summary and --calibrate exclude each other");
 	if (o->calibrate && (o->fmt == FMT_MARKDOWN || o->fmt == FMT_JUNIT))
-		usage("--calibrate writes text or json");
+		usagef("--calibrate writes text or json");
 	if (o->fmt == FMT_JUNIT && !o->summary)
-		usage("--format junit is for --summary (one testsuite per scenario)");
+		usagef("--format junit is for --summary (one testsuite per scenario)");
 	if (o->scenario && (*o->scenario == '\0' || strchr(o->scenario, '/') || strcmp(o->scenario, "..") == 0))
-		usage("--scenario must be a folder name inside the results folder");
+		usagef("--scenario must be a folder name inside the results folder");
 	if (*o->dir == '\0')
-		usage("--results-dir must not be empty");
+		usagef("--results-dir must not be empty");
 }
 
 static time_t report_time(void)
@@ -204,12 +202,10 @@ static int summary(const struct opts *o, const struct catalogue *cat, jv cal, st
 	int rc = EXIT_PASS;
 
 	if (dirs == NULL) {
-		errorf("cannot read results folder '%s': %s", o->dir, strerror(errno));
+		errorf_errno("cannot read results folder '%s'", o->dir);
 		return EXIT_TROUBLE;
 	}
-	items = calloc(nd ? nd : 1, sizeof(*items));
-	if (items == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	items = xcalloc(nd, sizeof(*items));
 	for (size_t i = 0; i < nd; i++) {
 		if (!is_scenario(o->dir, dirs[i]))
 			continue;
@@ -223,10 +219,8 @@ static int summary(const struct opts *o, const struct catalogue *cat, jv cal, st
 		}
 	}
 	/* Repeated runs: Holm's adjustment again, across every scenario's statistical rows. */
-	struct report **reps = calloc(n ? n : 1, sizeof(*reps));
+	struct report **reps = xcalloc(n, sizeof(*reps));
 	size_t nr = 0;
-	if (reps == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		if (!items[i].trouble && items[i].rep.repeated)
 			reps[nr++] = &items[i].rep;
@@ -261,7 +255,7 @@ static int calibrate(const struct opts *o, const struct catalogue *cat, struct s
 	int rc = 0;
 
 	if (dirs == NULL) {
-		errorf("cannot read results folder '%s': %s", o->dir, strerror(errno));
+		errorf_errno("cannot read results folder '%s'", o->dir);
 		return EXIT_TROUBLE;
 	}
 	for (size_t i = 0; i < nd && rc == 0; i++) {
@@ -291,7 +285,7 @@ static int calibrate(const struct opts *o, const struct catalogue *cat, struct s
 
 int main(int argc, char **argv)
 {
-	struct opts o = { 0 };
+	struct opts o = { .dir = "./results", .fmt = FMT_TEXT };
 	struct catalogue cat;
 	struct sbuf out = SBUF_INIT;
 	int rc;
@@ -329,7 +323,7 @@ int main(int argc, char **argv)
 	catalogue_free(&cat);
 	free(o.rules);
 	if (fclose(stdout) != 0 && rc != EXIT_TROUBLE) {
-		errorf("cannot write to stdout: %s", strerror(errno));
+		errorf_errno("cannot write to stdout");
 		rc = EXIT_TROUBLE;
 	}
 	return rc;

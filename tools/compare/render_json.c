@@ -87,13 +87,14 @@ static jv repeats_json(const struct row *row)
 	return o;
 }
 
-jv report_to_json(const struct report *rep, time_t when)
+/* The report's opening keys: what was judged, when, how, and its verdict. */
+static jv header_json(const struct report *rep, time_t when)
 {
 	int single = report_single_arm(rep);
 	char ts[64];
 	struct tm tm;
 	struct sbuf line = SBUF_INIT;
-	jv o = jv_object(), rows = jv_array(), passed = jv_array(), failed = jv_array(), exp = jv_object();
+	jv o = jv_object(), exp = jv_object();
 
 	gmtime_r(&when, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -121,50 +122,63 @@ jv report_to_json(const struct report *rep, time_t when)
 			exp = jv_object_set(exp, jv_string(arm_name(a)), jv_copy(rep->expected[a]));
 	o = jv_object_set(o, jv_string("expected"), exp);
 	o = jv_object_set(o, jv_string("expected_tolerance_pct"), jv_number(rep->cat->expected_tolerance_pct));
-	for (size_t i = 0; i < rep->n; i++) {
-		const struct row *row = &rep->rows[i];
-		char name[128];
+	sbuf_free(&line);
+	return o;
+}
 
-		if (!row->shown)
-			continue;
-		jv r = jv_object();
-		row_display_name(row, name, sizeof(name));
-		r = jv_object_set(r, jv_string("name"), jv_string(row->m->name));
-		r = jv_object_set(r, jv_string("display_name"), jv_string(name));
-		r = jv_object_set(r, jv_string("unit"), jv_string(row->m->unit));
-		r = jv_object_set(r, jv_string("counter"), jv_bool(row->m->counter));
-		for (int a = 0; a < 2; a++)
-			if (rep->has_arm[a])
-				r = jv_object_set(r, jv_string(arm_name(a)), arm_value(row, a));
-		r = json_set_num(r, "difference", row->has_diff, row->diff);
-		r = json_set_num(r, "diff_pct", row->has_diff, row->diff_pct);
-		r = jv_object_set(r, jv_string("status"), jv_string(row_status_name(row->status)));
-		r = jv_object_set(r, jv_string("reason"), jv_string(row->reason));
-		r = jv_object_set(r, jv_string("rule"), rule_json(row->r));
-		if (rep->repeated)
-			r = jv_object_set(r, jv_string("repeats"), repeats_json(row));
-		if (row->warning[0])
-			r = jv_object_set(r, jv_string("warning"), jv_string(row->warning));
-		rows = jv_array_append(rows, r);
-		if (row->status == ST_PASS)
-			passed = jv_array_append(passed, jv_string(row->m->name));
-		else if (row->status == ST_FAIL || row->status == ST_ERROR)
-			failed = jv_array_append(failed, jv_string(row->m->name));
-	}
+static jv row_json(const struct report *rep, const struct row *row)
+{
+	char name[128];
+	jv r = jv_object();
+
+	row_display_name(row, name, sizeof(name));
+	r = jv_object_set(r, jv_string("name"), jv_string(row->m->name));
+	r = jv_object_set(r, jv_string("display_name"), jv_string(name));
+	r = jv_object_set(r, jv_string("unit"), jv_string(row->m->unit));
+	r = jv_object_set(r, jv_string("counter"), jv_bool(row->m->counter));
+	for (int a = 0; a < 2; a++)
+		if (rep->has_arm[a])
+			r = jv_object_set(r, jv_string(arm_name(a)), arm_value(row, a));
+	r = json_set_num(r, "difference", row->has_diff, row->diff);
+	r = json_set_num(r, "diff_pct", row->has_diff, row->diff_pct);
+	r = jv_object_set(r, jv_string("status"), jv_string(row_status_name(row->status)));
+	r = jv_object_set(r, jv_string("reason"), jv_string(row->reason));
+	r = jv_object_set(r, jv_string("rule"), rule_json(row->r));
+	if (rep->repeated)
+		r = jv_object_set(r, jv_string("repeats"), repeats_json(row));
+	if (row->warning[0])
+		r = jv_object_set(r, jv_string("warning"), jv_string(row->warning));
+	return r;
+}
+
+/* The arms that could not run, by arm; each is also appended to *failed as "arm:ARM". */
+static jv arm_failures_json(const struct report *rep, jv *failed)
+{
 	jv arms = jv_object();
+
 	for (int a = 0; a < 2; a++) {
 		if (rep->arm_failed[a]) {
 			arms = jv_object_set(arms, jv_string(arm_name(a)), jv_string(rep->arm_failed[a]));
-			failed = jv_array_append(failed, jv_string(a == ARM_OLD ? "arm:old" : "arm:new"));
+			*failed = jv_array_append(*failed, jv_string(a == ARM_OLD ? "arm:old" : "arm:new"));
 		}
 	}
-	o = jv_object_set(o, jv_string("arm_failures"), arms);
+	return arms;
+}
+
+static jv arm_invalid_json(const struct report *rep)
+{
 	jv inv = jv_object();
+
 	for (int a = 0; a < 2; a++)
 		if (rep->arm_invalid[a])
 			inv = jv_object_set(inv, jv_string(arm_name(a)), jv_string(rep->arm_invalid[a]));
-	o = jv_object_set(o, jv_string("arm_invalid"), inv);
+	return inv;
+}
+
+static jv checks_json(const struct report *rep)
+{
 	jv checks = jv_array();
+
 	for (size_t i = 0; i < rep->nchecks; i++) {
 		const struct check *ck = &rep->checks[i];
 		jv c = jv_object();
@@ -179,11 +193,30 @@ jv report_to_json(const struct report *rep, time_t when)
 			c = jv_object_set(c, jv_string("required"), jv_string(ck->required));
 		checks = jv_array_append(checks, c);
 	}
-	o = jv_object_set(o, jv_string("checks"), checks);
+	return checks;
+}
+
+jv report_to_json(const struct report *rep, time_t when)
+{
+	jv o = header_json(rep, when), rows = jv_array(), passed = jv_array(), failed = jv_array();
+
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct row *row = &rep->rows[i];
+
+		if (!row->shown)
+			continue;
+		rows = jv_array_append(rows, row_json(rep, row));
+		if (row->status == ST_PASS)
+			passed = jv_array_append(passed, jv_string(row->m->name));
+		else if (row->status == ST_FAIL || row->status == ST_ERROR)
+			failed = jv_array_append(failed, jv_string(row->m->name));
+	}
+	o = jv_object_set(o, jv_string("arm_failures"), arm_failures_json(rep, &failed));
+	o = jv_object_set(o, jv_string("arm_invalid"), arm_invalid_json(rep));
+	o = jv_object_set(o, jv_string("checks"), checks_json(rep));
 	o = jv_object_set(o, jv_string("rows"), rows);
 	o = jv_object_set(o, jv_string("passed"), passed);
 	o = jv_object_set(o, jv_string("failed"), failed);
-	sbuf_free(&line);
 	return o;
 }
 

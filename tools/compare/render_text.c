@@ -1,6 +1,7 @@
 /* The text report, in the reference's layout (seed README, "Report Format"). */
 #include "render.h"
 #include "jsonf.h"
+#include "wrapper.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -296,11 +297,9 @@ static int cmp_rows_by_name(const void *a, const void *b)
 
 static void thresholds(struct sbuf *out, const struct report *rep)
 {
-	const struct row **sorted = calloc(rep->n ? rep->n : 1, sizeof(*sorted));
+	const struct row **sorted = xcalloc(rep->n, sizeof(*sorted));
 	size_t n = 0;
 
-	if (sorted == NULL)
-		return;
 	for (size_t i = 0; i < rep->n; i++)
 		if (rep->rows[i].shown)
 			sorted[n++] = &rep->rows[i];

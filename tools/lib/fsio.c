@@ -1,6 +1,7 @@
 /* Whole-file reads, atomic writes and folder listings. */
 #include "fsio.h"
 #include "msg.h"
+#include "wrapper.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -142,38 +143,37 @@ int fs_write_atomic(const char *path, const char *data, size_t len)
 {
 	if (strcmp(path, "-") == 0) {
 		if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0)
-			return errorf("cannot write to stdout: %s", strerror(errno));
+			return errorf_errno("cannot write to stdout");
 		return 0;
 	}
 
 	const char *slash = strrchr(path, '/');
 	const char *base = slash ? slash + 1 : path;
 	int dirlen = slash ? (int)(slash - path) : 0;
-	char *tmp = NULL;
+	char *tmp;
 	int fd;
 
 	if (*base == '\0')
 		return errorf("cannot write '%s': not a file name", path);
-	if (asprintf(&tmp, "%.*s%s.%s.XXXXXX", dirlen, path, slash ? "/" : "", base) < 0)
-		return errorf("out of memory");
+	tmp = xasprintf("%.*s%s.%s.XXXXXX", dirlen, path, slash ? "/" : "", base);
 	fd = mkstemp(tmp);
 	if (fd < 0) {
-		int e = errno;
+		errorf_errno("cannot write '%s'", path);
 		free(tmp);
-		return errorf("cannot write '%s': %s", path, strerror(e));
+		return -1;
 	}
 	if (write_all(fd, data, len) < 0 || fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
-		int e = errno;
+		errorf_errno("cannot write '%s'", path);
 		close(fd);
 		unlink(tmp);
 		free(tmp);
-		return errorf("cannot write '%s': %s", path, strerror(e));
+		return -1;
 	}
 	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		int e = errno;
+		errorf_errno("cannot write '%s'", path);
 		unlink(tmp);
 		free(tmp);
-		return errorf("cannot write '%s': %s", path, strerror(e));
+		return -1;
 	}
 	free(tmp);
 	return 0;
@@ -195,17 +195,14 @@ int fs_is_file(const char *path)
 
 int fs_mkdirs(const char *path)
 {
-	char *p = strdup(path);
+	char *p = xstrdup(path);
 
-	if (p == NULL)
-		return errorf("out of memory");
 	for (char *s = p + 1; ; s++) {
 		if (*s == '/' || *s == '\0') {
 			char c = *s;
 			*s = '\0';
 			if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-				int e = errno;
-				errorf("cannot create folder '%s': %s", p, strerror(e));
+				errorf_errno("cannot create folder '%s'", p);
 				free(p);
 				return -1;
 			}
@@ -222,12 +219,9 @@ int fs_mkdirs(const char *path)
 
 char *fs_join(const char *a, const char *b)
 {
-	char *s = NULL;
 	size_t la = strlen(a);
 
-	if (asprintf(&s, "%s%s%s", a, la && a[la - 1] == '/' ? "" : "/", b) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
-	return s;
+	return xasprintf("%s%s%s", a, la && a[la - 1] == '/' ? "" : "/", b);
 }
 
 int natural_cmp(const char *a, const char *b)
@@ -280,22 +274,13 @@ char **fs_subdirs(const char *dir, size_t *count)
 			continue;
 		if (n + 2 > cap) {
 			cap = cap ? cap * 2 : 16;
-			char **p = realloc(list, cap * sizeof(*list));
-			if (p == NULL)
-				dief(EXIT_TROUBLE, "out of memory");
-			list = p;
+			list = xrealloc(list, cap * sizeof(*list));
 		}
-		list[n] = strdup(e->d_name);
-		if (list[n] == NULL)
-			dief(EXIT_TROUBLE, "out of memory");
-		n++;
+		list[n++] = xstrdup(e->d_name);
 	}
 	closedir(d);
-	if (list == NULL) {
-		list = calloc(1, sizeof(*list));
-		if (list == NULL)
-			dief(EXIT_TROUBLE, "out of memory");
-	}
+	if (list == NULL)
+		list = xcalloc(1, sizeof(*list));
 	list[n] = NULL;
 	qsort(list, n, sizeof(*list), cmp_names);
 	if (count)

@@ -91,20 +91,14 @@ out:
 char *http_redact_url(const char *url)
 {
 	const char *auth = strstr(url, "://"), *end, *at = NULL;
-	char *out = NULL;
-
 	auth = auth ? auth + 3 : url;
 	end = auth + strcspn(auth, "/?#");
 	for (const char *p = auth; p < end; p++)
 		if (*p == '@')
 			at = p;
 	if (at == NULL)
-		out = strdup(url);
-	else if (asprintf(&out, "%.*s***%s", (int)(auth - url), url, at) < 0)
-		out = NULL;
-	if (out == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	return out;
+		return xstrdup(url);
+	return xasprintf("%.*s***%s", (int)(auth - url), url, at);
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)

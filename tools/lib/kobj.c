@@ -116,42 +116,67 @@ void kube_why(const struct kube_result *r, char *buf, size_t size)
 	}
 }
 
-int kobj_owned(jv obj)
+int kobj_has_label(jv obj, const char *key, const char *value)
 {
 	jv meta = json_get(obj, "metadata"), labels = json_get(meta, "labels");
-	const char *v = json_str(labels, OWNER_LABEL);
-	int owned = v != NULL && strcmp(v, OWNER_VALUE) == 0;
+	const char *v = json_str(labels, key);
+	int has = v != NULL && (value == NULL || strcmp(v, value) == 0);
 
 	jv_free(labels);
 	jv_free(meta);
-	return owned;
+	return has;
+}
+
+int kobj_owned(jv obj)
+{
+	return kobj_has_label(obj, OWNER_LABEL, OWNER_VALUE);
+}
+
+int kobj_get_answer(struct kube *k, const char *path, jv *out, struct kube_result *res)
+{
+	kube_call(k, "GET", path, NULL, NULL, res);
+	if (res->code != CURLE_OK)
+		return -1;
+	if (res->status == 404)
+		return 0;
+	if (res->status != 200 || jv_get_kind(res->json) != JV_KIND_OBJECT)
+		return -1;
+	if (out)
+		*out = jv_copy(res->json);
+	return 1;
 }
 
 int kobj_get(struct kube *k, const char *path, const char *what, jv *out)
 {
 	struct kube_result r;
 	char why[512];
-	int rc;
+	int rc = kobj_get_answer(k, path, out, &r);
 
-	kube_call(k, "GET", path, NULL, NULL, &r);
-	if (r.code == CURLE_OK && r.status == 404) {
-		rc = 0;
-	} else if (r.code == CURLE_OK && r.status == 200 && jv_get_kind(r.json) == JV_KIND_OBJECT) {
-		if (out)
-			*out = jv_copy(r.json);
-		rc = 1;
-	} else {
+	if (rc < 0) {
 		kube_why(&r, why, sizeof(why));
-		rc = errorf("cannot read %s: %s", what, why);
+		errorf("cannot read %s: %s", what, why);
 	}
 	kube_result_free(&r);
 	return rc;
 }
 
+int kobj_delete_answer(struct kube *k, const char *path, struct kube_result *res)
+{
+	char *url = xasprintf("%s?propagationPolicy=Background", path);
+
+	kube_call(k, "DELETE", url, NULL, NULL, res);
+	free(url);
+	if (res->code != CURLE_OK)
+		return -1;
+	if (res->status == 404)
+		return 0;
+	return res->status == 200 || res->status == 202 || res->status == 409 ? 1 : -1;
+}
+
 int kobj_delete(struct kube *k, const char *path, const char *what, int must_own)
 {
 	struct kube_result r;
-	char why[512], *url = NULL;
+	char why[512];
 	int rc;
 
 	if (must_own) {
@@ -165,17 +190,13 @@ int kobj_delete(struct kube *k, const char *path, const char *what, int must_own
 			return errorf("%s was not made by the load test (no label %s=%s): left alone", what,
 				      OWNER_LABEL, OWNER_VALUE);
 	}
-	url = xasprintf("%s?propagationPolicy=Background", path);
-	kube_call(k, "DELETE", url, NULL, NULL, &r);
-	free(url);
-	if (r.code == CURLE_OK && (r.status == 200 || r.status == 202 || r.status == 404)) {
-		rc = 0;
-	} else {
+	rc = kobj_delete_answer(k, path, &r);
+	if (rc < 0) {
 		kube_why(&r, why, sizeof(why));
-		rc = errorf("cannot delete %s: %s", what, why);
+		errorf("cannot delete %s: %s", what, why);
 	}
 	kube_result_free(&r);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 /* ---- fields of objects ---- */

@@ -58,13 +58,25 @@ void kube_why(const struct kube_result *r, char *buf, size_t size);
  * why. what names the object in messages ("namespace 'x'").
  */
 int kobj_get(struct kube *k, const char *path, const char *what, jv *out);
+/* Whether an object (borrowed) carries the label key: with any value when value is NULL. */
+int kobj_has_label(jv obj, const char *key, const char *value);
 /* Whether an object carries OWNER_LABEL=OWNER_VALUE (borrowed). */
 int kobj_owned(jv obj);
 /*
  * Delete an object if it exists (propagation in the background). With must_own, one without
- * our label is left alone and reported. 0 (deleted or absent), or -1 after printing why.
+ * our label is left alone and reported. 0 (deleted, already being deleted, or absent), or -1
+ * after printing why.
  */
 int kobj_delete(struct kube *k, const char *path, const char *what, int must_own);
+/*
+ * kobj_get and kobj_delete (without must_own) for a caller that words its own messages:
+ * nothing printed, the answer left in *res for the message, to be freed by the caller
+ * (kube_result_free) whatever the outcome. get: 1 found (*out set when out is not NULL),
+ * 0 absent, -1 neither. delete: 1 deleted or already being deleted (a namespace that
+ * terminates answers a second deletion 409), 0 absent, -1 neither.
+ */
+int kobj_get_answer(struct kube *k, const char *path, jv *out, struct kube_result *res);
+int kobj_delete_answer(struct kube *k, const char *path, struct kube_result *res);
 
 /* ---- fields of objects (every jv argument is borrowed) ---- */
 

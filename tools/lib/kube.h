@@ -93,7 +93,7 @@ int kube_call(struct kube *k, const char *method, const char *path, const char *
 	      const char *content_type, struct kube_result *out);
 void kube_result_free(struct kube_result *r);
 
-/* The watch stream parser alone, for the fuzz harness (see kube.c); not used by the tools. */
+/* The watch stream parser alone, for the fuzz harness (see kube_watch.c); not used by the tools. */
 int kube_watch_parse(const char *body, const size_t *chunks, size_t nchunks, kube_event_fn on_event, void *ud,
 		     const char **why);
 

@@ -72,7 +72,7 @@ struct kube_cred {
  */
 int kubeconfig_credentials(const struct kubeconfig *cfg, struct kube_cred *out);
 /* An exec plugin's output (len bytes, at most 1 MiB) read as kubeconfig_credentials reads it;
- * for the fuzz harness (see kubeconfig.c), not used by the tools. */
+ * for the fuzz harness (see kubeconfig_cred.c), not used by the tools. */
 int kubeconfig_parse_exec_output(const struct kubeconfig *cfg, const char *text, size_t len, struct kube_cred *out);
 /* Whether c must be asked for again (its expiry has passed). */
 int kube_cred_expired(const struct kube_cred *c);

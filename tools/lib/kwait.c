@@ -6,7 +6,6 @@
 #include "wrapper.h"
 
 #include <curl/curl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,8 +63,12 @@ static void on_close(const struct kube_result *r, void *ud)
 		s->next_list = mono_now() + 1;
 }
 
-/* List s and watch it from there; 0, or -1 with why set (tried again later). */
-static int list_and_watch(struct kube *k, struct source *s, struct sbuf *why)
+/*
+ * List s and watch it from there; 0, or -1 with why set (tried again later, unless the
+ * caller's list_failed says to stop: *stop set).
+ */
+static int list_and_watch(struct kube *k, struct source *s, struct sbuf *why, const struct kwait_opts *o,
+			  int *stop)
 {
 	struct kube_result r;
 	char msg[512];
@@ -83,6 +86,8 @@ static int list_and_watch(struct kube *k, struct source *s, struct sbuf *why)
 			snprintf(msg, sizeof(msg), "the answer holds no list");
 		sbuf_reset(why);
 		sbuf_addf(why, "cannot list %s: %s", s->path, msg);
+		if (o && o->list_failed && o->list_failed(s->path, &r, o->ud))
+			*stop = 1;
 		jv_free(items);
 		kube_result_free(&r);
 		return -1;
@@ -118,14 +123,102 @@ static jv as_array(jv objs)
 	return kobj_by_creation(arr);
 }
 
-int kwait(struct kube *k, const char *const *paths, size_t n, kwait_fn cond, void *ud,
-	  double timeout_s, const char *what)
-{
+/* One wait: its lists, what the condition said last, why a list failed last. */
+struct wait {
+	struct kube *k;
 	struct source src[KWAIT_MAX_SOURCES];
 	jv arrays[KWAIT_MAX_SOURCES];
-	struct sbuf why = SBUF_INIT, listerr = SBUF_INIT;
-	double start = mono_now(), deadline = start + timeout_s;
-	int changed = 0, rc = 0, listed = 0;
+	size_t n;
+	const struct kwait_opts *o;
+	struct sbuf why, listerr;
+	int changed, listed, stop;
+};
+
+/* List again each source whose watch ended, once its pause is over. */
+static void relist(struct wait *w)
+{
+	double now = mono_now();
+	int all_listed = 1;
+
+	for (size_t i = 0; i < w->n && !w->stop; i++) {
+		struct source *s = &w->src[i];
+		if (s->relist && now >= s->next_list) {
+			if (s->w) {
+				kube_watch_cancel(s->w);
+				s->w = NULL;
+			}
+			list_and_watch(w->k, s, &w->listerr, w->o, &w->stop);
+		}
+		/* A condition is judged only once every list has been read. */
+		if (s->relist && !w->listed)
+			all_listed = 0;
+	}
+	if (all_listed)
+		w->listed = 1;
+}
+
+/* The condition over the lists as they are now: 1 holds, 0 not yet, -1 never. */
+static int judge(struct wait *w, kwait_fn cond, void *ud)
+{
+	w->changed = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		jv_free(w->arrays[i]);
+		w->arrays[i] = as_array(w->src[i].objs);
+	}
+	sbuf_reset(&w->why);
+	return cond(w->arrays, ud, &w->why);
+}
+
+/* One turn of the loop: wait for the client until the deadline, half a second at most. */
+static void pause_turn(struct kube *k, double deadline, double now)
+{
+	double wait = deadline - now;
+	int ms = wait > 0.5 ? 500 : (int)(wait * 1000) + 1;
+
+	/* Nothing in flight (every list failed, no watch): pause before trying again. */
+	if (kube_poll(k, ms) == 0)
+		sleep_ms(ms > 100 ? 100 : ms);
+}
+
+/* The deadline passed: say so, with what is still missing or why the lists fail. */
+static int timed_out(struct wait *w, double timeout_s, const char *what)
+{
+	if (w->o && w->o->quiet_timeout)
+		return KWAIT_TIMEOUT;
+	if (w->why.len == 0 && w->listerr.len > 0)
+		sbuf_add(&w->why, sbuf_str(&w->listerr));
+	return errorf("%s: still waiting after %.0f s%s%s", what, timeout_s, w->why.len ? ": " : "",
+		      sbuf_str(&w->why));
+}
+
+static int wait_loop(struct wait *w, kwait_fn cond, void *ud, double timeout_s, const char *what)
+{
+	double deadline = mono_now() + timeout_s;
+
+	for (;;) {
+		relist(w);
+		if (w->stop)
+			return KWAIT_STOPPED;
+		if (w->listed && w->changed) {
+			int rc = judge(w, cond, ud);
+			if (rc > 0)
+				return 0;
+			if (rc < 0)
+				return errorf("%s: %s", what, w->why.len ? sbuf_str(&w->why) : "failed");
+		}
+		double now = mono_now();
+		if (now >= deadline)
+			return timed_out(w, timeout_s, what);
+		pause_turn(w->k, deadline, now);
+		if (w->o && w->o->turn && w->o->turn(w->o->ud))
+			return KWAIT_STOPPED;
+	}
+}
+
+int kwait_opt(struct kube *k, const char *const *paths, size_t n, kwait_fn cond, void *ud,
+	      double timeout_s, const char *what, const struct kwait_opts *opts)
+{
+	struct wait w = { .k = k, .n = n, .o = opts, .why = SBUF_INIT, .listerr = SBUF_INIT };
 
 	if (n == 0 || n > KWAIT_MAX_SOURCES)
 		return errorf("kwait: %zu lists", n);
@@ -133,64 +226,25 @@ int kwait(struct kube *k, const char *const *paths, size_t n, kwait_fn cond, voi
 		if (paths[i] == NULL)
 			return errorf("%s: a name is not usable in an API path", what);
 	for (size_t i = 0; i < n; i++) {
-		src[i] = (struct source){ paths[i], jv_object(), NULL, 1, 0, &changed };
-		arrays[i] = jv_invalid();
+		w.src[i] = (struct source){ paths[i], jv_object(), NULL, 1, 0, &w.changed };
+		w.arrays[i] = jv_invalid();
 	}
-	for (;;) {
-		double now = mono_now();
-		int all_listed = 1;
-		for (size_t i = 0; i < n; i++) {
-			if (src[i].relist && now >= src[i].next_list) {
-				if (src[i].w) {
-					kube_watch_cancel(src[i].w);
-					src[i].w = NULL;
-				}
-				list_and_watch(k, &src[i], &listerr);
-			}
-			/* A condition is judged only once every list has been read. */
-			if (src[i].relist && !listed)
-				all_listed = 0;
-		}
-		if (all_listed)
-			listed = 1;
-		if (listed && changed) {
-			changed = 0;
-			for (size_t i = 0; i < n; i++) {
-				jv_free(arrays[i]);
-				arrays[i] = as_array(src[i].objs);
-			}
-			sbuf_reset(&why);
-			rc = cond(arrays, ud, &why);
-			if (rc != 0)
-				break;
-		}
-		now = mono_now();
-		if (now >= deadline) {
-			rc = -1;
-			if (why.len == 0 && listerr.len > 0)
-				sbuf_add(&why, sbuf_str(&listerr));
-			errorf("%s: still waiting after %.0f s%s%s", what, timeout_s, why.len ? ": " : "",
-			       sbuf_str(&why));
-			goto out;
-		}
-		double wait = deadline - now;
-		int ms = wait > 0.5 ? 500 : (int)(wait * 1000) + 1;
-		/* Nothing in flight (every list failed, no watch): pause before trying again. */
-		if (kube_poll(k, ms) == 0)
-			poll(NULL, 0, ms > 100 ? 100 : ms);
-	}
-	if (rc < 0)
-		errorf("%s: %s", what, why.len ? sbuf_str(&why) : "failed");
-out:
+	int rc = wait_loop(&w, cond, ud, timeout_s, what);
 	for (size_t i = 0; i < n; i++) {
-		if (src[i].w)
-			kube_watch_cancel(src[i].w);
-		jv_free(src[i].objs);
-		jv_free(arrays[i]);
+		if (w.src[i].w)
+			kube_watch_cancel(w.src[i].w);
+		jv_free(w.src[i].objs);
+		jv_free(w.arrays[i]);
 	}
-	sbuf_free(&why);
-	sbuf_free(&listerr);
-	return rc > 0 ? 0 : -1;
+	sbuf_free(&w.why);
+	sbuf_free(&w.listerr);
+	return rc;
+}
+
+int kwait(struct kube *k, const char *const *paths, size_t n, kwait_fn cond, void *ud,
+	  double timeout_s, const char *what)
+{
+	return kwait_opt(k, paths, n, cond, ud, timeout_s, what, NULL);
 }
 
 char *kwait_selector(const char *base, const char *param, const char *value)
@@ -216,8 +270,8 @@ static int gone_cond(const jv *objs, void *ud, struct sbuf *why)
 	return 0;
 }
 
-int kwait_gone(struct kube *k, const char *api_version, const char *kind, const char *ns, const char *name,
-	       double timeout_s, const char *what)
+int kwait_gone_opt(struct kube *k, const char *api_version, const char *kind, const char *ns, const char *name,
+		   double timeout_s, const char *what, const struct kwait_opts *opts)
 {
 	char *base = kobj_list_path(api_version, kind, ns), *field, *path;
 	int rc;
@@ -229,9 +283,15 @@ int kwait_gone(struct kube *k, const char *api_version, const char *kind, const 
 	field = xasprintf("metadata.name=%s", name);
 	path = kwait_selector(base, "fieldSelector", field);
 	const char *paths[] = { path };
-	rc = kwait(k, paths, 1, gone_cond, NULL, timeout_s, what);
+	rc = kwait_opt(k, paths, 1, gone_cond, NULL, timeout_s, what, opts);
 	free(path);
 	free(field);
 	free(base);
 	return rc;
+}
+
+int kwait_gone(struct kube *k, const char *api_version, const char *kind, const char *ns, const char *name,
+	       double timeout_s, const char *what)
+{
+	return kwait_gone_opt(k, api_version, kind, ns, name, timeout_s, what, NULL);
 }

@@ -12,15 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 static long long now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)(mono_now() * 1000);
 }
 
 /* Milliseconds left before the deadline for poll(2); -1 (wait for ever) when there is none. */
@@ -163,6 +159,27 @@ static int spawn(pid_t *pid, char *const argv[], char *const envp[], int outfd, 
 	return rc;
 }
 
+/* Wait for the child to end, killing it at the deadline (0: none); 0, or -1 with errno set. */
+static int wait_child(pid_t pid, long long deadline, int flags, int *wstatus)
+{
+	for (;;) {
+		if ((flags & PROC_GROUP) && exited(pid))
+			kill(-pid, SIGKILL);
+		pid_t w = waitpid(pid, wstatus, deadline || (flags & PROC_GROUP) ? WNOHANG : 0);
+		if (w == pid)
+			return 0;
+		if (w < 0 && errno != EINTR)
+			return -1;
+		if (deadline && now_ms() >= deadline) {
+			kill_and_reap(pid, flags);
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (w == 0)
+			sleep_ms(10);
+	}
+}
+
 int proc_run(char *const argv[], char *const envp[], int timeout_ms, size_t max, int flags,
 	     struct sbuf *out, int *wstatus)
 {
@@ -227,22 +244,7 @@ int proc_run(char *const argv[], char *const envp[], int timeout_ms, size_t max,
 		return -1;
 	}
 	/* The child closed its stdout; it may still linger, so the deadline still holds. */
-	for (;;) {
-		if ((flags & PROC_GROUP) && exited(pid))
-			kill(-pid, SIGKILL);
-		pid_t w = waitpid(pid, wstatus, deadline || (flags & PROC_GROUP) ? WNOHANG : 0);
-		if (w == pid)
-			return 0;
-		if (w < 0 && errno != EINTR)
-			return -1;
-		if (deadline && now_ms() >= deadline) {
-			kill_and_reap(pid, flags);
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		if (w == 0)
-			poll(NULL, 0, 10);
-	}
+	return wait_child(pid, deadline, flags, wstatus);
 }
 
 const char *proc_status_text(int wstatus, char *buf, size_t size)

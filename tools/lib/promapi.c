@@ -5,15 +5,14 @@
 #include "num.h"
 #include "prom.h"
 #include "jsonf.h"
+#include "wrapper.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 void prom_api_init(struct prom_api *api, const char *url, struct http_client *http)
 {
@@ -64,14 +63,6 @@ static void excerpt(const char *s, size_t len, char *out, size_t n)
 	out[j] = '\0';
 	if (i < len)
 		strcpy(out + j, "...");
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
 }
 
 static void set_error(struct prom_answer *a, const char *type, const char *fmt, ...) LT_PRINTF(3, 4);
@@ -175,9 +166,7 @@ static int prom_get(const struct prom_api *api, const char *path, const struct h
 		if (a->outcome == PROM_OK || a->outcome == PROM_ERROR) {
 			/* Prometheus's own words are kept as they came. */
 			a->len = res.body.len;
-			a->body = malloc(a->len + 1);
-			if (a->body == NULL)
-				dief(EXIT_TROUBLE, "out of memory");
+			a->body = xmalloc(a->len + 1);
 			memcpy(a->body, sbuf_str(&res.body), a->len + 1);
 		}
 		http_response_free(&res);

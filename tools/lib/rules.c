@@ -1,13 +1,12 @@
 /* Loading the metric catalogue (rows, extraction, rules, per-scenario overrides) from YAML. */
-#include "rules.h"
+#include "rules_int.h"
+#include "nameidx.h"
 #include "arena.h"
-#include "fsio.h"
+#include "wrapper.h"
 #include "ydoc.h"
 
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 const char *rule_kind_name(enum rule_kind k)
 {
@@ -18,127 +17,6 @@ const char *rule_kind_name(enum rule_kind k)
 	case RK_INFO: return "info only";
 	}
 	return "?";
-}
-
-struct ctx {
-	struct catalogue *c;
-	struct metric_def *m;	/* the row being read */
-	struct rule *r;		/* the rule being read */
-	struct cond *cond;	/* the condition being read */
-	int cond_has_op;
-	const char *scenario;	/* the override being read */
-};
-
-/* ---- conditions of pass_if ---- */
-
-static int cond_metric(struct ydoc *d, yaml_node_t *v, void *obj)
-{
-	struct ctx *x = obj;
-	const char *s = ydoc_str(d, v);
-
-	if (s == NULL)
-		return -1;
-	x->cond->metric = arena_strdup(x->c->arena, s);
-	return 0;
-}
-
-static int cond_arm(struct ydoc *d, yaml_node_t *v, void *obj)
-{
-	struct ctx *x = obj;
-	const char *s = ydoc_str(d, v);
-
-	if (s == NULL)
-		return -1;
-	if (strcmp(s, "old") == 0)
-		x->cond->arm = SEL_OLD;
-	else if (strcmp(s, "new") == 0)
-		x->cond->arm = SEL_NEW;
-	else if (strcmp(s, "both") == 0)
-		x->cond->arm = SEL_BOTH;
-	else
-		return ydoc_error(d, v, "arm must be old, new or both, not '%s'", s);
-	return 0;
-}
-
-static int set_op(struct ydoc *d, yaml_node_t *v, struct ctx *x, enum cond_op op)
-{
-	if (x->cond_has_op)
-		return ydoc_error(d, v, "a condition has exactly one test");
-	x->cond_has_op = 1;
-	x->cond->op = op;
-	if (op == OP_MEETS_EXPECTED) {
-		int b;
-		if (ydoc_bool(d, v, &b) < 0)
-			return -1;
-		x->cond->op = b ? OP_MEETS_EXPECTED : OP_MISSES_EXPECTED;
-		return 0;
-	}
-	return ydoc_double(d, v, &x->cond->num);
-}
-
-#define OPFN(fn, op) \
-	static int fn(struct ydoc *d, yaml_node_t *v, void *obj) { return set_op(d, v, obj, op); }
-OPFN(cond_meets, OP_MEETS_EXPECTED)
-OPFN(cond_eq, OP_EQ)
-OPFN(cond_lt, OP_LT)
-OPFN(cond_gt, OP_GT)
-OPFN(cond_le, OP_LE)
-OPFN(cond_ge, OP_GE)
-
-static const struct ykey cond_keys[] = {
-	{ "metric", cond_metric, 0 },
-	{ "arm", cond_arm, 1 },
-	{ "meets_expected", cond_meets, 0 },
-	{ "equals", cond_eq, 0 },
-	{ "below", cond_lt, 0 },
-	{ "above", cond_gt, 0 },
-	{ "at_most", cond_le, 0 },
-	{ "at_least", cond_ge, 0 },
-	{ NULL, NULL, 0 },
-};
-
-static int read_alt(struct ydoc *d, yaml_node_t *seq, struct ctx *x, struct alt *alt)
-{
-	yaml_node_t *item;
-
-	if (ydoc_expect(d, seq, YAML_SEQUENCE_NODE) < 0)
-		return -1;
-	YDOC_SEQ_EACH(d, seq, item) {
-		alt->conds = arena_grow(x->c->arena, alt->conds, alt->n, alt->n + 1, sizeof(*alt->conds));
-		x->cond = &alt->conds[alt->n++];
-		x->cond_has_op = 0;
-		if (ydoc_expect(d, item, YAML_MAPPING_NODE) < 0 || ydoc_map(d, item, cond_keys, x) < 0)
-			return -1;
-		if (!x->cond_has_op)
-			return ydoc_error(d, item, "a condition needs a test: meets_expected, equals, "
-					  "below, above, at_most or at_least");
-		if (x->cond->metric && catalogue_find(x->c, x->cond->metric) < 0)
-			return ydoc_error(d, item, "unknown metric '%s' (conditions name rows listed "
-					  "before this one)", x->cond->metric);
-	}
-	if (alt->n == 0)
-		return ydoc_error(d, seq, "an alternative of pass_if needs at least one condition");
-	return 0;
-}
-
-static int rule_pass_if(struct ydoc *d, yaml_node_t *v, void *obj)
-{
-	struct ctx *x = obj;
-	struct rule *r = x->r;
-	yaml_node_t *item;
-
-	r->pass_if = NULL;
-	r->npass = 0;
-	if (ydoc_is_null(v))
-		return 0;
-	if (ydoc_expect(d, v, YAML_SEQUENCE_NODE) < 0)
-		return -1;
-	YDOC_SEQ_EACH(d, v, item) {
-		r->pass_if = arena_grow(x->c->arena, r->pass_if, r->npass, r->npass + 1, sizeof(*r->pass_if));
-		if (read_alt(d, item, x, &r->pass_if[r->npass++]) < 0)
-			return -1;
-	}
-	return 0;
 }
 
 /* ---- rule keys (shared by rows and overrides) ---- */
@@ -450,6 +328,7 @@ static int top_metrics(struct ydoc *d, yaml_node_t *v, void *obj)
 			return ydoc_error(d, item, "metric '%s' has no max_diff_pct, bound or expected "
 					  "value to judge it by (use kind: info)", m.name);
 		c->m = arena_grow(c->arena, c->m, c->n, c->n + 1, sizeof(*c->m));
+		name_index_add(&c->byname, m.name, c->n);
 		c->m[c->n++] = m;
 	}
 	if (c->n == 0)
@@ -487,13 +366,19 @@ static int override_metric(struct ydoc *d, const char *key, yaml_node_t *kn, yam
 
 	if (i < 0)
 		return ydoc_error(d, kn, "unknown metric '%s'", key);
-	struct override o = { x->scenario, (size_t)i, c->m[i].rule };
+	struct override o = { .scenario = x->scenario, .metric = (size_t)i, .rule = c->m[i].rule };
 	x->r = &o.rule;
 	x->m = &c->m[i];
 	if (ydoc_map(d, v, override_keys, x) < 0)
 		return -1;
 	c->ov = arena_grow(c->arena, c->ov, c->nov, c->nov + 1, sizeof(*c->ov));
 	c->ov[c->nov++] = o;
+	/* Chained after the row's earlier ones: the first in the file still wins. */
+	if (c->m[i].ov_last)
+		c->ov[c->m[i].ov_last - 1].ov_next = c->nov;
+	else
+		c->m[i].ov_first = c->nov;
+	c->m[i].ov_last = c->nov;
 	return 0;
 }
 
@@ -575,45 +460,25 @@ int catalogue_load(const char *path, struct catalogue *c)
 void catalogue_free(struct catalogue *c)
 {
 	arena_free(c->arena);
+	name_index_free(&c->byname);
 	memset(c, 0, sizeof(*c));
 }
 
 long catalogue_find(const struct catalogue *c, const char *name)
 {
-	for (size_t i = 0; i < c->n; i++)
-		if (c->m[i].name && strcmp(c->m[i].name, name) == 0)
-			return (long)i;
-	return -1;
+	return name_index_find(&c->byname, name);
 }
 
 const struct rule *catalogue_rule(const struct catalogue *c, const char *scenario, size_t i)
 {
-	for (size_t k = 0; k < c->nov; k++)
-		if (c->ov[k].metric == i && strcmp(c->ov[k].scenario, scenario) == 0)
-			return &c->ov[k].rule;
+	for (size_t k = c->m[i].ov_first; k != 0; k = c->ov[k - 1].ov_next)
+		if (strcmp(c->ov[k - 1].scenario, scenario) == 0)
+			return &c->ov[k - 1].rule;
 	return &c->m[i].rule;
 }
 
 char *catalogue_default_path(void)
 {
-	const char *env = getenv("LOADTEST_RULES");
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (env && *env)
-		return strdup(env);
-	/* bin/compare or build/san/bin/compare: look upward for the tree's tools/ folder. */
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash;
-		while ((slash = strrchr(exe, '/')) != NULL) {
-			*slash = '\0';
-			char *p = fs_join(exe[0] ? exe : "/", "tools/compare/rules.yaml");
-			if (fs_is_file(p))
-				return p;
-			free(p);
-		}
-	}
-	return strdup("tools/compare/rules.yaml");
+	/* bin/compare or build/san/bin/compare: the tree's tools/ folder is found upward. */
+	return data_file("LOADTEST_RULES", "tools/compare/rules.yaml");
 }

@@ -6,6 +6,7 @@
 #define LT_RULES_H
 
 #include <stddef.h>
+#include "nameidx.h"
 #include "prom.h"
 
 struct arena;
@@ -60,12 +61,14 @@ struct metric_def {
 	double scale;
 	struct extract ex;
 	struct rule rule;
+	size_t ov_first, ov_last;	/* its overrides: index + 1 in the catalogue's ov, 0: none */
 };
 
 struct override {
 	const char *scenario;
 	size_t metric;
 	struct rule rule;
+	size_t ov_next;		/* the row's next override: index + 1, 0: none */
 };
 
 struct catalogue {
@@ -77,6 +80,9 @@ struct catalogue {
 	size_t n;
 	struct override *ov;
 	size_t nov;
+	/* Rows by name, and each row's overrides chained in file order: a lookup is never a
+	   scan of every row, nor of every override (which made loading and judging quadratic). */
+	struct name_index byname;
 };
 
 int catalogue_load(const char *path, struct catalogue *c);
@@ -86,7 +92,7 @@ const struct rule *catalogue_rule(const struct catalogue *c, const char *scenari
 /* Index of a row by name, or -1. */
 long catalogue_find(const struct catalogue *c, const char *name);
 const char *rule_kind_name(enum rule_kind k);
-/* The default catalogue: $LOADTEST_RULES, else <exe dir>/../tools/compare/rules.yaml. */
+/* The default catalogue: $LOADTEST_RULES, else tools/compare/rules.yaml found upward from the binary. */
 char *catalogue_default_path(void);
 
 #endif

@@ -2,6 +2,7 @@
 #include "ydoc.h"
 #include "fsio.h"
 #include "num.h"
+#include "wrapper.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -26,14 +27,12 @@ static int check_aliases(struct ydoc *d)
 {
 	size_t n = (size_t)(d->doc.nodes.top - d->doc.nodes.start);
 	const unsigned long MAX_EXPANDED_NODES = (unsigned long)n + MAX_ALIAS_NODES;
-	unsigned long *size = calloc(n + 1, sizeof(*size));
-	unsigned char *state = calloc(n + 1, 1);	/* 0 unseen, 1 being walked, 2 done */
-	struct frame { int id; size_t next; } *st = malloc((n + 1) * sizeof(*st));
+	unsigned long *size = xcalloc(n + 1, sizeof(*size));
+	unsigned char *state = xcalloc(n + 1, 1);	/* 0 unseen, 1 being walked, 2 done */
+	struct frame { int id; size_t next; } *st = xmalloc((n + 1) * sizeof(*st));
 	size_t sp = 0;
 	int rc = 0;
 
-	if (size == NULL || state == NULL || st == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
 	st[sp++] = (struct frame){ 1, 0 };
 	state[1] = 1;
 	while (sp > 0 && rc == 0) {
@@ -124,8 +123,8 @@ int ydoc_load_string(struct ydoc *d, const char *name, const char *text, size_t 
 	yaml_parser_t p;
 
 	memset(d, 0, sizeof(*d));
-	d->path = strdup(name);
-	if (d->path == NULL || !yaml_parser_initialize(&p))
+	d->path = xstrdup(name);
+	if (!yaml_parser_initialize(&p))
 		return errorf("out of memory");
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
 	return load(d, &p);
@@ -222,8 +221,8 @@ int ydoc_each(struct ydoc *d, yaml_node_t *map,
 	n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
 	while (nslots < 2 * n)
 		nslots = nslots ? nslots * 2 : 16;
-	if (nslots && (seen = calloc(nslots, sizeof(*seen))) == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	if (nslots)
+		seen = xcalloc(nslots, sizeof(*seen));
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top && rc == 0; p++) {
 		yaml_node_t *k = ydoc_node(d, p->key), *v = ydoc_node(d, p->value);
 		size_t s;

@@ -3,12 +3,12 @@
 #include "msg.h"
 #include "num.h"
 #include "promsnap.h"
+#include "wrapper.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,27 +53,13 @@ static const char usage_text[] =
 	"wait succeeded, 1 a query failed or a wait timed out, 2 trouble: bad usage, a\n"
 	"bad catalogue, an unwritable DIR.\n";
 
-/* A usage error is one line on stderr and exit status 2. */
-static _Noreturn void usage(const char *fmt, ...) LT_PRINTF(1, 2);
-
-static _Noreturn void usage(const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	dief(EXIT_TROUBLE, "%s (see 'promsnap --help')", buf);
-}
-
 static double seconds_arg(const char *opt, const char *s)
 {
 	double v;
 
 	/* At most a year: a wait or a request longer than that is a mistake. */
 	if (num_double(s, &v) != NULL || v <= 0 || v > 365 * 86400.0)
-		usage("%s takes a positive number of seconds", opt);
+		usagef("%s takes a positive number of seconds", opt);
 	return v;
 }
 
@@ -82,119 +68,132 @@ static double time_arg(const char *opt, const char *s)
 	double v;
 
 	if (prom_parse_time(s, &v) < 0 || v < 0)
-		usage("%s takes unix seconds or an RFC 3339 time (2026-01-01T00:00:00Z)", opt);
+		usagef("%s takes unix seconds or an RFC 3339 time (2026-01-01T00:00:00Z)", opt);
 	return v;
+}
+
+static _Noreturn void print_help(void)
+{
+	fputs(usage_text, stdout);
+	exit(fflush(stdout) != 0 || ferror(stdout) ? EXIT_TROUBLE : EXIT_PASS);
 }
 
 enum { O_URL = 256, O_JOB, O_START, O_END, O_OUT, O_QUERIES, O_STEP, O_FRESH, O_TIMEOUT,
        O_QTIMEOUT, O_TRIES, O_VERBOSE, O_HELP, O_SERIES, O_SERIES_STEP };
 
+static const struct option longopts[] = {
+	{ "url", required_argument, NULL, O_URL },
+	{ "job", required_argument, NULL, O_JOB },
+	{ "start", required_argument, NULL, O_START },
+	{ "end", required_argument, NULL, O_END },
+	{ "out", required_argument, NULL, O_OUT },
+	{ "queries", required_argument, NULL, O_QUERIES },
+	{ "step", required_argument, NULL, O_STEP },
+	{ "series", required_argument, NULL, O_SERIES },
+	{ "series-step", required_argument, NULL, O_SERIES_STEP },
+	{ "fresh", required_argument, NULL, O_FRESH },
+	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "query-timeout", required_argument, NULL, O_QTIMEOUT },
+	{ "tries", required_argument, NULL, O_TRIES },
+	{ "verbose", no_argument, NULL, O_VERBOSE },
+	{ "help", no_argument, NULL, O_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* One option from getopt_long (c, with optarg) into o. */
+static void take_option(struct opts *o, int c, char **argv)
+{
+	long n;
+
+	switch (c) {
+	case O_URL: o->url = optarg; break;
+	case O_JOB: o->job = optarg; break;
+	case O_START: o->start = time_arg("--start", optarg); o->has_start = 1; break;
+	case O_END: o->end = time_arg("--end", optarg); o->has_end = 1; break;
+	case O_OUT: o->out = optarg; break;
+	case O_QUERIES: free(o->queries); o->queries = xstrdup(optarg); break;
+	case O_STEP: o->step = seconds_arg("--step", optarg); o->has_step = 1; break;
+	case O_SERIES: o->series_dir = optarg; break;
+	case O_SERIES_STEP:
+		o->series_step = seconds_arg("--series-step", optarg);
+		o->has_series_step = 1;
+		break;
+	case O_FRESH: o->fresh = time_arg("--fresh", optarg); o->has_fresh = 1; break;
+	case O_TIMEOUT: o->timeout_s = seconds_arg("--timeout", optarg); break;
+	case O_QTIMEOUT: o->query_timeout_s = seconds_arg("--query-timeout", optarg); break;
+	case O_TRIES:
+		if (num_long(optarg, 1, 10, &n) != NULL)
+			usagef("--tries takes a whole number from 1 to 10, not '%s'", optarg);
+		o->tries = (int)n;
+		break;
+	case O_VERBOSE:
+	case 'v': msg_set_verbose(1); break;
+	case O_HELP:
+	case 'h': print_help();
+	case ':': usagef("option needs a value: '%s'", argv[optind - 1]);
+	default: usagef("unknown option '%s'", argv[optind - 1]);
+	}
+}
+
+/* What a snapshot needs: a window, somewhere to write, steps of at least 1 ms. */
+static void check_snapshot_args(const struct opts *o)
+{
+	if (!o->has_start || !o->has_end)
+		usagef("--start and --end are required");
+	if (o->end <= o->start)
+		usagef("--end must be later than --start");
+	if (llround(o->end * 1000) - llround(o->start * 1000) < 1)
+		usagef("the window must be at least 1 ms");
+	if (llround(o->step * 1000) < 1)
+		usagef("--step must be at least 1 ms (0.001)");
+	if (o->out == NULL || *o->out == '\0')
+		usagef("--out is required");
+	if (o->series_dir != NULL && *o->series_dir == '\0')
+		usagef("--series takes a folder");
+	if (o->has_series_step && o->series_dir == NULL)
+		usagef("--series-step needs --series");
+	if (llround(o->series_step * 1000) < 1)
+		usagef("--series-step must be at least 1 ms (0.001)");
+}
+
+/* The command line into o, which holds the defaults; a usage error exits with status 2. */
 static void parse_args(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
-		{ "url", required_argument, NULL, O_URL },
-		{ "job", required_argument, NULL, O_JOB },
-		{ "start", required_argument, NULL, O_START },
-		{ "end", required_argument, NULL, O_END },
-		{ "out", required_argument, NULL, O_OUT },
-		{ "queries", required_argument, NULL, O_QUERIES },
-		{ "step", required_argument, NULL, O_STEP },
-		{ "series", required_argument, NULL, O_SERIES },
-		{ "series-step", required_argument, NULL, O_SERIES_STEP },
-		{ "fresh", required_argument, NULL, O_FRESH },
-		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "query-timeout", required_argument, NULL, O_QTIMEOUT },
-		{ "tries", required_argument, NULL, O_TRIES },
-		{ "verbose", no_argument, NULL, O_VERBOSE },
-		{ "help", no_argument, NULL, O_HELP },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *why;
-	long n;
 	int c;
 
-	o->timeout_s = 60;
-	o->query_timeout_s = 30;
-	o->tries = 3;
-	o->step = 1;
-	o->series_step = 2;
 	if (argc > 1 && strcmp(argv[1], "wait") == 0) {
 		o->wait_verb = 1;
 		argv++;
 		argc--;
 	}
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hv", longopts, NULL)) != -1) {
-		switch (c) {
-		case O_URL: o->url = optarg; break;
-		case O_JOB: o->job = optarg; break;
-		case O_START: o->start = time_arg("--start", optarg); o->has_start = 1; break;
-		case O_END: o->end = time_arg("--end", optarg); o->has_end = 1; break;
-		case O_OUT: o->out = optarg; break;
-		case O_QUERIES: free(o->queries); o->queries = strdup(optarg); break;
-		case O_STEP: o->step = seconds_arg("--step", optarg); o->has_step = 1; break;
-		case O_SERIES: o->series_dir = optarg; break;
-		case O_SERIES_STEP:
-			o->series_step = seconds_arg("--series-step", optarg);
-			o->has_series_step = 1;
-			break;
-		case O_FRESH: o->fresh = time_arg("--fresh", optarg); o->has_fresh = 1; break;
-		case O_TIMEOUT: o->timeout_s = seconds_arg("--timeout", optarg); break;
-		case O_QTIMEOUT: o->query_timeout_s = seconds_arg("--query-timeout", optarg); break;
-		case O_TRIES:
-			if (num_long(optarg, 1, 10, &n) != NULL)
-				usage("--tries takes a whole number from 1 to 10, not '%s'", optarg);
-			o->tries = (int)n;
-			break;
-		case O_VERBOSE:
-		case 'v': msg_set_verbose(1); break;
-		case O_HELP:
-		case 'h':
-			fputs(usage_text, stdout);
-			exit(fflush(stdout) != 0 || ferror(stdout) ? EXIT_TROUBLE : EXIT_PASS);
-		case ':':
-			usage("option needs a value: '%s'", argv[optind - 1]);
-		default:
-			usage("unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	while ((c = getopt_long(argc, argv, ":hv", longopts, NULL)) != -1)
+		take_option(o, c, argv);
 	if (optind < argc)
-		usage("unexpected argument '%s'", argv[optind]);
+		usagef("unexpected argument '%s'", argv[optind]);
 	if (o->url == NULL)
-		usage("--url is required");
-	if (http_check_url(o->url, &why) < 0) {
-		char *shown = http_redact_url(o->url);
-		dief(EXIT_TROUBLE, "bad --url '%s': %s (see 'promsnap --help')", shown, why);
-	}
+		usagef("--url is required");
+	if (http_check_url(o->url, &why) < 0)
+		usagef("bad --url '%s': %s", http_redact_url(o->url), why);
 	if (o->job == NULL || *o->job == '\0')
-		usage("--job is required");
-	if (o->wait_verb) {
-		if (o->has_start || o->has_end || o->out || o->queries || o->has_step || o->series_dir ||
-		    o->has_series_step)
-			usage("'wait' takes no --start, --end, --out, --queries, --step, --series or --series-step");
-		return;
-	}
-	if (!o->has_start || !o->has_end)
-		usage("--start and --end are required");
-	if (o->end <= o->start)
-		usage("--end must be later than --start");
-	if (llround(o->end * 1000) - llround(o->start * 1000) < 1)
-		usage("the window must be at least 1 ms");
-	if (llround(o->step * 1000) < 1)
-		usage("--step must be at least 1 ms (0.001)");
-	if (o->out == NULL || *o->out == '\0')
-		usage("--out is required");
-	if (o->series_dir != NULL && *o->series_dir == '\0')
-		usage("--series takes a folder");
-	if (o->has_series_step && o->series_dir == NULL)
-		usage("--series-step needs --series");
-	if (llround(o->series_step * 1000) < 1)
-		usage("--series-step must be at least 1 ms (0.001)");
+		usagef("--job is required");
+	if (!o->wait_verb)
+		check_snapshot_args(o);
+	else if (o->has_start || o->has_end || o->out || o->queries || o->has_step || o->series_dir ||
+		 o->has_series_step)
+		usagef("'wait' takes no --start, --end, --out, --queries, --step, --series or --series-step");
 }
 
 int main(int argc, char **argv)
 {
-	struct opts o = { 0 };
+	struct opts o = {
+		.timeout_s = 60,
+		.query_timeout_s = 30,
+		.tries = 3,
+		.step = 1,
+		.series_step = 2,
+	};
 	struct query_cat cat = { 0 };
 	struct http_client *http;
 	struct prom_api api;

@@ -25,10 +25,6 @@ struct opts {
 	int tries;
 };
 
-/* Seconds on CLOCK_MONOTONIC. */
-double promsnap_now(void);
-void promsnap_sleep(double s);
-
 /*
  * Poll expr (at Prometheus's now) until it returns a series. Returns 0, or -1 after
  * printing one line: a timeout (naming `what` and the last thing seen: an error, or

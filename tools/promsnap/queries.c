@@ -1,15 +1,13 @@
 /* Loading the query catalogue (YAML) and filling in its templates. */
 #include "queries.h"
 #include "arena.h"
-#include "fsio.h"
 #include "promapi.h"
+#include "wrapper.h"
 #include "ydoc.h"
 
-#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* Template parameters, in the order of params[]. */
 enum { P_JOB, P_WINDOW, P_START, P_END, P_STEP, P_BUSY, P_BUSY_SECONDS, P_RATE };
@@ -223,28 +221,8 @@ void queries_free(struct query_cat *c)
 
 char *queries_default_path(void)
 {
-	const char *env = getenv("LOADTEST_QUERIES");
-	char dir[PATH_MAX];
-	ssize_t n;
-
-	if (env && *env)
-		return strdup(env);
 	/* bin/promsnap and build/san/bin/promsnap both live under the checkout. */
-	n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
-	if (n > 0) {
-		dir[n] = '\0';
-		for (int up = 0; up < 4; up++) {
-			char *slash = strrchr(dir, '/');
-			if (slash == NULL || slash == dir)
-				break;
-			*slash = '\0';
-			char *p = fs_join(dir, "../tools/promsnap/queries.yaml");
-			if (fs_is_file(p))
-				return p;
-			free(p);
-		}
-	}
-	return strdup("tools/promsnap/queries.yaml");
+	return data_file("LOADTEST_QUERIES", "tools/promsnap/queries.yaml");
 }
 
 void promql_quote(struct sbuf *sb, const char *s)

@@ -7,6 +7,7 @@
 #include "fsio.h"
 #include "jsonf.h"
 #include "msg.h"
+#include "wrapper.h"
 
 #include <limits.h>
 #include <math.h>
@@ -123,99 +124,138 @@ static double series_step(const struct opts *o)
 	return (double)step / 1000;
 }
 
-int snapshot(const struct opts *o, const struct query_cat *cat, const struct prom_api *api)
-{
-	struct query_params qp = { o->job, o->start, o->end, o->step, 0 };
-	size_t n = cat->n + (o->series_dir ? cat->ns : 0);
-	struct task *tasks = calloc(n, sizeof(*tasks));
-	struct outcome *res = calloc(n, sizeof(*res));
-	struct sbuf failed = SBUF_INIT;
-	struct prom_api degraded = *api;
-	char t0[40], t1[40], step[40], down[800] = "", last[700] = "";
-	size_t nfail = 0, nskip = 0;
-	int rc = EXIT_PASS, retry = 1;
-	long long grid;
+/* Where the snapshot stands while its queries run. */
+struct run {
+	const struct prom_api *api;
+	struct prom_api degraded;	/* one try a query */
+	int retry;			/* 0 once a failure outlasted every try, until one succeeds */
+	struct query_params qp;
+	char t0[40], t1[40], step[40];
+	char down[800];			/* why the server is taken as gone; "" while it answers */
+	char last[700];			/* the last failure, named once however often it repeats */
+	size_t nskip;
+};
 
-	if (tasks == NULL || res == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+/* The catalogue's queries into --out, then, with --series, its time series. */
+static struct task *plan_tasks(const struct opts *o, const struct query_cat *cat, size_t *n)
+{
+	struct task *tasks;
+
+	*n = cat->n + (o->series_dir ? cat->ns : 0);
+	tasks = xcalloc(*n, sizeof(*tasks));
 	for (size_t i = 0; i < cat->n; i++)
 		tasks[i] = (struct task){ &cat->q[i], o->out, 0 };
-	for (size_t i = cat->n; i < n; i++)
+	for (size_t i = cat->n; i < *n; i++)
 		tasks[i] = (struct task){ &cat->s[i - cat->n], o->series_dir, 1 };
-	if (o->series_dir && cat->ns == 0)
-		warnf("--series: the catalogue lists no time series (no 'series:')");
-	qp.series_step = o->series_dir && cat->ns ? series_step(o) : o->series_step;
-	degraded.tries = 1;
-	prom_format_time(o->start, t0, sizeof(t0));
-	prom_format_time(o->end, t1, sizeof(t1));
-	prom_format_time(qp.series_step, step, sizeof(step));
-	/*
-	 * Counts are read on a grid through T0 and T1 (see queries_grid_ms); its cost grows
-	 * with the number of steps, and times off whole seconds can make it very fine.
-	 */
-	grid = cat->uses_step ? queries_grid_ms(&qp) : LLONG_MAX;
+	return tasks;
+}
+
+/*
+ * Counts are read on a grid through T0 and T1 (see queries_grid_ms); its cost grows with
+ * the number of steps, and times off whole seconds can make it very fine.
+ */
+static void note_grid(const struct opts *o, const struct query_cat *cat, const struct query_params *qp)
+{
+	long long grid = cat->uses_step ? queries_grid_ms(qp) : LLONG_MAX;
+
 	if (grid < 100)
 		warnf("counts are read every %lld ms, the longest step both --start and --end fall "
 		      "on, which is slow; times in whole seconds avoid it", grid);
 	else if (grid < llround(o->step * 1000))
 		infof("counts are read every %lld ms, the longest step both --start and --end fall on",
 		      grid);
+}
+
+/* A failed answer: named unless it is the same failure again (the closing line names them all). */
+static void note_failure(struct run *r, const struct task *t, const struct prom_answer *a)
+{
+	char why[sizeof(a->error) + sizeof(a->error_type) + 2];
+
+	snprintf(why, sizeof(why), "%s: %s", a->error_type, a->error);
+	if (strcmp(why, r->last) != 0)
+		errorf("%s '%s' failed: %s (%d %s)", kind(t), t->q->name, why, a->tries,
+		       a->tries == 1 ? "try" : "tries");
+	snprintf(r->last, sizeof(r->last), "%s", why);
+}
+
+/* Ask Prometheus for one task, its answer (or error body) into *out. */
+static void ask(struct run *r, const struct task *t, const char *expr, struct outcome *out)
+{
+	double start = mono_now();
+	/*
+	 * Once a failure outlasted every try, later queries get one try each until one
+	 * succeeds: the retries were spent on the same trouble.
+	 */
+	const struct prom_api *use = r->retry ? r->api : &r->degraded;
+	struct prom_answer a;
+	int ok = (t->range ? prom_query_range(use, expr, r->t0, r->t1, r->step, &a)
+			   : prom_query(use, expr, r->t1, &a)) == 0;
+
+	out->body = a.body;
+	out->len = a.len;
+	a.body = NULL;
+	out->failed = !ok;
+	if (ok) {
+		long points;
+		int ns = series_count(a.doc, &points);
+		if (t->range)
+			infof("series %s: %d series, %ld points (%.0f ms)", t->q->name, ns, points,
+			      (mono_now() - start) * 1000);
+		else
+			infof("%s: %d series (%.0f ms)", t->q->name, ns, (mono_now() - start) * 1000);
+	} else {
+		note_failure(r, t, &a);
+	}
+	r->retry = ok || a.permanent;
+	if (!ok && a.outcome == PROM_UNREACHABLE && !server_answers(r->api))
+		snprintf(r->down, sizeof(r->down), "not run: Prometheus at '%s' stopped answering "
+			 "(%s '%s': %s: %s)", r->api->shown_url, kind(t), t->q->name, a.error_type, a.error);
+	prom_answer_free(&a);
+}
+
+static void run_task(struct run *r, const struct task *t, struct outcome *out)
+{
+	char *expr = queries_expand(t->q->query, &r->qp);
+
+	if (*r->down) {
+		/* Not asked: the server is gone, and each try would only wait it out again. */
+		out->body = prom_error_body("unavailable", r->down, &out->len);
+		out->failed = 1;
+		r->nskip++;
+	} else {
+		ask(r, t, expr, out);
+	}
+	free(expr);
+}
+
+int snapshot(const struct opts *o, const struct query_cat *cat, const struct prom_api *api)
+{
+	size_t n, nfail = 0;
+	struct task *tasks = plan_tasks(o, cat, &n);
+	struct outcome *res = xcalloc(n, sizeof(*res));
+	struct run r = { .api = api, .degraded = *api, .retry = 1,
+			 .qp = { .job = o->job, .start = o->start, .end = o->end, .step = o->step } };
+	struct sbuf failed = SBUF_INIT;
+	int rc = EXIT_PASS;
+
+	if (o->series_dir && cat->ns == 0)
+		warnf("--series: the catalogue lists no time series (no 'series:')");
+	r.qp.series_step = o->series_dir && cat->ns ? series_step(o) : o->series_step;
+	r.degraded.tries = 1;
+	prom_format_time(o->start, r.t0, sizeof(r.t0));
+	prom_format_time(o->end, r.t1, sizeof(r.t1));
+	prom_format_time(r.qp.series_step, r.step, sizeof(r.step));
+	note_grid(o, cat, &r.qp);
 	for (size_t i = 0; i < n; i++) {
-		const struct task *t = &tasks[i];
-		const struct query_def *q = t->q;
-		char *expr = queries_expand(q->query, &qp);
-		struct prom_answer a;
-
-		if (*down) {
-			/* Not asked: the server is gone, and each try would only wait it out again. */
-			res[i].body = prom_error_body("unavailable", down, &res[i].len);
-			res[i].failed = 1;
-			nskip++;
-		} else {
-			double start = promsnap_now();
-			/*
-			 * Once a failure outlasted every try, later queries get one try each
-			 * until one succeeds: the retries were spent on the same trouble.
-			 */
-			const struct prom_api *use = retry ? api : &degraded;
-			int ok = (t->range ? prom_query_range(use, expr, t0, t1, step, &a)
-					   : prom_query(use, expr, t1, &a)) == 0;
-
-			res[i].body = a.body;
-			res[i].len = a.len;
-			a.body = NULL;
-			res[i].failed = !ok;
-			if (ok) {
-				long points;
-				int ns = series_count(a.doc, &points);
-				if (t->range)
-					infof("series %s: %d series, %ld points (%.0f ms)", q->name, ns, points,
-					      (promsnap_now() - start) * 1000);
-				else
-					infof("%s: %d series (%.0f ms)", q->name, ns, (promsnap_now() - start) * 1000);
-			} else {
-				char why[sizeof(a.error) + sizeof(a.error_type) + 2];
-				snprintf(why, sizeof(why), "%s: %s", a.error_type, a.error);
-				/* The same failure again is only named in the closing line. */
-				if (strcmp(why, last) != 0)
-					errorf("%s '%s' failed: %s (%d %s)", kind(t), q->name, why, a.tries,
-					       a.tries == 1 ? "try" : "tries");
-				snprintf(last, sizeof(last), "%s", why);
-			}
-			retry = ok || a.permanent;
-			if (!ok && a.outcome == PROM_UNREACHABLE && !server_answers(api))
-				snprintf(down, sizeof(down), "not run: Prometheus at '%s' stopped answering "
-					 "(%s '%s': %s: %s)", api->shown_url, kind(t), q->name, a.error_type, a.error);
-			prom_answer_free(&a);
-		}
+		run_task(&r, &tasks[i], &res[i]);
 		if (res[i].failed) {
-			sbuf_addf(&failed, "%s%s%s", nfail ? ", " : "", t->range ? "series " : "", q->name);
+			sbuf_addf(&failed, "%s%s%s", nfail ? ", " : "", tasks[i].range ? "series " : "",
+				  tasks[i].q->name);
 			nfail++;
 		}
-		free(expr);
 	}
-	if (nskip)
-		errorf("%zu queries not run: Prometheus at '%s' stopped answering", nskip, api->shown_url);
+	if (r.nskip)
+		errorf("%zu queries not run: Prometheus at '%s' stopped answering", r.nskip, api->shown_url);
 	if (write_all(tasks, n, res) < 0)
 		rc = EXIT_TROUBLE;
 	if (nfail) {

@@ -2,39 +2,18 @@
 #include "promsnap.h"
 #include "jsonf.h"
 #include "msg.h"
+#include "wrapper.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* Short next to any scrape interval, long next to a local query. */
 #define POLL_S 0.25
 /* A Prometheus that refuses every connection this long has stopped (killed, or gone with its
    cluster): waiting out the whole timeout would only delay the arm's failure. */
 #define DOWN_S 5.0
-
-double promsnap_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-void promsnap_sleep(double s)
-{
-	struct timespec ts;
-
-	if (s <= 0)
-		return;
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 static int has_series(jv doc)
 {
@@ -50,12 +29,12 @@ static int has_series(jv doc)
 int wait_for(const struct prom_api *api, const char *expr, double timeout_s, const char *what,
 	     const char *pending)
 {
-	double t0 = promsnap_now(), deadline = t0 + timeout_s, down_since = -1;
+	double t0 = mono_now(), deadline = t0 + timeout_s, down_since = -1;
 	char last[700] = "no answer yet";
 
 	infof("waiting up to %g s for %s: %s", timeout_s, what, expr);
 	for (;;) {
-		double left = deadline - promsnap_now();
+		double left = deadline - mono_now();
 		struct prom_api once = *api;
 		struct prom_answer a;
 
@@ -68,7 +47,7 @@ int wait_for(const struct prom_api *api, const char *expr, double timeout_s, con
 			once.timeout_ms = left_ms;
 		if (once.connect_timeout_ms > left_ms)
 			once.connect_timeout_ms = left_ms;
-		double asked = promsnap_now();
+		double asked = mono_now();
 		int ok = prom_query(&once, expr, NULL, &a) == 0;
 		/* Refused since down_since (a timeout is not counted: the server may be busy). */
 		if (ok || a.outcome != PROM_UNREACHABLE || strcmp(a.error_type, "unavailable") != 0)
@@ -78,7 +57,7 @@ int wait_for(const struct prom_api *api, const char *expr, double timeout_s, con
 		if (ok) {
 			if (has_series(a.doc)) {
 				prom_answer_free(&a);
-				infof("done waiting for %s (%.2f s)", what, promsnap_now() - t0);
+				infof("done waiting for %s (%.2f s)", what, mono_now() - t0);
 				return 0;
 			}
 			snprintf(last, sizeof(last), "%s", pending);
@@ -88,15 +67,16 @@ int wait_for(const struct prom_api *api, const char *expr, double timeout_s, con
 			return -1;
 		} else {
 			snprintf(last, sizeof(last), "%s: %s", a.error_type, a.error);
-			if (down_since >= 0 && promsnap_now() - down_since >= DOWN_S) {
+			if (down_since >= 0 && mono_now() - down_since >= DOWN_S) {
 				prom_answer_free(&a);
 				return errorf("cannot wait for %s: Prometheus at '%s' has refused every connection for %.0f s "
-					      "(last: %s)", what, api->url, promsnap_now() - down_since, last);
+					      "(last: %s)", what, api->url, mono_now() - down_since, last);
 			}
 		}
 		prom_answer_free(&a);
-		left = deadline - promsnap_now();
-		promsnap_sleep(left < POLL_S ? left : POLL_S);
+		left = deadline - mono_now();
+		/* Rounded up to whole milliseconds: a remainder under one is slept, not skipped. */
+		sleep_ms((long)ceil((left < POLL_S ? left : POLL_S) * 1000));
 	}
 	return errorf("timed out after %g s waiting for %s (last: %s)", timeout_s, what, last);
 }

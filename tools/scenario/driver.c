@@ -1,10 +1,13 @@
 /*
  * The scenario run in one event loop: cleanup, setup (created, then ready as seen by the
- * observer's watches), the open-loop update phase, and the settle phase.
+ * observer's watches), the open-loop update phase, and the settle phase. The requests each
+ * phase sends are writes.c's, the namespaces' cleanup cleanup.c's, the watches observer.c's.
  */
 #include "driver.h"
+#include "driver_int.h"
 #include "fingerprint.h"
 #include "jsonf.h"
+#include "kobj.h"
 #include "kube.h"
 #include "kubeconfig.h"
 #include "manifest.h"
@@ -34,45 +37,7 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
-/* ---- small helpers ---- */
-
-static void push(double **v, size_t *n, size_t *cap, double x)
-{
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 1024;
-		double *p = realloc(*v, *cap * sizeof(**v));
-		if (p == NULL)
-			dief(EXIT_TROUBLE, "out of memory");
-		*v = p;
-	}
-	(*v)[(*n)++] = x;
-}
-
-static uint64_t hash_text(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (const char *p = s; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	return h;
-}
-
-/* "http 409 Conflict", "http 500", "transport: ..." */
-static void error_kind(const struct kube_result *res, char *buf, size_t size)
-{
-	if (res->status == 0) {
-		if (res->code == CURLE_OPERATION_TIMEDOUT)
-			snprintf(buf, size, "timeout");
-		else
-			snprintf(buf, size, "transport");
-		return;
-	}
-	const char *reason = json_str(res->json, "reason");
-	if (reason)
-		snprintf(buf, size, "http %ld %s", res->status, reason);
-	else
-		snprintf(buf, size, "http %ld", res->status);
-}
+/* ---- the loop ---- */
 
 static void progress(const struct run *r, const char *fmt, ...) LT_PRINTF(2, 3);
 
@@ -89,19 +54,8 @@ static void progress(const struct run *r, const char *fmt, ...)
 	fprintf(stderr, "scenario: %s %s [%.0fs]: %s\n", r->s->id, r->o->arm, mono_now() - r->t_start, buf);
 }
 
-/* One turn of the loop, waiting at most until `until`; also reaps the restart command. */
-static void watches_resume(struct run *r);
-
-static void pump(struct run *r, double until)
+void run_tend(struct run *r)
 {
-	double wait = until - mono_now();
-	int ms = wait <= 0 ? 0 : wait > 0.2 ? 200 : (int)ceil(wait * 1000);
-
-	if (kube_poll(r->k, ms) == 0 && ms > 0) {
-		/* Nothing in flight (watches lost or between phases): wait the turn out anyway. */
-		struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-		nanosleep(&ts, NULL);
-	}
 	if (r->restart_pid > 0) {
 		int st;
 		pid_t p = waitpid(r->restart_pid, &st, WNOHANG);
@@ -114,12 +68,30 @@ static void pump(struct run *r, double until)
 	}
 	if (stop_requested)
 		r->interrupted = 1;
-	watches_resume(r);
+	observer_resume(&r->obs);
+}
+
+/* One turn of the loop, waiting at most until `until`. */
+static void pump(struct run *r, double until)
+{
+	double wait = until - mono_now();
+	int ms = wait <= 0 ? 0 : wait > 0.2 ? 200 : (int)ceil(wait * 1000);
+
+	if (kube_poll(r->k, ms) == 0 && ms > 0) {
+		/* Nothing in flight (watches lost or between phases): wait the turn out anyway. */
+		sleep_ms(ms);
+	}
+	run_tend(r);
 }
 
 /* ---- blocking calls (outside callbacks only) ---- */
 
-static int call(struct run *r, const char *method, const char *path, jv body, struct kube_result *res)
+int run_unreachable(const char *method, const char *path, const struct kube_result *res)
+{
+	return errorf("cannot reach the API server (%s %s): %s", method, path, res->error);
+}
+
+int run_call(struct run *r, const char *method, const char *path, jv body, struct kube_result *res)
 {
 	char *text = jv_is_valid(body) ? json_dump(body, 0) : NULL;
 	int rc = kube_call(r->k, method, path, text, text ? "application/json" : NULL, res);
@@ -128,390 +100,10 @@ static int call(struct run *r, const char *method, const char *path, jv body, st
 	jv_free(body);
 	if (rc < 0) {
 		/* No HTTP answer at all: one line, and nothing left for the caller to free. */
-		errorf("cannot reach the API server (%s %s): %s", method, path, res->error);
+		run_unreachable(method, path, res);
 		kube_result_free(res);
 	}
 	return rc;
-}
-
-/* ---- cleanup: delete the namespaces and wait, by watching, until they are gone ---- */
-
-struct ns_wait {
-	struct run *r;
-	int gone;
-	int closed;
-};
-
-static void ns_event(const char *type, jv obj, void *ud)
-{
-	struct ns_wait *w = ud;
-
-	(void)obj;
-	if (strcmp(type, "DELETED") == 0)
-		w->gone = 1;
-}
-
-static void ns_closed(const struct kube_result *res, void *ud)
-{
-	struct ns_wait *w = ud;
-
-	(void)res;
-	w->closed = 1;
-}
-
-/* Delete namespace ns (one this tool made), waiting until it is gone unless !wait. */
-static int delete_namespace(struct run *r, const char *ns, double deadline, int wait)
-{
-	char path[512];
-	struct kube_result res;
-
-	snprintf(path, sizeof(path), "/api/v1/namespaces/%s", ns);
-	/* Only namespaces this tool made are deleted: never a user's (or "default"). */
-	if (call(r, "GET", path, jv_invalid(), &res) < 0)
-		return -1;
-	if (res.status == 404) {
-		kube_result_free(&res);
-		return 0;
-	}
-	if (res.status != 200) {
-		errorf("cannot read namespace '%s': HTTP %ld", ns, res.status);
-		kube_result_free(&res);
-		return -1;
-	}
-	jv nsmeta = json_get(res.json, "metadata"), labels = json_get(nsmeta, "labels");
-	int ours = json_str(labels, LABEL_SCENARIO) != NULL;
-	jv_free(labels);
-	jv_free(nsmeta);
-	kube_result_free(&res);
-	if (!ours)
-		return errorf("namespace '%s' exists and was not made by this tool: refusing to delete it "
-			      "(use --namespace to pick another)", ns);
-	if (call(r, "DELETE", path, jv_invalid(), &res) < 0)
-		return -1;
-	long st = res.status;
-	kube_result_free(&res);
-	if (st == 404)
-		return 0;
-	if (st != 200 && st != 202 && st != 409)
-		return errorf("cannot delete namespace '%s': HTTP %ld", ns, st);
-	while (wait && mono_now() < deadline && !r->interrupted) {
-		/* List to learn the resource version, then watch from there for the deletion. */
-		snprintf(path, sizeof(path), "/api/v1/namespaces?fieldSelector=metadata.name%%3D%s", ns);
-		if (call(r, "GET", path, jv_invalid(), &res) < 0)
-			return -1;
-		if (res.status != 200) {
-			errorf("cannot list namespace '%s': HTTP %ld", ns, res.status);
-			kube_result_free(&res);
-			return -1;
-		}
-		jv items = json_get(res.json, "items");
-		jv meta = json_get(res.json, "metadata");
-		const char *rv = json_str(meta, "resourceVersion");
-		int n = jv_get_kind(items) == JV_KIND_ARRAY ? jv_array_length(jv_copy(items)) : 0;
-		char rvbuf[64];
-		snprintf(rvbuf, sizeof(rvbuf), "%s", rv ? rv : "");
-		jv_free(items);
-		jv_free(meta);
-		kube_result_free(&res);
-		if (n == 0)
-			return 0;
-		struct ns_wait w = { r, 0, 0 };
-		struct kube_watch *wt = kube_watch(r->k, path, rvbuf, ns_event, ns_closed, &w);
-		if (wt == NULL)
-			return errorf("cannot watch namespace '%s'", ns);
-		while (!w.gone && !w.closed && mono_now() < deadline && !r->interrupted)
-			pump(r, deadline);
-		if (!w.closed)
-			kube_watch_cancel(wt);
-		if (w.gone)
-			return 0;
-	}
-	if (!wait)
-		return 0;
-	if (r->interrupted)
-		return errorf("interrupted while deleting namespace '%s'", ns);
-	return errorf("namespace '%s' still exists after %.0f s", ns, deadline - r->t_start);
-}
-
-/* ---- the observer ---- */
-
-struct watch_ctx {
-	struct run *r;
-	enum obj_kind kind;
-	char rv[64];
-	struct kube_watch *w;
-	int failures;
-	int listed;		/* listed once: a later list covers a gap in its events */
-	int active;
-	int closed;		/* the stream ended: to be resumed outside the callbacks */
-	double retry_at;	/* resume no earlier than this (backoff after failures) */
-};
-
-static struct watch_ctx watches[3];
-
-static int workload_ready(enum obj_kind kind, jv obj)
-{
-	jv spec = json_get(obj, "spec"), status = json_get(obj, "status"), meta = json_get(obj, "metadata");
-	double want = 1, ready = 0, updated = 0, og = 0, gen = 0, desired = 0;
-	int ok = 0;
-
-	json_num(spec, "replicas", &want);
-	json_num(meta, "generation", &gen);
-	json_num(status, "observedGeneration", &og);
-	switch (kind) {
-	case K_DEPLOYMENT:
-		json_num(status, "readyReplicas", &ready);
-		json_num(status, "updatedReplicas", &updated);
-		ok = og >= gen && ready >= want && updated >= want;
-		break;
-	case K_STATEFULSET:
-		json_num(status, "readyReplicas", &ready);
-		ok = og >= gen && ready >= want;
-		break;
-	case K_DAEMONSET:
-		json_num(status, "numberReady", &ready);
-		json_num(status, "desiredNumberScheduled", &desired);
-		ok = og >= gen && desired > 0 && ready >= desired;
-		break;
-	default:
-		break;
-	}
-	jv_free(spec);
-	jv_free(status);
-	jv_free(meta);
-	return ok;
-}
-
-static void observe(struct run *r, enum obj_kind kind, const char *type, jv obj)
-{
-	jv meta = json_get(obj, "metadata");
-	const char *name = json_str(meta, "name"), *ns = json_str(meta, "namespace");
-	long w = name && ns ? graph_find_wl(&r->g, kind, ns, name) : -1;
-
-	if (w >= 0) {
-		if (strcmp(type, "DELETED") == 0) {
-			graph_deleted(&r->g, (size_t)w);
-		} else {
-			jv spec = json_get(obj, "spec");
-			jv tmpl = json_get(spec, "template");
-			jv paused = json_get(spec, "paused");
-			int has_annotation = 0;
-			if (r->s->expect_annotation) {
-				jv tm = json_get(tmpl, "metadata");
-				jv an = json_get(tm, "annotations");
-				has_annotation = json_str(an, r->s->expect_annotation) != NULL;
-				jv_free(an);
-				jv_free(tm);
-			}
-			long before = r->g.wl[w].rolls;
-			size_t out_before = r->g.wl[w].nout;
-			/* Sorted keys: the same template always gives the same text. */
-			jv text = jv_dump_string(jv_copy(tmpl), JV_PRINT_SORTED);
-			graph_observe(&r->g, (size_t)w, hash_text(jv_string_value(text)), jv_string_value(text),
-				      jv_get_kind(paused) == JV_KIND_TRUE, workload_ready(kind, obj), has_annotation,
-				      mono_now());
-			if (r->g.wl[w].rolls != before || r->g.wl[w].nout != out_before)
-				r->last_roll_seen = mono_now();
-			jv_free(text);
-			jv_free(paused);
-			jv_free(tmpl);
-			jv_free(spec);
-		}
-	}
-	jv_free(meta);
-}
-
-static void watch_event(const char *type, jv obj, void *ud)
-{
-	struct watch_ctx *wc = ud;
-	jv meta = json_get(obj, "metadata");
-	const char *rv = json_str(meta, "resourceVersion");
-
-	if (strcmp(type, "ERROR") == 0) {
-		/* 410 Gone: our version is too old; the close handler lists again. */
-		wc->rv[0] = '\0';
-	} else {
-		if (rv)
-			snprintf(wc->rv, sizeof(wc->rv), "%s", rv);
-		wc->failures = 0;
-		if (strcmp(type, "BOOKMARK") != 0)
-			observe(wc->r, wc->kind, type, obj);
-	}
-	jv_free(meta);
-}
-
-static void watch_closed(const struct kube_result *res, void *ud)
-{
-	struct watch_ctx *wc = ud;
-
-	/* Watches end (server time-outs, restarts): pump() resumes from the last version seen. */
-	if (res->status == 410)
-		wc->rv[0] = '\0';
-	if (res->status == 0)
-		wc->r->watch_cut++;
-	wc->w = NULL;
-	wc->closed = 1;
-	/* A normal end by the server resumes at once; an error waits a little. */
-	if (res->status != 200) {
-		wc->failures++;
-		wc->retry_at = mono_now() + 0.2 * wc->failures;
-	}
-}
-
-static char *selector_path(const struct run *r, enum obj_kind kind)
-{
-	char *p = NULL;
-
-	if (asprintf(&p, "%s?labelSelector=%s%%3D%s", api_all(kind), LABEL_SCENARIO, r->s->id) < 0)
-		dief(EXIT_TROUBLE, "out of memory");
-	return p;
-}
-
-/* List (when we have no version), observe what exists, then watch from the list's version. */
-static int watch_start(struct run *r, struct watch_ctx *wc)
-{
-	char *path = selector_path(r, wc->kind);
-
-	if (wc->rv[0] == '\0') {
-		struct kube_result res;
-		/* Listed again: its version was gone, and a change between may never be seen. */
-		if (wc->listed)
-			r->relists++;
-		if (call(r, "GET", path, jv_invalid(), &res) < 0) {
-			free(path);
-			return -1;
-		}
-		if (res.status != 200) {
-			errorf("cannot list %ss: HTTP %ld", kind_name(wc->kind), res.status);
-			kube_result_free(&res);
-			free(path);
-			return -1;
-		}
-		jv items = json_get(res.json, "items"), meta = json_get(res.json, "metadata");
-		const char *rv = json_str(meta, "resourceVersion");
-		snprintf(wc->rv, sizeof(wc->rv), "%s", rv ? rv : "");
-		wc->listed = 1;
-		int n = jv_get_kind(items) == JV_KIND_ARRAY ? jv_array_length(jv_copy(items)) : 0;
-		for (int i = 0; i < n; i++) {
-			jv it = jv_array_get(jv_copy(items), i);
-			observe(r, wc->kind, "ADDED", it);
-			jv_free(it);
-		}
-		jv_free(items);
-		jv_free(meta);
-		kube_result_free(&res);
-	}
-	wc->w = kube_watch(r->k, path, wc->rv, watch_event, watch_closed, wc);
-	free(path);
-	if (wc->w == NULL)
-		return errorf("cannot watch %ss", kind_name(wc->kind));
-	wc->active = 1;
-	return 0;
-}
-
-static int observer_start(struct run *r)
-{
-	static const enum obj_kind kinds[3] = { K_DEPLOYMENT, K_STATEFULSET, K_DAEMONSET };
-
-	for (int i = 0; i < 3; i++) {
-		memset(&watches[i], 0, sizeof(watches[i]));
-		watches[i].r = r;
-		watches[i].kind = kinds[i];
-		if (watch_start(r, &watches[i]) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/*
- * Resume ended watches from the last version seen, with a growing pause between failed
- * attempts (0.2 s doubling to 5 s); the observer is lost only after 20 failures in a row.
- */
-static void watches_resume(struct run *r)
-{
-	for (int i = 0; i < 3; i++) {
-		struct watch_ctx *wc = &watches[i];
-		if (!wc->closed || !wc->active || mono_now() < wc->retry_at)
-			continue;
-		r->watch_restarts++;
-		if (watch_start(r, wc) == 0) {
-			wc->closed = 0;
-			continue;
-		}
-		if (++wc->failures > 20) {
-			r->watch_lost = 1;
-			wc->active = 0;
-			continue;
-		}
-		double pause = 0.2 * (double)(1 << (wc->failures < 5 ? wc->failures : 5));
-		wc->retry_at = mono_now() + (pause > 5 ? 5 : pause);
-	}
-}
-
-static void observer_stop(void)
-{
-	for (int i = 0; i < 3; i++) {
-		watches[i].active = 0;
-		if (watches[i].w)
-			kube_watch_cancel(watches[i].w);
-		watches[i].w = NULL;
-	}
-}
-
-/* ---- creating objects ---- */
-
-struct create_op {
-	struct run *r;
-	long wl;		/* workload index, or -1 */
-	int churn;
-	double sent;
-	char what[300];
-};
-
-static void created(const struct kube_result *res, void *ud)
-{
-	struct create_op *op = ud;
-	struct run *r = op->r;
-
-	r->outstanding--;
-	if (res->status == 201 || res->status == 200) {
-		if (op->wl >= 0)
-			graph_workload_created(&r->g, (size_t)op->wl, op->sent, mono_now());
-		if (op->churn)
-			r->churn_created++;
-	} else {
-		char kind[64];
-		error_kind(res, kind, sizeof(kind));
-		if (op->churn) {
-			r->churn_failed++;
-		} else {
-			r->setup_failed++;
-			warnf("cannot create %s: %s", op->what, kind);
-		}
-		run_count_error(r, kind);
-	}
-	free(op);
-}
-
-static void create_async(struct run *r, enum obj_kind kind, const char *ns, const char *name, jv obj, long wl,
-			 int churn)
-{
-	struct create_op *op = calloc(1, sizeof(*op));
-	char *path = api_collection(kind, ns);
-	char *text = json_dump(obj, 0);
-
-	if (op == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	op->r = r;
-	op->wl = wl;
-	op->churn = churn;
-	op->sent = mono_now();
-	snprintf(op->what, sizeof(op->what), "%s %s/%s", kind_name(kind), ns, name);
-	r->outstanding++;
-	kube_request(r->k, "POST", path, text, "application/json", created, op);
-	free(text);
-	free(path);
-	jv_free(obj);
 }
 
 static void wait_idle(struct run *r, double deadline)
@@ -520,21 +112,52 @@ static void wait_idle(struct run *r, double deadline)
 		pump(r, deadline);
 }
 
-static int setup(struct run *r)
+static int create_namespaces(struct run *r)
 {
 	const struct scenario *s = r->s;
 	struct kube_result res;
-	double deadline = mono_now() + r->o->setup_timeout;
 
 	for (size_t i = 0; i < s->nns; i++) {
-		if (call(r, "POST", "/api/v1/namespaces", manifest_namespace(s->namespaces[i], s->id), &res) < 0)
+		char *path = kobj_list_path("v1", "Namespace", NULL);
+		int rc = run_call(r, "POST", path, manifest_namespace(s->namespaces[i], s->id), &res);
+		free(path);
+		if (rc < 0)
 			return -1;
 		long st = res.status;
 		kube_result_free(&res);
 		if (st != 201 && st != 200)
 			return errorf("cannot create namespace '%s': HTTP %ld", s->namespaces[i], st);
 	}
-	if (observer_start(r) < 0)
+	return 0;
+}
+
+/* Until every workload created is ready (as the observer sees them), or the deadline. */
+static void wait_ready(struct run *r, double deadline)
+{
+	for (;;) {
+		/* Counted by the graph as events come: no scan of every workload per loop turn. */
+		size_t ready = (size_t)r->g.nready_existing, existing = (size_t)r->g.nexisting;
+		r->setup_workloads = (long)r->g.nwl;
+		r->setup_ready_workloads = (long)ready;
+		/* A workload that could not be created never gets ready: not waited for. */
+		if (ready == existing) {
+			r->setup_ready = r->setup_failed == 0;
+			return;
+		}
+		if (mono_now() >= deadline || r->interrupted) {
+			progress(r, "only %zu of %zu workloads ready; going on", ready, existing);
+			return;
+		}
+		pump(r, deadline);
+	}
+}
+
+static int setup(struct run *r)
+{
+	const struct scenario *s = r->s;
+	double deadline = mono_now() + r->o->setup_timeout;
+
+	if (create_namespaces(r) < 0 || observer_start(&r->obs, r) < 0)
 		return -1;
 	for (size_t c = 0; c < r->g.ncfg; c++) {
 		jv obj = manifest_cfg(&r->g.cfg[c], s->id);
@@ -550,228 +173,10 @@ static int setup(struct run *r)
 			     manifest_workload(&r->g.wl[w], &r->g, s->id), (long)w, 0);
 	wait_idle(r, deadline);
 	progress(r, "created %zu objects and %zu workloads (%ld failed)", r->g.ncfg, r->g.nwl, r->setup_failed);
-	for (;;) {
-		/* Counted by the graph as events come: no scan of every workload per loop turn. */
-		size_t ready = (size_t)r->g.nready_existing, existing = (size_t)r->g.nexisting;
-		r->setup_workloads = (long)r->g.nwl;
-		r->setup_ready_workloads = (long)ready;
-		/* A workload that could not be created never gets ready: not waited for. */
-		if (ready == existing) {
-			r->setup_ready = r->setup_failed == 0;
-			break;
-		}
-		if (mono_now() >= deadline || r->interrupted) {
-			progress(r, "only %zu of %zu workloads ready; going on", ready, existing);
-			break;
-		}
-		pump(r, deadline);
-	}
+	wait_ready(r, deadline);
 	r->t_ready = mono_now();
 	progress(r, "setup done in %.1fs", r->t_ready - r->t_start);
 	return 0;
-}
-
-/* ---- updates: GET, change, PUT; conflicts retried ---- */
-
-struct upd_op {
-	struct run *r;
-	size_t cfg;
-	const struct update_spec *u;
-	unsigned long seq;
-	double sched, sent;
-	double get_started;	/* when the GET of the last attempt left the queue */
-	int limited;		/* the window was full when it was sent */
-	int attempts;
-};
-
-static void upd_get(struct upd_op *op);
-
-/* An answer that says the server is overloaded: too many requests, a server error, none in time. */
-static int overload_answer(const struct kube_result *res)
-{
-	return res->status == 0 || res->status == 429 || res->status >= 500;
-}
-
-static void upd_fail(struct upd_op *op, const struct kube_result *res)
-{
-	char kind[64];
-	struct run *r = op->r;
-
-	error_kind(res, kind, sizeof(kind));
-	r->outstanding--;
-	r->upd_inflight--;
-	r->failed++;
-	run_count_error(r, kind);
-	if (!r->o->fixed_inflight && overload_answer(res))
-		window_overload(&r->win, mono_now());
-	free(op);
-}
-
-static void upd_put_done(const struct kube_result *res, void *ud)
-{
-	struct upd_op *op = ud;
-	struct run *r = op->r;
-
-	if (res->status == 200) {
-		double done = mono_now();
-		r->succeeded++;
-		if (r->backlog_since >= 0)
-			r->backlog_done++;
-		if (op->u->change == CH_NOOP)
-			r->noop_ok++;
-		push(&r->latency, &r->nlat, &r->caplat, done - op->sched);
-		graph_update_ok(&r->g, op->cfg, op->u->change != CH_NOOP, op->seq, op->sent, done);
-		if (!r->o->fixed_inflight)
-			window_ok(&r->win, res->done - op->get_started, op->limited, done);
-		r->outstanding--;
-		r->upd_inflight--;
-		free(op);
-	} else if (res->status == 409 && op->attempts < 5) {
-		r->conflicts++;
-		graph_update_failed(&r->g, op->cfg, op->seq);
-		upd_get(op);
-	} else {
-		/*
-		 * No answer at all (a timeout after sending) may still have been applied: its
-		 * workloads keep waiting, so a roll it caused is not called spurious.
-		 */
-		if (res->status != 0)
-			graph_update_failed(&r->g, op->cfg, op->seq);
-		upd_fail(op, res);
-	}
-}
-
-static void upd_got(const struct kube_result *res, void *ud)
-{
-	struct upd_op *op = ud;
-	struct run *r = op->r;
-	const struct cfgobj *c = &r->g.cfg[op->cfg];
-
-	if (res->status != 200 || jv_get_kind(res->json) != JV_KIND_OBJECT) {
-		upd_fail(op, res);
-		return;
-	}
-	op->get_started = res->started;
-	jv obj = manifest_change(jv_copy(res->json), c->kind, op->u, op->seq);
-	char *text = json_dump(obj, 0), *path = api_object(c->kind, c->ns, c->name);
-	/* From now on a roll of its workloads may be the controller's answer to this write. */
-	if (op->u->change != CH_NOOP) {
-		unsigned char fp[20];
-		int have = fingerprint_object(obj, c->kind, fp) == 0;
-		/* The version it was based on: successful writes of one object follow each other. */
-		jv meta = json_get(res->json, "metadata");
-		const char *rv = json_str(meta, "resourceVersion");
-		char *end = NULL;
-		double order = rv ? strtod(rv, &end) : 0;
-		if (rv == NULL || end == rv || *end != '\0')
-			order = (double)op->seq;
-		jv_free(meta);
-		graph_update_begin(&r->g, op->cfg, op->seq, op->sent, have ? fp : NULL, order);
-	}
-	kube_request(r->k, "PUT", path, text, "application/json", upd_put_done, op);
-	free(text);
-	free(path);
-	jv_free(obj);
-}
-
-static void upd_get(struct upd_op *op)
-{
-	const struct cfgobj *c = &op->r->g.cfg[op->cfg];
-	char *path = api_object(c->kind, c->ns, c->name);
-
-	op->attempts++;
-	kube_request(op->r->k, "GET", path, NULL, NULL, upd_got, op);
-	free(path);
-}
-
-/* Send the next update of writer w (its tick at w->next). */
-static void fire(struct run *r, struct schedule *sc, struct writer *w)
-{
-	long pick = schedule_pick(sc, w);
-
-	if (pick < 0)
-		return;
-	struct upd_op *op = calloc(1, sizeof(*op));
-	if (op == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	op->r = r;
-	op->cfg = (size_t)pick;
-	op->u = w->u;
-	op->seq = ++r->seq;
-	op->sched = w->next;
-	if (r->seq > r->capsched) {
-		r->capsched = r->capsched ? r->capsched * 2 : 1024;
-		r->sched_of = realloc(r->sched_of, r->capsched * sizeof(*r->sched_of));
-		if (r->sched_of == NULL)
-			dief(EXIT_TROUBLE, "out of memory");
-	}
-	r->sched_of[r->seq - 1] = op->sched;
-	op->sent = mono_now();
-	r->sent++;
-	r->outstanding++;
-	r->upd_inflight++;
-	op->limited = r->upd_inflight >= window_allowed(&r->win);
-	push(&r->lateness, &r->nlate, &r->caplate, op->sent - op->sched);
-	upd_get(op);
-}
-
-/* ---- churn ---- */
-
-struct churn_state {
-	double next;
-	long n;
-	size_t *created;	/* workload indices in creation order */
-	size_t ncreated;
-};
-
-static void churn_deleted(const struct kube_result *res, void *ud)
-{
-	struct create_op *op = ud;
-
-	op->r->outstanding--;
-	if (res->status == 200 || res->status == 202) {
-		op->r->churn_deleted++;
-		graph_deleted(&op->r->g, (size_t)op->wl);
-	} else {
-		char kind[64];
-		error_kind(res, kind, sizeof(kind));
-		op->r->churn_failed++;
-		run_count_error(op->r, kind);
-	}
-	free(op);
-}
-
-static void churn_tick(struct run *r, struct churn_state *cs)
-{
-	const struct scenario *s = r->s;
-	long added = graph_add_workload(&r->g, s, &s->churn.workload, s->namespaces[0], cs->n++);
-	cs->next += s->churn.every;
-	if (added < 0) {
-		/* Its references name an object the scenario does not create: counted, skipped. */
-		r->churn_failed++;
-		return;
-	}
-	size_t w = (size_t)added;
-	size_t *p = realloc(cs->created, (cs->ncreated + 1) * sizeof(*p));
-
-	if (p == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	cs->created = p;
-	cs->created[cs->ncreated++] = w;
-	create_async(r, K_DEPLOYMENT == r->g.wl[w].kind ? K_DEPLOYMENT : r->g.wl[w].kind, r->g.wl[w].ns,
-		     r->g.wl[w].name, manifest_workload(&r->g.wl[w], &r->g, s->id), (long)w, 1);
-	if ((long)cs->ncreated > s->churn.keep) {
-		size_t old = cs->created[cs->ncreated - 1 - (size_t)s->churn.keep];
-		struct create_op *op = calloc(1, sizeof(*op));
-		if (op == NULL)
-			dief(EXIT_TROUBLE, "out of memory");
-		op->r = r;
-		op->wl = (long)old;
-		char *path = api_object(r->g.wl[old].kind, r->g.wl[old].ns, r->g.wl[old].name);
-		r->outstanding++;
-		kube_request(r->k, "DELETE", path, NULL, NULL, churn_deleted, op);
-		free(path);
-	}
 }
 
 /* ---- the controller restart ---- */
@@ -790,12 +195,26 @@ static void restart(struct run *r)
 	e = posix_spawnp(&r->restart_pid, r->o->restart_cmd[0], &fa, NULL, r->o->restart_cmd, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (e != 0) {
-		warnf("cannot run restart command '%s': %s", r->o->restart_cmd[0], strerror(e));
+		errno = e;
+		warnf_errno("cannot run restart command '%s'", r->o->restart_cmd[0]);
 		r->restart_spawn_error = 1;
 		r->restart_pid = 0;
 		r->restart_finished = mono_now();
 		graph_restart_end(&r->g, r->restart_finished);
 	}
+}
+
+/* Never leave the restart command behind. */
+static void restart_stop(struct run *r)
+{
+	if (r->restart_pid <= 0)
+		return;
+	kill(r->restart_pid, SIGTERM);
+	while (waitpid(r->restart_pid, &r->restart_status, 0) < 0 && errno == EINTR)
+		;
+	r->restart_finished = mono_now();
+	r->restart_pid = 0;
+	graph_restart_end(&r->g, r->restart_finished);
 }
 
 /* ---- the update phase ---- */
@@ -826,106 +245,147 @@ static void backlog_mark(struct run *r, int backlog, double t)
 	}
 }
 
-static void update_phase(struct run *r)
+/* The update phase's own state: its schedule, its churn, its times (mono_now's clock). */
+struct phase {
+	struct schedule sc;
+	struct churn_state cs;
+	double start, end, next_progress;
+};
+
+static void phase_begin(struct run *r, struct phase *p)
 {
 	const struct scenario *s = r->s;
-	struct schedule sc;
-	struct churn_state cs = { 0, 0, NULL, 0 };
-	double start = mono_now(), end, next_progress;
 
+	memset(p, 0, sizeof(*p));
+	p->start = mono_now();
 	r->phase_len = scenario_phase(s, r->o->duration);
-	end = start + r->phase_len;
-	r->t_phase_start = start;
-	schedule_init(&sc, s, &r->g, r->o->seed, start, end);
-	r->intended += sc.intended;
-	window_init(&r->win, r->o->fixed_inflight ? r->o->max_inflight : WINDOW_START, r->o->max_inflight, start);
+	p->end = p->start + r->phase_len;
+	r->t_phase_start = p->start;
+	schedule_init(&p->sc, s, &r->g, r->o->seed, p->start, p->end);
+	r->intended += p->sc.intended;
+	window_init(&r->win, r->o->fixed_inflight ? r->o->max_inflight : WINDOW_START, r->o->max_inflight, p->start);
 	r->backlog_since = -1;
 	if (s->churn.set)
-		cs.next = start;
+		p->cs.next = p->start;
 	progress(r, "update phase: %.0fs, %ld updates intended", r->phase_len, r->intended);
-	next_progress = start + 10;
-	while (!r->interrupted) {
-		double t = mono_now(), due = INFINITY;
-		struct writer *w;
-		int backlog = 0;
-		/*
-		 * Open loop: every tick is sent when it is due, oldest first, unless the window
-		 * is full: then it waits for an answer (its lateness counts the wait), so the
-		 * server is never sent more than it answers.
-		 */
-		while ((w = oldest_due(&sc, t, end)) != NULL) {
-			if (w->u->during_restart && r->restart_pid <= 0) {
-				/* Only while the controller is down. */
-				schedule_advance(w);
-				continue;
-			}
-			if (r->upd_inflight >= window_allowed(&r->win)) {
-				backlog = 1;
-				break;
-			}
-			if (r->restart_pid > 0)
-				r->sent_while_down++;
-			if (w->u->during_restart)
-				r->intended++;
-			fire(r, &sc, w);
+	p->next_progress = p->start + 10;
+}
+
+/*
+ * Open loop: every tick due at t is sent, oldest first, unless the window is full: then it
+ * waits for an answer (its lateness counts the wait), so the server is never sent more than
+ * it answers. Returns whether ticks are held back (a backlog).
+ */
+static int send_due(struct run *r, struct phase *p, double t)
+{
+	struct writer *w;
+
+	while ((w = oldest_due(&p->sc, t, p->end)) != NULL) {
+		if (w->u->during_restart && r->restart_pid <= 0) {
+			/* Only while the controller is down. */
 			schedule_advance(w);
+			continue;
 		}
-		backlog_mark(r, backlog, t);
-		for (size_t i = 0; i < sc.n; i++)
-			if (sc.w[i].next < end && sc.w[i].next < due)
-				due = sc.w[i].next;
-		if (s->churn.set) {
-			while (cs.next <= t && cs.next < end)
-				churn_tick(r, &cs);
-			if (cs.next < end && cs.next < due)
-				due = cs.next;
-		}
-		if (s->restart_at >= 0 && !r->restart_done && r->o->restart_cmd && start + s->restart_at < end) {
-			if (start + s->restart_at <= t)
-				restart(r);
-			else if (start + s->restart_at < due)
-				due = start + s->restart_at;
-		}
-		if (t >= next_progress) {
-			progress(r, "%ld/%ld updates sent, %ld succeeded, %ld failed, %.0fs of the update phase left",
-				 r->sent, r->intended, r->succeeded, r->failed, end > t ? end - t : 0);
-			next_progress += 10;
-		}
-		/* The phase ends at its time, once every tick scheduled before then has been sent
-		   (those the window still holds back PHASE_GRACE later are not sent). */
-		if (t >= end && (due == INFINITY || t >= end + PHASE_GRACE))
-			break;
-		/* Held back: wait for an answer (the loop wakes on one), not for the next tick. */
-		pump(r, backlog ? t + 0.2 : due < end ? due : end);
+		if (r->upd_inflight >= window_allowed(&r->win))
+			return 1;
+		if (r->restart_pid > 0)
+			r->sent_while_down++;
+		if (w->u->during_restart)
+			r->intended++;
+		update_fire(r, &p->sc, w);
+		schedule_advance(w);
 	}
+	return 0;
+}
+
+/* The churn ticks due at t, run; and the next one's time, if before due and the end. */
+static double churn_due(struct run *r, struct phase *p, double t, double due)
+{
+	if (!r->s->churn.set)
+		return due;
+	while (p->cs.next <= t && p->cs.next < p->end)
+		churn_tick(r, &p->cs);
+	return p->cs.next < p->end && p->cs.next < due ? p->cs.next : due;
+}
+
+/* The controller restarted when its time has come; else its time, if before due. */
+static double restart_due(struct run *r, const struct phase *p, double t, double due)
+{
+	double at = p->start + r->s->restart_at;
+
+	if (r->s->restart_at < 0 || r->restart_done || !r->o->restart_cmd || at >= p->end)
+		return due;
+	if (at <= t)
+		restart(r);
+	else if (at < due)
+		return at;
+	return due;
+}
+
+/* What was not sent, and whether the API server held the phase back: its rate then. */
+static void phase_end(struct run *r, struct phase *p)
+{
 	r->t_phase_end = mono_now();
 	backlog_mark(r, 0, r->t_phase_end);
-	for (size_t i = 0; i < sc.n; i++)
-		if (!sc.w[i].u->during_restart)
-			r->not_sent += schedule_ticks_before(&sc.w[i], end);
+	for (size_t i = 0; i < p->sc.n; i++)
+		if (!p->sc.w[i].u->during_restart)
+			r->not_sent += schedule_ticks_before(&p->sc.w[i], p->end);
 	r->saturated = r->backlog_done >= 10 &&
 		       (r->not_sent > 0 || r->backlog_seconds >= fmax(1.0, 0.05 * r->phase_len));
 	if (r->saturated)
-		warnf("%s %s: API server saturated at %.1f updates/s (intended %.1f/s; %ld updates not sent)", s->id,
+		warnf("%s %s: API server saturated at %.1f updates/s (intended %.1f/s; %ld updates not sent)", r->s->id,
 		      r->o->arm, (double)r->backlog_done / r->backlog_seconds,
 		      r->phase_len > 0 ? (double)r->intended / r->phase_len : 0.0, r->not_sent);
-	schedule_free(&sc);
-	free(cs.created);
+	schedule_free(&p->sc);
+	free(p->cs.created);
+}
+
+static void update_phase(struct run *r)
+{
+	struct phase p;
+
+	phase_begin(r, &p);
+	while (!r->interrupted) {
+		double t = mono_now(), due = INFINITY;
+		int backlog = send_due(r, &p, t);
+
+		backlog_mark(r, backlog, t);
+		for (size_t i = 0; i < p.sc.n; i++)
+			if (p.sc.w[i].next < p.end && p.sc.w[i].next < due)
+				due = p.sc.w[i].next;
+		due = churn_due(r, &p, t, due);
+		due = restart_due(r, &p, t, due);
+		if (t >= p.next_progress) {
+			progress(r, "%ld/%ld updates sent, %ld succeeded, %ld failed, %.0fs of the update phase left",
+				 r->sent, r->intended, r->succeeded, r->failed, p.end > t ? p.end - t : 0);
+			p.next_progress += 10;
+		}
+		/* The phase ends at its time, once every tick scheduled before then has been sent
+		   (those the window still holds back PHASE_GRACE later are not sent). */
+		if (t >= p.end && (due == INFINITY || t >= p.end + PHASE_GRACE))
+			break;
+		/* Held back: wait for an answer (the loop wakes on one), not for the next tick. */
+		pump(r, backlog ? t + 0.2 : due < p.end ? due : p.end);
+	}
+	phase_end(r, &p);
 }
 
 /* ---- settle: until quiet and converged, bounded ---- */
 
+/* When the last roll was seen, or the update phase ended if later. */
+static double last_activity(const struct run *r)
+{
+	return r->last_roll_seen > r->t_phase_end ? r->last_roll_seen : r->t_phase_end;
+}
+
 static void settle(struct run *r)
 {
-	double start = mono_now(), deadline = start + r->o->settle_timeout;
-
-	double next_summary = 0;
+	double start = mono_now(), deadline = start + r->o->settle_timeout, next_summary = 0;
 
 	wait_idle(r, deadline);
 	while (!r->interrupted && mono_now() < deadline) {
 		struct observed ob;
-		double last = r->last_roll_seen > r->t_phase_end ? r->last_roll_seen : r->t_phase_end;
-		double now = mono_now();
+		double last = last_activity(r), now = mono_now();
 		/*
 		 * Quiet and converged; or quiet for long enough that no roll is coming (a lost
 		 * update), unless a paused deployment still has to roll out its new template.
@@ -941,8 +401,7 @@ static void settle(struct run *r)
 		pump(r, deadline);
 	}
 	/* Still rolling when the observer stops: what is not answered yet may still be. */
-	double last = r->last_roll_seen > r->t_phase_end ? r->last_roll_seen : r->t_phase_end;
-	r->g.unsettled = mono_now() - last < r->o->quiet;
+	r->g.unsettled = mono_now() - last_activity(r) < r->o->quiet;
 	/* A restart command still running is waited for, within the bound. */
 	while (r->restart_pid > 0 && mono_now() < deadline + 30 && !r->interrupted)
 		pump(r, deadline + 30);
@@ -967,14 +426,14 @@ int run_scenario(struct run *r, const struct scenario *s, const struct run_opts 
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-
 	clock_gettime(CLOCK_REALTIME, &ts);
 	r->mono0 = mono_now();
 	r->unix0 = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	r->t_start = r->mono0;
 	progress(r, "cleaning up namespaces");
+	run_delete_leftovers(r);
 	for (size_t i = 0; i < s->nns && rc == 0; i++)
-		rc = delete_namespace(r, s->namespaces[i], r->t_start + 180, 1);
+		rc = run_delete_namespace(r, s->namespaces[i], r->t_start + 180, 1);
 	if (rc == 0) {
 		r->t_cleaned = mono_now();
 		rc = setup(r);
@@ -985,21 +444,13 @@ int run_scenario(struct run *r, const struct scenario *s, const struct run_opts 
 		settle(r);
 		r->t_settled = mono_now();
 	}
-	observer_stop();
+	observer_stop(&r->obs);
 	r->t_end = mono_now();
 	/* The next run's clean-up starts now, while this one's results are written. */
 	for (size_t i = 0; o->delete_after && !r->interrupted && i < s->nns; i++)
-		if (delete_namespace(r, s->namespaces[i], 0, 0) < 0)
+		if (run_delete_namespace(r, s->namespaces[i], 0, 0) < 0)
 			warnf("namespace '%s' was not deleted: the next run deletes it", s->namespaces[i]);
-	if (r->restart_pid > 0) {
-		/* Never leave the restart command behind. */
-		kill(r->restart_pid, SIGTERM);
-		while (waitpid(r->restart_pid, &r->restart_status, 0) < 0 && errno == EINTR)
-			;
-		r->restart_finished = mono_now();
-		r->restart_pid = 0;
-		graph_restart_end(&r->g, r->restart_finished);
-	}
+	restart_stop(r);
 	return rc;
 }
 

@@ -8,6 +8,7 @@
 #include <jv.h>
 #include "graph.h"
 #include "model.h"
+#include "observer.h"
 #include "window.h"
 
 struct kube;
@@ -86,6 +87,7 @@ struct run {
 	int restart_spawn_error;
 
 	/* observer */
+	struct observer obs;
 	int watch_lost;
 	long watch_restarts;
 	long watch_cut;			/* watches ended without an HTTP answer: the server went away */

@@ -1,22 +1,18 @@
-/* The reference graph and the observer's bookkeeping on it. */
+/*
+ * The reference graph: the scenario's objects and workloads, which workload references
+ * which object, and the indexes that find them by name. What happens to it during a run is
+ * graph_track.c's; the verdict on it graph_verdict.c's.
+ */
 #include "graph.h"
-#include "fingerprint.h"
 #include "msg.h"
+#include "wrapper.h"
 
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void *xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n ? n : 1);
-
-	if (q == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	return q;
-}
+/* ---- finding objects and workloads by kind, namespace and name ---- */
 
 static uint64_t hash3(int kind, const char *ns, const char *name)
 {
@@ -37,9 +33,7 @@ static void rehash(struct graph *g)
 	size_t n = g->nslots ? g->nslots * 2 : 1024;
 
 	free(g->slots);
-	g->slots = calloc(n, sizeof(*g->slots));
-	if (g->slots == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	g->slots = xcalloc(n, sizeof(*g->slots));
 	g->nslots = n;
 	for (size_t i = 0; i < g->ncfg; i++)
 		index_put(g, g->cfg[i].kind, g->cfg[i].ns, g->cfg[i].name, (long)i + 1);
@@ -97,87 +91,6 @@ long graph_find_cfg(const struct graph *g, enum obj_kind kind, const char *ns, c
 long graph_find_wl(const struct graph *g, enum obj_kind kind, const char *ns, const char *name)
 {
 	return index_get(g, kind, ns, name, 0);
-}
-
-/* ---- fingerprints: which version of which object a template records ---- */
-
-/*
- * Keyed by the fingerprint and the object: objects created with the same data (a scaled
- * scenario's thousands of ConfigMaps as created) share a fingerprint, and one chain of
- * them all would make every lookup walk it.
- */
-static uint64_t fp_hash(const unsigned char fp[20], size_t c)
-{
-	uint64_t h = 0;
-
-	memcpy(&h, fp, sizeof(h));
-	h ^= ((uint64_t)c + 1) * 0x9E3779B97F4A7C15ULL;
-	h ^= h >> 29;
-	return h;
-}
-
-static void fp_put(struct graph *g, size_t c, size_t v)
-{
-	size_t mask = g->nfpslots - 1;
-
-	for (size_t s = fp_hash(g->cfg[c].ver[v].fp, c) & mask;; s = (s + 1) & mask) {
-		if (g->fps[s].cfg1 == 0) {
-			g->fps[s].cfg1 = (uint32_t)c + 1;
-			g->fps[s].ver = (uint32_t)v;
-			return;
-		}
-	}
-}
-
-static void fp_add(struct graph *g, size_t c, size_t v)
-{
-	if ((g->nfps + 1) * 2 >= g->nfpslots) {
-		size_t n = g->nfpslots ? g->nfpslots * 2 : 1024;
-		free(g->fps);
-		g->fps = calloc(n, sizeof(*g->fps));
-		if (g->fps == NULL)
-			dief(EXIT_TROUBLE, "out of memory");
-		g->nfpslots = n;
-		for (size_t i = 0; i < g->ncfg; i++)
-			for (size_t k = 0; k < g->cfg[i].nver; k++)
-				if (g->cfg[i].ver[k].has_fp && !(i == c && k == v))
-					fp_put(g, i, k);
-	}
-	fp_put(g, c, v);
-	g->nfps++;
-}
-
-/*
- * The version of an object w references whose data has fingerprint fp; 0 if none. Objects
- * created with the same data share a fingerprint: only w's own count. The same data written
- * twice to one object: the latest.
- */
-static int fp_find(const struct graph *g, const unsigned char fp[20], const struct workload *w, size_t *c,
-		   size_t *v, size_t *k)
-{
-	size_t mask = g->nfpslots - 1;
-	int found = 0;
-
-	if (g->nfpslots == 0)
-		return 0;
-	for (size_t r = 0; r < w->nrefs; r++) {
-		size_t ref = w->refs[r];
-		for (size_t s = fp_hash(fp, ref) & mask; g->fps[s].cfg1 != 0; s = (s + 1) & mask) {
-			const struct fpslot *f = &g->fps[s];
-			if (f->cfg1 - 1 != ref)
-				continue;
-			const struct version *ver = &g->cfg[ref].ver[f->ver];
-			if (memcmp(ver->fp, fp, 20) != 0 || ver->state == V_FAILED)
-				continue;
-			if (!found || ver->order > g->cfg[*c].ver[*v].order) {
-				*c = ref;
-				*v = f->ver;
-				*k = r;
-				found = 1;
-			}
-		}
-	}
-	return found;
 }
 
 /* ---- building the graph ---- */
@@ -304,9 +217,7 @@ static void spec_index(struct graph *g)
 
 	while (n < 2 * g->nobjs)
 		n *= 2;
-	g->specslots = calloc(n, sizeof(*g->specslots));
-	if (g->specslots == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	g->specslots = xcalloc(n, sizeof(*g->specslots));
 	g->nspecslots = n;
 	for (size_t o = 0; o < g->nobjs; o++) {
 		const struct obj_spec *spec = &g->objs[o];
@@ -340,10 +251,8 @@ static void name_index(struct graph *g)
 
 	while (n < 2 * g->ncfg)
 		n *= 2;
-	g->nameslots = calloc(n, sizeof(*g->nameslots));
-	g->same_name = calloc(g->ncfg + 1, sizeof(*g->same_name));
-	if (g->nameslots == NULL || g->same_name == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	g->nameslots = xcalloc(n, sizeof(*g->nameslots));
+	g->same_name = xcalloc(g->ncfg + 1, sizeof(*g->same_name));
 	g->nnameslots = n;
 	for (size_t c = 0; c < g->ncfg; c++) {
 		struct nameslot *slot = name_find(g, g->cfg[c].kind, g->cfg[c].name);
@@ -381,53 +290,50 @@ static int check_targets(const struct graph *g, const struct scenario *s)
 	return 0;
 }
 
-int graph_build(struct graph *g, const struct scenario *s)
+/* The ConfigMap or Secret i of spec o in namespace ns; -1 (printed) for a bad or repeated name. */
+static int add_cfg(struct graph *g, const struct scenario *s, size_t o, size_t ns, long i)
 {
-	memset(g, 0, sizeof(*g));
-	rehash(g);
-	g->nns = s->nns;
-	g->objs = s->objs;
-	g->nobjs = s->nobjs;
-	g->ns_existing = calloc(s->nns ? s->nns : 1, sizeof(*g->ns_existing));
-	g->spec_first = calloc(s->nns * s->nobjs + 1, sizeof(*g->spec_first));
-	if (g->ns_existing == NULL || g->spec_first == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
-	g->catch_up = s->restart_catch_up;
+	const struct obj_spec *spec = &s->objs[o];
+	char *name = name_at(s, spec->name_at, spec->kind, spec->name, i);
+
+	if (name == NULL)
+		return -1;
+	if (graph_find_cfg(g, spec->kind, s->namespaces[ns], name) >= 0) {
+		errorf("%s:%d:%d: %s '%s' is created twice", s->file, spec->name_at.line, spec->name_at.col,
+		       kind_name(spec->kind), name);
+		free(name);
+		return -1;
+	}
+	if (g->ncfg == g->capcfg) {
+		g->capcfg = g->capcfg ? g->capcfg * 2 : 64;
+		g->cfg = xrealloc(g->cfg, g->capcfg * sizeof(*g->cfg));
+	}
+	g->cfg[g->ncfg++] = (struct cfgobj){
+		.kind = spec->kind, .ns = s->namespaces[ns], .nsi = ns, .name = name, .spec = spec, .idx = i,
+	};
+	index_add(g, spec->kind, s->namespaces[ns], name, (long)g->ncfg);
+	return 0;
+}
+
+/* Every ConfigMap and Secret of the scenario, namespace by namespace, spec by spec. */
+static int add_cfgs(struct graph *g, const struct scenario *s)
+{
 	for (size_t ns = 0; ns < s->nns; ns++) {
 		for (size_t o = 0; o < s->nobjs; o++) {
-			const struct obj_spec *spec = &s->objs[o];
-			if (kind_is_workload(spec->kind))
+			if (kind_is_workload(s->objs[o].kind))
 				continue;
 			*spec_first(g, o, ns) = g->ncfg;
-			for (long i = 0; i < spec->count; i++) {
-				char *name = name_at(s, spec->name_at, spec->kind, spec->name, i);
-				if (name == NULL)
+			for (long i = 0; i < s->objs[o].count; i++)
+				if (add_cfg(g, s, o, ns, i) < 0)
 					return -1;
-				if (graph_find_cfg(g, spec->kind, s->namespaces[ns], name) >= 0) {
-					errorf("%s:%d:%d: %s '%s' is created twice", s->file, spec->name_at.line,
-					       spec->name_at.col, kind_name(spec->kind), name);
-					free(name);
-					return -1;
-				}
-				if (g->ncfg == g->capcfg) {
-					g->capcfg = g->capcfg ? g->capcfg * 2 : 64;
-					g->cfg = xrealloc(g->cfg, g->capcfg * sizeof(*g->cfg));
-				}
-				struct cfgobj *c = &g->cfg[g->ncfg++];
-				memset(c, 0, sizeof(*c));
-				c->kind = spec->kind;
-				c->ns = s->namespaces[ns];
-				c->nsi = ns;
-				c->name = name;
-				c->spec = spec;
-				c->idx = i;
-				index_add(g, c->kind, c->ns, c->name, (long)g->ncfg);
-			}
 		}
 	}
-	g->linked = calloc(g->ncfg + 1, sizeof(*g->linked));
-	if (g->linked == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	return 0;
+}
+
+/* Every workload of the scenario, its references resolved (the objects exist by now). */
+static int add_workloads(struct graph *g, const struct scenario *s)
+{
 	for (size_t ns = 0; ns < s->nns; ns++) {
 		for (size_t o = 0; o < s->nobjs; o++) {
 			const struct obj_spec *spec = &s->objs[o];
@@ -437,8 +343,7 @@ int graph_build(struct graph *g, const struct scenario *s)
 				char *name = name_at(s, spec->name_at, spec->kind, spec->name, i);
 				if (name == NULL)
 					return -1;
-				long dup = graph_find_wl(g, spec->kind, s->namespaces[ns], name);
-				if (dup >= 0) {
+				if (graph_find_wl(g, spec->kind, s->namespaces[ns], name) >= 0) {
 					errorf("%s:%d:%d: %s '%s' is created twice", s->file, spec->name_at.line,
 					       spec->name_at.col, kind_name(spec->kind), name);
 					free(name);
@@ -450,38 +355,64 @@ int graph_build(struct graph *g, const struct scenario *s)
 			}
 		}
 	}
-	/* Churn workloads must reference existing objects too: check one now. */
-	if (s->churn.set) {
-		for (size_t r = 0; r < s->churn.workload.nrefs; r++) {
-			const struct ref_spec *ref = &s->churn.workload.refs[r];
-			char *name = name_at(s, ref->at, ref->kind, ref->name, 0);
-			if (name == NULL)
-				return -1;
-			long c = graph_find_cfg(g, ref->kind, s->namespaces[0], name);
-			if (c < 0) {
-				errorf("%s:%d:%d: churn workloads reference %s '%s', which the scenario does not create",
-				       s->file, ref->at.line, ref->at.col, kind_name(ref->kind), name);
-				free(name);
-				return -1;
-			}
+	return 0;
+}
+
+/* Churn workloads must reference existing objects too: check one now. */
+static int check_churn_refs(const struct graph *g, const struct scenario *s)
+{
+	for (size_t r = 0; s->churn.set && r < s->churn.workload.nrefs; r++) {
+		const struct ref_spec *ref = &s->churn.workload.refs[r];
+		char *name = name_at(s, ref->at, ref->kind, ref->name, 0);
+		if (name == NULL)
+			return -1;
+		long c = graph_find_cfg(g, ref->kind, s->namespaces[0], name);
+		if (c < 0) {
+			errorf("%s:%d:%d: churn workloads reference %s '%s', which the scenario does not create",
+			       s->file, ref->at.line, ref->at.col, kind_name(ref->kind), name);
 			free(name);
+			return -1;
 		}
+		free(name);
 	}
-	spec_index(g);
-	name_index(g);
-	if (check_targets(g, s) < 0)
-		return -1;
-	/* workloads_scanned equals matched only when every workload of a namespace references the target. */
-	g->scanned_exact = !s->churn.set;
-	size_t *in_ns = calloc(s->nns ? s->nns : 1, sizeof(*in_ns));
-	if (in_ns == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	return 0;
+}
+
+/* workloads_scanned equals matched only when every workload of a namespace references the target. */
+static int scanned_exact(const struct graph *g, const struct scenario *s)
+{
+	size_t *in_ns = xcalloc(s->nns, sizeof(*in_ns));
+	int exact = !s->churn.set;
+
 	for (size_t w = 0; w < g->nwl; w++)
 		in_ns[g->wl[w].nsi]++;
 	for (size_t c = 0; c < g->ncfg; c++)
 		if (g->cfg[c].nusers != in_ns[g->cfg[c].nsi])
-			g->scanned_exact = 0;
+			exact = 0;
 	free(in_ns);
+	return exact;
+}
+
+int graph_build(struct graph *g, const struct scenario *s)
+{
+	memset(g, 0, sizeof(*g));
+	rehash(g);
+	g->nns = s->nns;
+	g->objs = s->objs;
+	g->nobjs = s->nobjs;
+	g->ns_existing = xcalloc(s->nns, sizeof(*g->ns_existing));
+	g->spec_first = xcalloc(s->nns * s->nobjs + 1, sizeof(*g->spec_first));
+	g->catch_up = s->restart_catch_up;
+	if (add_cfgs(g, s) < 0)
+		return -1;
+	g->linked = xcalloc(g->ncfg + 1, sizeof(*g->linked));
+	if (add_workloads(g, s) < 0 || check_churn_refs(g, s) < 0)
+		return -1;
+	spec_index(g);
+	name_index(g);
+	if (check_targets(g, s) < 0)
+		return -1;
+	g->scanned_exact = scanned_exact(g, s);
 	return 0;
 }
 
@@ -567,547 +498,4 @@ size_t *graph_targets(const struct graph *g, const struct update_spec *u, size_t
 			push_target(&list, n, &cap, c - 1);
 	}
 	return list;
-}
-
-/* ---- what the driver did ---- */
-
-/* The version update seq wrote to object c; -1: none yet. */
-static long seq_version(const struct graph *g, size_t c, unsigned long seq)
-{
-	size_t v;
-
-	if (seq == 0 || seq >= g->nseqver || g->seqver[seq] == 0)
-		return -1;
-	v = g->seqver[seq] - 1;
-	return v < g->cfg[c].nver && g->cfg[c].ver[v].seq == seq ? (long)v : -1;
-}
-
-static void seq_record(struct graph *g, unsigned long seq, size_t v)
-{
-	if (seq >= g->nseqver) {
-		size_t n = g->nseqver ? g->nseqver : 1024;
-		while (n <= seq)
-			n *= 2;
-		g->seqver = xrealloc(g->seqver, n * sizeof(*g->seqver));
-		memset(g->seqver + g->nseqver, 0, (n - g->nseqver) * sizeof(*g->seqver));
-		g->nseqver = n;
-	}
-	g->seqver[seq] = v + 1;
-}
-
-static size_t add_version(struct graph *g, size_t c, unsigned long seq, double sent, const unsigned char *fp,
-			  double order)
-{
-	struct cfgobj *co = &g->cfg[c];
-	long found = seq_version(g, c, seq);
-	size_t v;
-
-	/* A write retried after a conflict keeps its update's number and data: same version. */
-	if (found >= 0) {
-		v = (size_t)found;
-	} else {
-		if (co->nver == co->capver) {
-			co->capver = co->capver ? co->capver * 2 : 16;
-			co->ver = xrealloc(co->ver, co->capver * sizeof(*co->ver));
-		}
-		v = co->nver++;
-		memset(&co->ver[v], 0, sizeof(co->ver[v]));
-		co->ver[v].seq = seq;
-		if (seq != 0)
-			seq_record(g, seq, v);
-		if (fp) {
-			memcpy(co->ver[v].fp, fp, 20);
-			co->ver[v].has_fp = 1;
-			fp_add(g, c, v);
-		}
-	}
-	co->ver[v].sent = sent;
-	co->ver[v].order = order;
-	co->ver[v].state = seq == 0 ? V_OK : V_INFLIGHT;
-	return v;
-}
-
-void graph_cfg_created(struct graph *g, size_t c, const unsigned char *fp, double sent)
-{
-	add_version(g, c, 0, sent, fp, -1);
-}
-
-void graph_workload_created(struct graph *g, size_t w, double sent, double ack)
-{
-	struct workload *wl = &g->wl[w];
-
-	if (!wl->exists) {
-		g->ns_existing[wl->nsi]++;
-		g->nexisting++;
-		g->nready_existing += wl->ready;
-	}
-	wl->exists = 1;
-	wl->created_sent = sent;
-	wl->created_ack = ack;
-}
-
-void graph_deleted(struct graph *g, size_t w)
-{
-	struct workload *wl = &g->wl[w];
-
-	if (wl->exists) {
-		g->ns_existing[wl->nsi]--;
-		g->nexisting--;
-		g->nready_existing -= wl->ready;
-	}
-	wl->exists = 0;
-	/* What it waited for stays: a roll the controller made before the deletion still answers it. */
-	wl->deleted = 1;
-}
-
-void graph_update_begin(struct graph *g, size_t c, unsigned long seq, double sent, const unsigned char *fp,
-			double order)
-{
-	struct cfgobj *co = &g->cfg[c];
-	size_t v = add_version(g, c, seq, sent, fp, order);
-
-	for (size_t k = 0; k < co->nusers; k++) {
-		struct workload *w = &g->wl[co->users[k]];
-		if (!w->exists)
-			continue;
-		if (w->npend == w->cappend) {
-			w->cappend = w->cappend ? w->cappend * 2 : 8;
-			w->pend = xrealloc(w->pend, w->cappend * sizeof(*w->pend));
-		}
-		/* Kept in the order sent: a retried write goes back to its place. */
-		size_t i = w->npend++;
-		while (i > 0 && w->pend[i - 1].sent > sent) {
-			w->pend[i] = w->pend[i - 1];
-			i--;
-		}
-		w->pend[i] = (struct pending){ seq, c, v, sent, w->nout, 0 };
-	}
-}
-
-void graph_update_failed(struct graph *g, size_t c, unsigned long seq)
-{
-	struct cfgobj *co = &g->cfg[c];
-	long v = seq_version(g, c, seq);
-
-	if (v >= 0)
-		co->ver[v].state = V_FAILED;
-	for (size_t k = 0; k < co->nusers; k++) {
-		struct workload *w = &g->wl[co->users[k]];
-		/* One entry per update and workload, recent: searched from the end. */
-		for (size_t i = w->npend; i-- > 0;)
-			if (w->pend[i].seq == seq) {
-				memmove(w->pend + i, w->pend + i + 1, (w->npend - i - 1) * sizeof(*w->pend));
-				w->npend--;
-				break;
-			}
-	}
-}
-
-void graph_update_ok(struct graph *g, size_t c, int data_changed, unsigned long seq, double sent, double done)
-{
-	struct cfgobj *co = &g->cfg[c];
-
-	(void)sent;
-	g->updates_ok++;
-	if (!data_changed) {
-		g->skipped_expected++;
-		return;
-	}
-	co->changes++;
-	co->last_change_done = done;
-	long v = seq_version(g, c, seq);
-	if (v >= 0)
-		co->ver[v].state = V_OK;
-	for (size_t k = 0; k < co->nusers; k++) {
-		struct workload *w = &g->wl[co->users[k]];
-		/* Its entry is recent: search from the end. */
-		for (size_t i = w->npend; i-- > 0;)
-			if (w->pend[i].seq == seq) {
-				w->pend[i].acked = 1;
-				break;
-			}
-		if (w->exists)
-			w->expected++;
-	}
-	/* Workloads in the namespace, whether or not they reference it. */
-	g->scanned_expected += g->ns_existing[co->nsi];
-}
-
-void graph_restart_begin(struct graph *g, double at)
-{
-	g->restarted = 1;
-	g->restart_at = at;
-	/* An update the old controller had not answered yet when it was stopped is lost too. */
-	g->down_from = at - g->lat_max;
-	g->down_to = 0;
-}
-
-void graph_restart_end(struct graph *g, double done)
-{
-	g->down_to = done;
-}
-
-/* ---- what the observer saw ---- */
-
-static void push_lat(struct graph *g, double v)
-{
-	if (g->nlat == g->caplat) {
-		g->caplat = g->caplat ? g->caplat * 2 : 256;
-		g->lat = xrealloc(g->lat, g->caplat * sizeof(*g->lat));
-	}
-	g->lat[g->nlat++] = v;
-}
-
-static void push_rec(struct graph *g, const struct workload *w, const struct pending *p, double now)
-{
-	if (g->nrecs == g->caprecs) {
-		g->caprecs = g->caprecs ? g->caprecs * 2 : 256;
-		g->recs = xrealloc(g->recs, g->caprecs * sizeof(*g->recs));
-	}
-	g->recs[g->nrecs++] = (struct roll_rec){ p->seq, (size_t)(w - g->wl), p->sent, now };
-}
-
-/* The roll answers entry i of w: its own roll. */
-static void claim(struct graph *g, struct workload *w, size_t i, double now)
-{
-	double lat = now - w->pend[i].sent;
-
-	w->own++;
-	push_lat(g, lat);
-	push_rec(g, w, &w->pend[i], now);
-	if (lat > g->lat_max)
-		g->lat_max = lat;
-	memmove(w->pend + i, w->pend + i + 1, (w->npend - i - 1) * sizeof(*w->pend));
-	w->npend--;
-}
-
-static void add_odd(struct workload *w, double at, long c, long v, int kind)
-{
-	if (w->nodd == w->capodd) {
-		w->capodd = w->capodd ? w->capodd * 2 : 4;
-		w->odd = xrealloc(w->odd, w->capodd * sizeof(*w->odd));
-	}
-	w->odd[w->nodd++] = (struct odd_roll){ at, c, v, kind };
-}
-
-/*
- * A roll of w. Which update did the controller roll it for? When the template records a
- * version the driver wrote (Reloader's fingerprint), exactly that one; otherwise the
- * oldest one waiting (a controller that falls behind works through its updates in order).
- * A roll that answers none is kept for the end, when it is judged allowed or spurious.
- */
-static void roll(struct graph *g, struct workload *w, const char *text, double now)
-{
-	unsigned char fps[16][20];
-	size_t n = text ? fingerprint_scan(text, fps, 16) : 0;
-	int recognised = 0, advanced = 0, claimed = 0;
-	long any_c = -1, any_v = -1, new_c = -1, new_v = -1;
-
-	w->rolls++;
-	w->last_roll = now;
-	for (size_t f = 0; f < n; f++) {
-		size_t c = 0, v = 0, k = 0;
-		if (!fp_find(g, fps[f], w, &c, &v, &k))
-			continue;
-		const struct version *ver = &g->cfg[c].ver[v];
-		struct refstate *rs = &w->rs[k];
-		recognised = 1;
-		any_c = (long)c;
-		any_v = (long)v;
-		if (!rs->seen || ver->order > rs->best) {
-			advanced = 1;
-			rs->best = ver->order;
-			size_t i;
-			for (i = 0; i < w->npend && !(w->pend[i].cfg == c && w->pend[i].ver == v); i++)
-				;
-			if (i < w->npend) {
-				claim(g, w, i, now);
-				claimed = 1;
-			} else {
-				new_c = (long)c;
-				new_v = (long)v;
-			}
-		}
-		rs->now = ver->order;
-		rs->seen = 1;
-	}
-	if (recognised)
-		w->recognised++;
-	if (claimed)
-		return;
-	if (!recognised) {
-		if (w->npend > 0)
-			claim(g, w, 0, now);
-		else
-			add_odd(w, now, -1, -1, ODD_UNKNOWN);
-	} else if (advanced) {
-		add_odd(w, now, new_c, new_v, ODD_NOT_OWED);
-	} else {
-		add_odd(w, now, any_c, any_v, ODD_NOTHING_NEW);
-	}
-}
-
-void graph_observe(struct graph *g, size_t wi, uint64_t tmpl, const char *tmpl_text, int paused, int ready,
-		   int has_annotation, double now)
-{
-	struct workload *w = &g->wl[wi];
-
-	w->seen = 1;
-	if (w->exists)
-		g->nready_existing += (ready != 0) - w->ready;
-	w->ready = ready != 0;
-	w->paused = paused;
-	/* The first sight is the template as created; only the controller changes it later. */
-	if (!w->have_tmpl) {
-		w->have_tmpl = 1;
-		w->tmpl = tmpl;
-		w->have_shown = 1;
-		w->shown = tmpl;
-		return;
-	}
-	if (w->tmpl != tmpl) {
-		w->tmpl = tmpl;
-		roll(g, w, tmpl_text, now);
-	}
-	/* A paused deployment keeps its pods: its new template is rolled out when it resumes. */
-	if (!paused && w->shown != tmpl) {
-		w->shown = tmpl;
-		if (w->nout == w->capout) {
-			w->capout = w->capout ? w->capout * 2 : 8;
-			w->out_at = xrealloc(w->out_at, w->capout * sizeof(*w->out_at));
-		}
-		w->out_at[w->nout++] = now;
-	}
-	if (w->rolls > 0)
-		w->annotation_ok = has_annotation;
-}
-
-/* ---- the verdict, once the observer stopped ---- */
-
-static int in_down(const struct graph *g, double sent)
-{
-	return g->restarted && sent >= g->down_from && (g->down_to <= 0 || sent <= g->down_to);
-}
-
-/*
- * May the controller roll w, which owed nothing, to version v of cfg c? Yes when v's write
- * was sent before w's creation was acknowledged but so recently that the controller (as
- * slow as its slowest roll in this run) may have listed the workloads after w was created;
- * and, when the controller re-examines everything (catch-up), to the object as created.
- */
-static int not_owed_ok(const struct graph *g, const struct workload *w, const struct version *v)
-{
-	if (v->seq == 0)
-		return g->catch_up;
-	double upto = w->created_ack >= 0 ? w->created_ack : INFINITY;
-	return w->created_sent >= 0 && v->sent >= w->created_sent - g->lat_max && v->sent < upto;
-}
-
-/* Changes w did not owe that the controller may still have been answering when w was created. */
-static long creation_budget(const struct graph *g, const struct workload *w)
-{
-	long n = 0;
-
-	if (w->created_sent < 0)
-		return 0;
-	for (size_t k = 0; k < w->nrefs; k++) {
-		const struct cfgobj *c = &g->cfg[w->refs[k]];
-		for (size_t v = 0; v < c->nver; v++)
-			if (c->ver[v].seq != 0 && c->ver[v].state != V_FAILED && not_owed_ok(g, w, &c->ver[v]))
-				n++;
-	}
-	return n;
-}
-
-/*
- * Judge w's rolls that answered no update, in order: allowed[i] set for each. A roll that
- * recorded nothing new is spurious. After a restart the controller must catch up on, one
- * roll per workload is allowed; otherwise a roll is allowed within the creation rule.
- */
-static void judge_odd(const struct graph *g, const struct workload *w, unsigned char *allowed)
-{
-	int restart_left = g->catch_up && g->restarted;
-	long budget = -1;
-
-	for (size_t i = 0; i < w->nodd; i++) {
-		const struct odd_roll *o = &w->odd[i];
-		allowed[i] = 0;
-		if (o->kind == ODD_NOTHING_NEW)
-			continue;
-		if (restart_left && o->at >= g->restart_at) {
-			allowed[i] = 1;
-			restart_left = 0;
-		} else if (o->kind == ODD_NOT_OWED) {
-			allowed[i] = (unsigned char)not_owed_ok(g, w, &g->cfg[o->cfg].ver[o->ver]);
-		} else {
-			if (budget < 0)
-				budget = creation_budget(g, w);
-			if (budget > 0) {
-				allowed[i] = 1;
-				budget--;
-			}
-		}
-	}
-}
-
-enum { ST_CONVERGED, ST_LOST, ST_BEHIND, ST_UNCONVERGED };
-
-/* Sort w's updates still without their own roll into folded, lost, behind and missed. */
-static int leftovers(const struct graph *g, const struct workload *w, struct observed *o)
-{
-	long missed = 0, lost = 0, behind = 0;
-
-	for (size_t i = 0; i < w->npend; i++) {
-		const struct pending *e = &w->pend[i];
-		if (!e->acked)
-			continue;
-		/* A later rollout restarted the pods, which read the data as it then was. */
-		if (e->out_before < w->nout) {
-			o->folded++;
-			continue;
-		}
-		if (!w->exists)
-			continue;	/* deleted before any roll: no longer owed */
-		if (in_down(g, e->sent)) {
-			o->lost_while_down++;
-			if (!g->catch_up) {
-				lost++;
-				continue;
-			}
-		}
-		if (g->unsettled)
-			behind++;
-		else
-			missed++;
-	}
-	o->missed += missed;
-	o->behind += behind;
-	return missed ? ST_UNCONVERGED : behind ? ST_BEHIND : lost ? ST_LOST : ST_CONVERGED;
-}
-
-/*
- * Does w's template record an older version of an object than the latest written? Then
- * the controller has not finished with it (Reloader will roll it again).
- */
-static int stale_template(const struct workload *w, const double *latest)
-{
-	for (size_t k = 0; k < w->nrefs; k++)
-		if (w->rs[k].seen && w->rs[k].now < latest[w->refs[k]])
-			return 1;
-	return 0;
-}
-
-void graph_summary(const struct graph *g, struct observed *o)
-{
-	double *latest = xrealloc(NULL, (g->ncfg + 1) * sizeof(*latest));
-
-	memset(o, 0, sizeof(*o));
-	o->converged = 1;
-	for (size_t c = 0; c < g->ncfg; c++) {
-		latest[c] = -1;
-		for (size_t v = 0; v < g->cfg[c].nver; v++)
-			if (g->cfg[c].ver[v].state == V_OK && g->cfg[c].ver[v].order > latest[c])
-				latest[c] = g->cfg[c].ver[v].order;
-	}
-	for (size_t i = 0; i < g->nwl; i++) {
-		const struct workload *w = &g->wl[i];
-		long allowed = 0;
-		o->rolls += w->rolls;
-		o->rollouts += (long)w->nout;
-		o->expected += w->expected;
-		o->own += w->own;
-		o->recognised += w->recognised;
-		if (w->nodd) {
-			unsigned char *ok = xrealloc(NULL, w->nodd);
-			judge_odd(g, w, ok);
-			for (size_t k = 0; k < w->nodd; k++)
-				allowed += ok[k];
-			free(ok);
-		}
-		o->allowed += allowed;
-		o->spurious += (long)w->nodd - allowed;
-		if (w->expected > 0 && w->rolls - allowed > w->expected)
-			o->duplicate += w->rolls - allowed - w->expected;
-		if (w->rolls > 0 && !w->annotation_ok)
-			o->annotation_missing++;
-		int st = leftovers(g, w, o);
-		if (!w->exists)
-			continue;
-		o->workloads++;
-		/* Its pods still run the data from before the pause: not converged until it resumes. */
-		if (w->paused && w->shown != w->tmpl) {
-			o->waiting_resume++;
-			if (st == ST_CONVERGED || st == ST_LOST)
-				st = ST_BEHIND;
-		}
-		o->stale_templates += stale_template(w, latest);
-		switch (st) {
-		case ST_CONVERGED: o->converged_workloads++; break;
-		case ST_LOST: o->lost_workloads++; break;
-		case ST_BEHIND: o->behind_workloads++; o->converged = 0; break;
-		default: o->converged = 0; break;
-		}
-	}
-	free(latest);
-}
-
-size_t graph_unconverged(const struct graph *g, const char **names, size_t max)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < g->nwl && n < max; i++) {
-		struct observed o;
-		memset(&o, 0, sizeof(o));
-		if (g->wl[i].exists && leftovers(g, &g->wl[i], &o) == ST_UNCONVERGED)
-			names[n++] = g->wl[i].name;
-	}
-	return n;
-}
-
-/*
- * Latency of an update: to its own roll, measured when the roll was seen; for an update
- * folded into a later roll, to the first rollout after it was sent (the pods it restarted
- * read its data). Missed, lost and pending updates have none.
- */
-double *graph_latencies(const struct graph *g, size_t *n)
-{
-	double *v = xrealloc(NULL, (g->nlat + 1) * sizeof(*v));
-	size_t cap = g->nlat + 1;
-
-	if (g->nlat)
-		memcpy(v, g->lat, g->nlat * sizeof(*v));
-	*n = g->nlat;
-	for (size_t i = 0; i < g->nwl; i++) {
-		const struct workload *w = &g->wl[i];
-		for (size_t k = 0; k < w->npend; k++) {
-			const struct pending *e = &w->pend[k];
-			if (!e->acked || e->out_before >= w->nout)
-				continue;
-			if (*n == cap) {
-				cap *= 2;
-				v = xrealloc(v, cap * sizeof(*v));
-			}
-			v[(*n)++] = w->out_at[e->out_before] - e->sent;
-		}
-	}
-	return v;
-}
-
-size_t graph_roll_notes(const struct graph *g, int allowed, struct roll_note *out, size_t max)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < g->nwl && n < max; i++) {
-		const struct workload *w = &g->wl[i];
-		if (w->nodd == 0)
-			continue;
-		unsigned char *ok = xrealloc(NULL, w->nodd);
-		judge_odd(g, w, ok);
-		for (size_t k = 0; k < w->nodd && n < max; k++)
-			if (!!ok[k] == !!allowed)
-				out[n++] = (struct roll_note){ i, w->odd[k].at, ok[k], w->odd[k].cfg, w->odd[k].ver,
-							       w->odd[k].kind };
-		free(ok);
-	}
-	return n;
 }

@@ -4,7 +4,8 @@
  * which roll answered which update (its own roll, or a roll to a newer version that folded
  * it), which were missed, lost while the controller was down, or still pending when the
  * observer stopped, which rolls were allowed or spurious, convergence and update-to-roll
- * latency. Pure bookkeeping: no I/O, unit-tested.
+ * latency. Pure bookkeeping: no I/O, unit-tested. Built in graph.c, kept up during a run in
+ * graph_track.c (what the driver did, what the observer saw), judged in graph_verdict.c.
  */
 #ifndef SCENARIO_GRAPH_H
 #define SCENARIO_GRAPH_H

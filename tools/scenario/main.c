@@ -19,7 +19,8 @@
 
 static const char usage_text[] =
 	"usage: scenario --scenario ID|FILE --duration SECONDS --out FILE [--arm NAME]\n"
-	"                [--namespace NS] [--seed N] [--kubeconfig FILES] [--context NAME]\n"
+	"                [--namespace NS] [--namespace-suffix S] [--seed N] [--kubeconfig FILES]\n"
+	"                [--context NAME]\n"
 	"                [--expected FILE] [--setup-timeout S] [--quiet S] [--settle-timeout S]\n"
 	"                [--max-inflight N] [--fixed-inflight] [--scale N] [--set KEY=VALUE[,...]]...\n"
 	"                [--no-progress] [--delete-after] [-- RESTART-COMMAND [ARG...]]\n"
@@ -38,6 +39,8 @@ static const char usage_text[] =
 	"  --arm NAME          label of the arm in the results (default new)\n"
 	"  --namespace NS      use NS in place of the scenario's first namespace (and as\n"
 	"                      the prefix of the others that start with it)\n"
+	"  --namespace-suffix S  add -S to every namespace's name: a run of its own whose\n"
+	"                      namespaces no earlier run is still deleting\n"
 	"  --seed N            seed of the random target choice (default 1)\n"
 	"  --kubeconfig FILES  ':'-separated kubeconfig files (default $KUBECONFIG, ~/.kube/config)\n"
 	"  --context NAME      kubeconfig context (default: current context)\n"
@@ -76,7 +79,7 @@ struct options {
 	struct run_opts run;
 	int check, plan, print_args;	/* as given; mode is decided from them */
 	enum mode mode;
-	const char *id, *out, *expected, *ns, *kubeconfig, *context;
+	const char *id, *out, *expected, *ns, *ns_suffix, *kubeconfig, *context;
 	long scale;
 	char **sets;			/* --set's KEY=VALUE items, malloc'd */
 	size_t nsets;
@@ -122,6 +125,7 @@ static const struct option longopts[] = {
 	{ "expected", required_argument, NULL, 'e' },
 	{ "arm", required_argument, NULL, 'a' },
 	{ "namespace", required_argument, NULL, 'n' },
+	{ "namespace-suffix", required_argument, NULL, 'N' },
 	{ "seed", required_argument, NULL, 'S' },
 	{ "kubeconfig", required_argument, NULL, 'k' },
 	{ "context", required_argument, NULL, 'c' },
@@ -153,6 +157,7 @@ static int parse_option(struct options *op, int c, char **argv)
 	case 'e': op->expected = optarg; break;
 	case 'a': o->arm = optarg; break;
 	case 'n': op->ns = optarg; break;
+	case 'N': op->ns_suffix = optarg; break;
 	case 'k': op->kubeconfig = optarg; break;
 	case 'c': op->context = optarg; break;
 	case 'T': o->setup_timeout = seconds_arg("setup-timeout", optarg, 0); break;
@@ -204,6 +209,8 @@ static int parse_args(int argc, char **argv, struct options *op)
 	}
 	if (op->ns && k8s_name_problem(op->ns, NAME_MAX_LABEL, 0) != NULL)
 		usagef("--namespace needs a namespace name (lowercase letters, digits and '-', at most 63), not '%s'", op->ns);
+	if (op->ns_suffix && k8s_name_problem(op->ns_suffix, NAME_MAX_LABEL, 0) != NULL)
+		usagef("--namespace-suffix needs lowercase letters, digits and '-' (at most 63), not '%s'", op->ns_suffix);
 	return 0;
 }
 
@@ -230,14 +237,32 @@ static int rename_namespaces(struct scenario *s, const char *ns)
 	return 0;
 }
 
+/* --namespace-suffix S: every namespace NAME becomes NAME-S; -1 after printing a name grown too long. */
+static int suffix_namespaces(struct scenario *s, const char *suffix)
+{
+	for (size_t i = 0; i < s->nns; i++) {
+		char *name = xasprintf("%s-%s", s->namespaces[i], suffix);
+		const char *why = k8s_name_problem(name, NAME_MAX_LABEL, 0);
+		if (why != NULL) {
+			errorf("--namespace-suffix '%s': namespace '%s' %s", suffix, name, why);
+			free(name);
+			return -1;
+		}
+		s->namespaces[i] = arena_strdup(s->arena, name);
+		free(name);
+	}
+	return 0;
+}
+
 /*
- * --namespace, --set (it edits the file's values), then --scale (it multiplies the counts);
+ * --namespace, --namespace-suffix, --set (it edits the file's values), then --scale (it multiplies the counts);
  * the sets are freed. 0, or -1 after printing why.
  */
 static int edit_scenario(struct scenario *s, struct options *op)
 {
 	double set_duration = -1;
-	int bad = op->ns && rename_namespaces(s, op->ns) < 0;
+	int bad = (op->ns && rename_namespaces(s, op->ns) < 0) ||
+		  (op->ns_suffix && suffix_namespaces(s, op->ns_suffix) < 0);
 
 	for (size_t i = 0; i < op->nsets; i++) {
 		if (!bad && scenario_set(s, op->sets[i], &set_duration) < 0)

@@ -1,5 +1,6 @@
 /* Building the objects a scenario creates, and the changes its updates make. */
 #include "manifest.h"
+#include "kobj.h"
 #include "msg.h"
 #include "wrapper.h"
 
@@ -257,37 +258,28 @@ jv manifest_workload(const struct workload *w, const struct graph *g, const char
 	return set(o, "spec", workload_spec(w, tmpl));
 }
 
-static const char *plural(enum obj_kind k)
+/* The API group and version of a kind, as kobj's path table knows it. */
+static const char *api_version(enum obj_kind k)
 {
-	switch (k) {
-	case K_CONFIGMAP: return "configmaps";
-	case K_SECRET: return "secrets";
-	case K_DEPLOYMENT: return "deployments";
-	case K_STATEFULSET: return "statefulsets";
-	case K_DAEMONSET: return "daemonsets";
-	default: return "?";
-	}
+	return kind_is_workload(k) ? "apps/v1" : "v1";
+}
+
+/* Every name a scenario makes is a checked Kubernetes name: kobj knows the kind and takes it. */
+static char *must_path(char *p, enum obj_kind k, const char *ns)
+{
+	if (p == NULL)
+		dief(EXIT_TROUBLE, "no REST path for %s in namespace '%s'", kind_name(k), ns);
+	return p;
 }
 
 char *api_collection(enum obj_kind k, const char *ns)
 {
-	return xasprintf("%s/namespaces/%s/%s", kind_is_workload(k) ? "/apis/apps/v1" : "/api/v1", ns, plural(k));
+	return must_path(kobj_list_path(api_version(k), kind_name(k), ns), k, ns);
 }
 
 char *api_object(enum obj_kind k, const char *ns, const char *name)
 {
-	return xasprintf("%s/namespaces/%s/%s/%s", kind_is_workload(k) ? "/apis/apps/v1" : "/api/v1", ns, plural(k),
-			 name);
-}
-
-const char *api_all(enum obj_kind k)
-{
-	switch (k) {
-	case K_DEPLOYMENT: return "/apis/apps/v1/deployments";
-	case K_STATEFULSET: return "/apis/apps/v1/statefulsets";
-	case K_DAEMONSET: return "/apis/apps/v1/daemonsets";
-	default: return NULL;
-	}
+	return must_path(kobj_path(api_version(k), kind_name(k), ns, name), k, ns);
 }
 
 /* Same data, only metadata changes: a correct controller skips it. */

@@ -11,11 +11,9 @@
 jv manifest_namespace(const char *ns, const char *scenario);
 jv manifest_cfg(const struct cfgobj *c, const char *scenario);
 jv manifest_workload(const struct workload *w, const struct graph *g, const char *scenario);
-/* API paths: collection ("/api/v1/namespaces/NS/configmaps") and one object. */
+/* API paths: collection ("/api/v1/namespaces/NS/configmaps") and one object, from kobj's table. */
 char *api_collection(enum obj_kind k, const char *ns);
 char *api_object(enum obj_kind k, const char *ns, const char *name);
-/* Cluster-wide list path of a workload kind, for the observer's watches. */
-const char *api_all(enum obj_kind k);
 /*
  * Change a fetched ConfigMap/Secret (consumed) for update number seq: new data values,
  * the tail of a key, or only an annotation (no-op). Returns the object to PUT.
