@@ -41,7 +41,7 @@ fake_repo() {
 	run "$REPO_ROOT/tests/docs-messages.sh"
 	assert_line --partial "pipelines/deps.sh	missing Debian packages: %s; run: sudo sh -c '%s'"
 	assert_line --partial "tools/scenario/model_objects.c	unknown via '%s' (env_from, init_env_from, env_key, volume, projected)"
-	assert_line --partial "tools/kindctl/provider_local.c	port %s, where Reloader serves its metrics, is held by %s: stop it first%s"
+	assert_line --partial "tools/kindctl/local_arms.c	port %s, where Reloader serves its metrics, is held by %s: stop it first%s"
 	[ "$(printf '%s\n' "$output" | wc -l)" -gt 300 ] || fail "only $(printf '%s\n' "$output" | wc -l) messages found"
 }
 

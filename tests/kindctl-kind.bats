@@ -29,6 +29,26 @@ find_bin() {
 	return 1
 }
 
+# kwok_down: delete the file's kwok cluster, whole or half-made, and stop by pid what kwok
+# recorded of it that kwokctl delete leaves running (the pids are read first: kwokctl delete
+# removes their files), each only while it still runs from the cluster's folder.
+kwok_down() {
+	local w=$BATS_FILE_TMPDIR/kwok f p pids=()
+	local d=$w/clusters/$REAL_KWOK_NAME
+	for f in "$d"/pids/*.pid; do
+		if [ -f "$f" ]; then
+			pids+=("$(<"$f")")
+		fi
+	done
+	KWOK_WORKDIR=$w "$REAL_KWOKCTL" --name "$REAL_KWOK_NAME" delete cluster >>"$w/create.log" 2>&1 3>&- || true
+	for p in "${pids[@]}"; do
+		if grep -qaF "$d/" "/proc/$p/cmdline" 2>/dev/null; then
+			kill -TERM "$p" 2>/dev/null || true
+			wait_until 10 _gone "$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null || true
+		fi
+	done
+}
+
 # real_api_start: a kwok cluster (kwokctl, binary runtime) or the local provider's cluster;
 # sets REAL_KUBECONFIG, REAL_CONTEXT and REAL_BY, or REAL_WHY. KINDCTL_TEST_API=kwok, local
 # or none tries only that way.
@@ -67,17 +87,22 @@ real_api_start() {
 			      logsFile: $w/reloader.log
 			      follow: false
 		EOF
-		REAL_KWOK_NAME=kt$$
-		if KWOK_WORKDIR=$w "$kwokctl" --name "$REAL_KWOK_NAME" -c "$w/kwok.yaml" create cluster --runtime binary \
+		REAL_KWOK_NAME=kt$$ REAL_KWOKCTL=$kwokctl
+		# kwokctl picks free ports when it starts each component: one creation at a time on
+		# this host, under the lock kindctl create holds (two at once took the same port).
+		if KWOK_WORKDIR=$w flock -w 600 /tmp/reloader-loadtest-create.lock \
+			"$kwokctl" --name "$REAL_KWOK_NAME" -c "$w/kwok.yaml" create cluster --runtime binary \
 			--etcd-binary "$etcd" --kube-apiserver-binary "$apiserver" \
 			--kube-controller-manager-binary "$kcm" --kube-scheduler-binary "$sched" \
 			--kwok-controller-binary "$kwok" --kubeconfig "$w/kubeconfig" --wait 2m >"$w/create.log" 2>&1 3>&- &&
 			KWOK_WORKDIR=$w "$kwokctl" --name "$REAL_KWOK_NAME" scale node --replicas 2 >>"$w/create.log" 2>&1 3>&-; then
 			REAL_KUBECONFIG=$w/kubeconfig REAL_CONTEXT=kwok-$REAL_KWOK_NAME REAL_BY=kwok
-			REAL_KWOKCTL=$kwokctl
 			export REAL_KWOK_NAME REAL_KWOKCTL
 			return 0
 		fi
+		# A create that failed half-way (--wait ran out, the nodes would not scale) leaves
+		# what it started running: not for the rest of the file, nor after it.
+		kwok_down
 		REAL_WHY="kwokctl could not make a cluster (see $w/create.log)"
 	else
 		REAL_WHY="no kube-apiserver/etcd/kwok binaries in the cache (tools/kindctl/build-binaries.sh makes them)"
@@ -112,8 +137,7 @@ teardown_file() {
 	load helpers/prometheus
 	bg_stop "$KINDAPI_DIR/pid"
 	if [ "${REAL_BY:-}" = kwok ]; then
-		KWOK_WORKDIR=$BATS_FILE_TMPDIR/kwok "$REAL_KWOKCTL" --name "$REAL_KWOK_NAME" delete cluster \
-			>>"$BATS_FILE_TMPDIR/kwok/create.log" 2>&1 3>&-
+		kwok_down
 	elif [ "${REAL_BY:-}" = local ]; then
 		"$BIN/kindctl" --provider local --state "$BATS_FILE_TMPDIR/local-state" delete --name "$REAL_LOCAL_NAME" 3>&-
 	fi

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static char *repo_file(const char *rel, size_t *len)
 {
@@ -517,6 +518,21 @@ static void test_loopback_addr(void)
 	CHECK(loopback_addr("--to", "127.0.0.1:4x", 1, &sa) < 0);
 }
 
+/* common.c's proc_file_read: a process's command line as the kernel keeps it (checked against
+   the argv our main was given), cut to the buffer, and -1 for a process that does not exist. */
+static void test_proc_file_read(const char *argv0)
+{
+	char buf[4096], small[4];
+	long n = proc_file_read((int)getpid(), "cmdline", buf, sizeof(buf));
+
+	CHECK(n > (long)strlen(argv0));
+	CHECK_STR(buf, argv0);		/* the first string, up to its NUL */
+	CHECK_NUM(proc_file_read((int)getpid(), "cmdline", small, sizeof(small)), 3);
+	CHECK(strncmp(small, argv0, 3) == 0 && small[3] == '\0');
+	/* pid_max is at most 2^22: no process has this pid. */
+	CHECK_NUM(proc_file_read(1 << 23, "stat", buf, sizeof(buf)), -1);
+}
+
 static int probe(int argc, char **argv)
 {
 	msg_init("test_kindctl");
@@ -556,5 +572,6 @@ int main(int argc, char **argv)
 	test_rollout_judge();
 	test_dline();
 	test_loopback_addr();
+	test_proc_file_read(argv[0]);
 	UNIT_DONE("test_kindctl");
 }

@@ -1,12 +1,13 @@
 /*
  * The API-latency proxy (see apiproxy.h): one thread, ppoll(2) over non-blocking sockets,
- * each direction of a connection through a bounded delay line, so a slow reader holds back
- * its writer instead of growing our memory.
+ * each direction of a connection through a bounded delay line (dline.c), so a slow reader
+ * holds back its writer instead of growing our memory.
  */
 #include "apiproxy.h"
 #include "fsio.h"
 #include "msg.h"
 #include "num.h"
+#include "wrapper.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,82 +29,9 @@
 
 #define MAX_CONNS 256
 
-/* ---- the delay line ---- */
-
-void dline_init(struct dline *d)
-{
-	d->head = d->len = d->shead = d->slen = 0;
-}
-
-size_t dline_space(struct dline *d, unsigned char **p)
-{
-	size_t tail = (d->head + d->len) % DLINE_BYTES;
-
-	if (d->len == DLINE_BYTES || d->slen == DLINE_SEGS)
-		return 0;
-	*p = d->buf + tail;
-	return tail >= d->head ? DLINE_BYTES - tail : d->head - tail;
-}
-
-void dline_commit(struct dline *d, size_t n, int64_t due)
-{
-	if (n == 0)
-		return;
-	d->len += n;
-	if (d->slen > 0) {
-		struct dseg *t = &d->segs[(d->shead + d->slen - 1) % DLINE_SEGS];
-		/* A chunk due no later than the last one leaves with it: order is kept, and a
-		   clock that stepped back could only delay bytes more, never less. */
-		if (due <= t->due) {
-			t->len += n;
-			return;
-		}
-	}
-	d->segs[(d->shead + d->slen) % DLINE_SEGS] = (struct dseg){ n, due };
-	d->slen++;
-}
-
-size_t dline_ready(const struct dline *d, int64_t now, const unsigned char **p)
-{
-	size_t n = 0, contig = DLINE_BYTES - d->head;
-
-	for (size_t i = 0; i < d->slen; i++) {
-		const struct dseg *s = &d->segs[(d->shead + i) % DLINE_SEGS];
-		if (s->due > now)
-			break;
-		n += s->len;
-	}
-	*p = d->buf + d->head;
-	return n < contig ? n : contig;
-}
-
-void dline_consume(struct dline *d, size_t n)
-{
-	if (n > d->len)
-		n = d->len;
-	d->head = (d->head + n) % DLINE_BYTES;
-	d->len -= n;
-	while (n > 0 && d->slen > 0) {
-		struct dseg *s = &d->segs[d->shead];
-		size_t k = n < s->len ? n : s->len;
-		s->len -= k;
-		n -= k;
-		if (s->len == 0) {
-			d->shead = (d->shead + 1) % DLINE_SEGS;
-			d->slen--;
-		}
-	}
-	/* Empty: start over at the front, so the next read gets the whole buffer in one piece. */
-	if (d->len == 0)
-		d->head = 0;
-}
-
-int64_t dline_next_due(const struct dline *d)
-{
-	return d->slen ? d->segs[d->shead].due : -1;
-}
-
-/* µs of CLOCK_MONOTONIC: a chunk held "at least MS ms" is not let go up to 1 ms early by rounding. */
+/* µs of CLOCK_MONOTONIC: a chunk held "at least MS ms" is not let go up to 1 ms early by rounding.
+   Integer µs straight from the clock, not mono_now()'s double seconds: a due time and the time
+   it is compared with are exact, so "held at least" holds to the µs. */
 static int64_t mono_us(void)
 {
 	struct timespec ts;
@@ -192,8 +120,10 @@ static int new_socket(const struct proxy *px, int host)
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	e = errno;
 	/* Back home: without it, the next socket of ours would be made on the host. */
-	if (setns(px->own_ns, CLONE_NEWNET) < 0)
-		dief(EXIT_FAILED, "cannot return to the arm's network namespace: %s", strerror(errno));
+	if (setns(px->own_ns, CLONE_NEWNET) < 0) {
+		errorf_errno("cannot return to the arm's network namespace");
+		exit(EXIT_FAILED);
+	}
 	errno = e;
 	return fd;
 }
@@ -212,9 +142,11 @@ static void accept_one(struct proxy *px, struct route *r)
 
 	if (fd < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
-			warnf("cannot accept a connection on %s: %s", r->listen_text, strerror(errno));
+			warnf_errno("cannot accept a connection on %s", r->listen_text);
 		return;
 	}
+	/* Not xmalloc: one connection refused, the others served, rather than the arm's whole way
+	   to the API server gone. */
 	struct conn *c = malloc(sizeof(*c));
 	r->accepted++;
 	if (c == NULL) {
@@ -245,7 +177,7 @@ static void accept_one(struct proxy *px, struct route *r)
 	if (c->sfd < 0) {
 		/* Nothing listening yet (a controller starting) is no news for the metrics route. */
 		if (r->to_host || errno != ECONNREFUSED)
-			warnf("cannot connect to '%s': %s", r->to_text, strerror(errno));
+			warnf_errno("cannot connect to '%s'", r->to_text);
 		r->refused++;
 		conn_free(c);
 		return;
@@ -296,8 +228,10 @@ static int conn_step(struct conn *c, short crev, short srev, int64_t now)
 		if (getsockopt(c->sfd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
 		if (err) {
-			if (c->r->to_host || err != ECONNREFUSED)
-				warnf("cannot connect to '%s': %s", c->r->to_text, strerror(err));
+			if (c->r->to_host || err != ECONNREFUSED) {
+				errno = err;
+				warnf_errno("cannot connect to '%s'", c->r->to_text);
+			}
 			c->r->refused++;
 			return -1;
 		}
@@ -376,11 +310,11 @@ static int listen_on(struct proxy *px, struct route *r, int *port)
 
 	r->lfd = new_socket(px, r->listen_host);
 	if (r->lfd < 0)
-		return errorf("cannot listen on '%s': %s", r->listen_text, strerror(errno));
+		return errorf_errno("cannot listen on '%s'", r->listen_text);
 	setsockopt(r->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(r->lfd, (const struct sockaddr *)&r->listen, sizeof(r->listen)) < 0 || listen(r->lfd, 128) < 0 ||
 	    getsockname(r->lfd, (struct sockaddr *)&got, &len) < 0)
-		return errorf("cannot listen on '%s': %s", r->listen_text, strerror(errno));
+		return errorf_errno("cannot listen on '%s'", r->listen_text);
 	*port = ntohs(got.sin_port);
 	snprintf(r->listen_text, sizeof(r->listen_text), "127.0.0.1:%d", *port);
 	return 0;
@@ -412,12 +346,12 @@ static int enter_new_netns(struct proxy *px)
 
 	px->host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (px->host_ns < 0)
-		return errorf("cannot open this host's network namespace: %s", strerror(errno));
+		return errorf_errno("cannot open this host's network namespace");
 	if (unshare(CLONE_NEWNET) < 0)
 		return errorf("cannot make a network namespace: %s (needs root or CAP_SYS_ADMIN)", strerror(errno));
 	px->own_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (px->own_ns < 0)
-		return errorf("cannot open the new network namespace: %s", strerror(errno));
+		return errorf_errno("cannot open the new network namespace");
 	/* A new namespace has only a loopback interface, and it is down. */
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	memset(&ifr, 0, sizeof(ifr));
@@ -427,7 +361,8 @@ static int enter_new_netns(struct proxy *px)
 		int e = errno;
 		if (s >= 0)
 			close(s);
-		return errorf("cannot bring up the loopback interface of the new network namespace: %s", strerror(e));
+		errno = e;
+		return errorf_errno("cannot bring up the loopback interface of the new network namespace");
 	}
 	close(s);
 	return 0;
@@ -459,7 +394,7 @@ static int serve(struct proxy *px)
 		size_t base = px->nroutes;
 		int nr = ppoll(px->fds, base + 2 * px->n, t >= 0 ? &ts : NULL, &wait_mask);
 		if (nr < 0 && errno != EINTR) {
-			errorf("cannot wait for connections: %s", strerror(errno));
+			errorf_errno("cannot wait for connections");
 			rc = EXIT_FAILED;
 			break;
 		}
@@ -486,10 +421,8 @@ static int serve(struct proxy *px)
 
 static struct proxy *proxy_new(void)
 {
-	struct proxy *px = calloc(1, sizeof(*px));
+	struct proxy *px = xcalloc(1, sizeof(*px));
 
-	if (px == NULL)
-		dief(EXIT_FAILED, "out of memory");
 	px->host_ns = px->own_ns = -1;
 	return px;
 }
@@ -587,10 +520,10 @@ int netns_exec(const char *ns_path, char *const argv[])
 	int fd = open(ns_path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return errorf("cannot open the network namespace '%s': %s", ns_path, strerror(errno)), EXIT_FAILED;
+		return errorf_errno("cannot open the network namespace '%s'", ns_path), EXIT_FAILED;
 	if (setns(fd, CLONE_NEWNET) < 0)
-		return errorf("cannot enter the network namespace '%s': %s", ns_path, strerror(errno)), EXIT_FAILED;
+		return errorf_errno("cannot enter the network namespace '%s'", ns_path), EXIT_FAILED;
 	close(fd);
 	execv(argv[0], argv);
-	return errorf("cannot run '%s': %s", argv[0], strerror(errno)), EXIT_FAILED;
+	return errorf_errno("cannot run '%s'", argv[0]), EXIT_FAILED;
 }

@@ -1,7 +1,7 @@
 /*
  * An injected API latency: a loopback TCP proxy that holds every chunk of client-to-server
  * bytes for a fixed delay before forwarding it (TLS passes through untouched), and the delay
- * line it is built on.
+ * line it is built on (dline.c).
  */
 #ifndef KINDCTL_APIPROXY_H
 #define KINDCTL_APIPROXY_H

@@ -34,21 +34,30 @@ char *cluster_file(const struct kopts *o, const char *file)
 	return p;
 }
 
+long proc_file_read(int pid, const char *what, char *buf, size_t size)
+{
+	char path[64];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, what);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	n = fread(buf, 1, size - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return (long)n;
+}
+
 /* The start time (clock ticks after boot) of process pid, 0 when there is none; a zombie
    (exited, not yet reaped: where PID 1 reaps late, seconds) counts as none when zombie_dead. */
 static unsigned long long proc_start_time(int pid, int zombie_dead)
 {
-	char path[64], buf[1024];
-	FILE *f;
-	size_t n;
+	char buf[1024];
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (f == NULL)
+	if (proc_file_read(pid, "stat", buf, sizeof(buf)) < 0)
 		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
 	/* The command name may hold spaces and parentheses: fields start after the last ')'. */
 	char *p = strrchr(buf, ')');
 	if (p == NULL)

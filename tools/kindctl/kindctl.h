@@ -72,6 +72,9 @@ char *cluster_file(const struct kopts *o, const char *file);
  * (atomically). Returns the pid, or -1 after printing why.
  */
 int bg_start(char *const argv[], char *const env[], const char *log, const char *pidfile);
+/* /proc/PID/WHAT ("stat", "cmdline") into buf, NUL-terminated (cut at size - 1 bytes; a
+   command line's arguments stay NUL-separated); its length, or -1 when there is no such process. */
+long proc_file_read(int pid, const char *what, char *buf, size_t size);
 /* Whether the process recorded in pidfile is still the one we started (pid and start time). */
 int pid_alive(const char *pidfile, int *pid);
 /*

@@ -3,57 +3,99 @@
 #include "apiproxy.h"
 #include "msg.h"
 #include "num.h"
+#include "wrapper.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage_text[] =
-	"usage: kindctl [--provider auto|kind|local|existing] [--state DIR] VERB [options]\n"
-	"\n"
-	"  create           --name N [--workers 6] [--port-offset K]\n"
-	"  delete           --name N\n"
-	"  exists           --name N\n"
-	"  kubeconfig       --name N\n"
-	"  load-image       --name N IMAGE...\n"
-	"  prometheus-start --name N [--port P]\n"
-	"  prometheus-stop  --name N\n"
-	"  arm-start        --name N --arm old|new --image IMAGE [--arg ARG]... [--log FILE]\n"
-	"                   [--api-delay MS]   (local: the arm's API requests held MS ms by a proxy)\n"
-	"  arm-stop         --name N --arm old|new [--log FILE]\n"
-	"  arm-restart      --name N --arm old|new\n"
-	"  arm-metrics-url  --name N --arm old|new   (local: where the running arm's metrics are)\n"
-	"  arm-status       --name N --arm old|new   (local: prints running, or not running and exits 1)\n"
-	"  netns-check      whether local arms get network namespaces of their own (root)\n"
-	"  detect-provider  print kind when a container engine answers, else local\n"
-	"\n"
-	"existing clusters: --context NAME [--kubeconfig FILES] [--prometheus-url URL]\n"
-	"Images: stakater/reloader:vX.Y.Z (local: built from the Go module proxy),\n"
-	"bin:/path/to/reloader (local), or a container image (kind).\n"
-	"State: --state, else $LOADTEST_STATE, else ~/.local/state/reloader-loadtest.\n"
-	"\n"
-	"Exit status: 0 success; 1 failure (for exists: no such cluster); 2 bad usage.\n";
+/* Everything the command line says: the providers' options, and the internal verbs' own. */
+struct options {
+	struct kopts k;
+	const char *verb;
+	const char *listen, *to, *port_file, *netns;	/* api-proxy, arm-bridge, netns-exec */
+	long delay;					/* api-proxy, arm-bridge: -1 when not given */
+	char *state;					/* the default state folder, when k.state is */
+};
 
-static _Noreturn void usage(const char *fmt, const char *arg)
+struct verb {
+	const char *name;
+	/* A verb of kindctl's own (no provider, no --name), or NULL for a provider's verb. */
+	int (*run)(struct options *o);
+	/* A provider's verb: where struct provider holds it. */
+	size_t member;
+	/* Its line of the synopsis (--help), after the name; NULL for the internal verbs. */
+	const char *synopsis;
+};
+
+static int verb_detect_provider(struct options *o);
+static int verb_api_proxy(struct options *o);
+static int verb_arm_bridge(struct options *o);
+static int verb_netns_exec(struct options *o);
+static int verb_netns_check(struct options *o);
+
+#define PROVIDER_VERB(m) NULL, offsetof(struct provider, m)
+
+/* In the order of the synopsis. */
+static const struct verb verbs[] = {
+	{ "create", PROVIDER_VERB(create), "--name N [--workers 6] [--port-offset K]" },
+	{ "delete", PROVIDER_VERB(delete_), "--name N" },
+	{ "exists", PROVIDER_VERB(exists), "--name N" },
+	{ "kubeconfig", PROVIDER_VERB(kubeconfig), "--name N" },
+	{ "load-image", PROVIDER_VERB(load_image), "--name N IMAGE..." },
+	{ "prometheus-start", PROVIDER_VERB(prometheus_start), "--name N [--port P]" },
+	{ "prometheus-stop", PROVIDER_VERB(prometheus_stop), "--name N" },
+	{ "arm-start", PROVIDER_VERB(arm_start),
+	  "--name N --arm old|new --image IMAGE [--arg ARG]... [--log FILE]\n"
+	  "                   [--api-delay MS]   (local: the arm's API requests held MS ms by a proxy)" },
+	{ "arm-stop", PROVIDER_VERB(arm_stop), "--name N --arm old|new [--log FILE]" },
+	{ "arm-restart", PROVIDER_VERB(arm_restart), "--name N --arm old|new" },
+	{ "arm-metrics-url", PROVIDER_VERB(arm_metrics_url),
+	  "--name N --arm old|new   (local: where the running arm's metrics are)" },
+	{ "arm-status", PROVIDER_VERB(arm_status),
+	  "--name N --arm old|new   (local: prints running, or not running and exits 1)" },
+	{ "netns-check", verb_netns_check, 0, "whether local arms get network namespaces of their own (root)" },
+	{ "detect-provider", verb_detect_provider, 0, "print kind when a container engine answers, else local" },
+	/* Internal: run by arm-start in the background. */
+	{ "api-proxy", verb_api_proxy, 0, NULL },
+	{ "arm-bridge", verb_arm_bridge, 0, NULL },
+	{ "netns-exec", verb_netns_exec, 0, NULL },
+};
+
+static const struct verb *find_verb(const char *name)
 {
-	char buf[512];
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(verbs[i].name, name) == 0)
+			return &verbs[i];
+	return NULL;
+}
 
-	snprintf(buf, sizeof(buf), fmt, arg);
-	dief(EXIT_TROUBLE, "%s (see 'kindctl --help')", buf);
+static void print_usage(void)
+{
+	fputs("usage: kindctl [--provider auto|kind|local|existing] [--state DIR] VERB [options]\n\n", stdout);
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (verbs[i].synopsis)
+			printf("  %-16s %s\n", verbs[i].name, verbs[i].synopsis);
+	fputs("\n"
+	      "existing clusters: --context NAME [--kubeconfig FILES] [--prometheus-url URL]\n"
+	      "Images: stakater/reloader:vX.Y.Z (local: built from the Go module proxy),\n"
+	      "bin:/path/to/reloader (local), or a container image (kind).\n"
+	      "State: --state, else $LOADTEST_STATE, else ~/.local/state/reloader-loadtest.\n"
+	      "\n"
+	      "Exit status: 0 success; 1 failure (for exists: no such cluster); 2 bad usage.\n",
+	      stdout);
 }
 
 static long number(const char *name, const char *s, long min, long max)
 {
 	long v;
 
-	if (num_long(s, min, max, &v) != NULL) {
-		char buf[128];
-		snprintf(buf, sizeof(buf), "--%s needs a whole number from %ld to %ld, not '%%s'", name, min, max);
-		usage(buf, s);
-	}
+	if (num_long(s, min, max, &v) != NULL)
+		usagef("--%s needs a whole number from %ld to %ld, not '%s'", name, min, max, s);
 	return v;
 }
 
@@ -70,20 +112,16 @@ static int valid_name(const char *s)
 static char *default_state(void)
 {
 	const char *env = getenv("LOADTEST_STATE"), *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	char *p = NULL;
 
 	if (env && *env)
-		return strdup(env);
-	if (xdg && *xdg) {
-		if (asprintf(&p, "%s/reloader-loadtest", xdg) < 0)
-			p = NULL;
-	} else if (asprintf(&p, "%s/.local/state/reloader-loadtest", home && *home ? home : "/tmp") < 0) {
-		p = NULL;
-	}
-	return p;
+		return xstrdup(env);
+	if (xdg && *xdg)
+		return xasprintf("%s/reloader-loadtest", xdg);
+	return xasprintf("%s/.local/state/reloader-loadtest", home && *home ? home : "/tmp");
 }
 
-int main(int argc, char **argv)
+/* The options, the verb and what follows it into o; --help prints the synopsis and exits. */
+static void parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{ "provider", required_argument, NULL, 'p' },
@@ -108,170 +146,190 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct kopts o = { 0 };
-	const char *verb = NULL, *listen = NULL, *to = NULL, *port_file = NULL, *netns = NULL;
-	long delay = -1;
-	char *state = NULL;
-	int c, rc;
+	struct kopts *k = &o->k;
+	int c;
 
-	msg_init(argv[0]);
-	o.provider = "auto";
-	o.workers = 6;
-	o.api_delay = -1;
-	o.args = calloc((size_t)argc + 1, sizeof(*o.args));
-	if (o.args == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+	*o = (struct options){
+		.k = { .provider = "auto", .workers = 6, .api_delay = -1,
+		       .args = xcalloc((size_t)argc + 1, sizeof(*k->args)) },
+		.delay = -1,
+	};
 	opterr = 0;
 	/* Options may come before and after the verb: getopt permutes the verb to the end. */
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'p': o.provider = optarg; break;
-		case 's': o.state = optarg; break;
-		case 'n': o.name = optarg; break;
-		case 'w': o.workers = number("workers", optarg, 0, 1000); break;
-		case 'o': o.port_offset = number("port-offset", optarg, 0, 500); break;
-		case 'P': o.port = number("port", optarg, 1024, 65535); break;
-		case 'a': o.arm = optarg; break;
-		case 'i': o.image = optarg; break;
-		case 'A': o.args[o.nargs++] = optarg; break;
-		case 'l': o.log = optarg; break;
-		case 'c': o.context = optarg; break;
-		case 'k': o.kubeconfig = optarg; break;
-		case 'u': o.prometheus_url = optarg; break;
-		case 'D': o.api_delay = number("api-delay", optarg, 0, 60000); break;
-		case 'L': listen = optarg; break;
-		case 'T': to = optarg; break;
-		case 'd': delay = number("delay", optarg, 0, 60000); break;
-		case 'F': port_file = optarg; break;
-		case 'N': netns = optarg; break;
+		case 'p': k->provider = optarg; break;
+		case 's': k->state = optarg; break;
+		case 'n': k->name = optarg; break;
+		case 'w': k->workers = number("workers", optarg, 0, 1000); break;
+		case 'o': k->port_offset = number("port-offset", optarg, 0, 500); break;
+		case 'P': k->port = number("port", optarg, 1024, 65535); break;
+		case 'a': k->arm = optarg; break;
+		case 'i': k->image = optarg; break;
+		case 'A': k->args[k->nargs++] = optarg; break;
+		case 'l': k->log = optarg; break;
+		case 'c': k->context = optarg; break;
+		case 'k': k->kubeconfig = optarg; break;
+		case 'u': k->prometheus_url = optarg; break;
+		case 'D': k->api_delay = number("api-delay", optarg, 0, 60000); break;
+		case 'L': o->listen = optarg; break;
+		case 'T': o->to = optarg; break;
+		case 'd': o->delay = number("delay", optarg, 0, 60000); break;
+		case 'F': o->port_file = optarg; break;
+		case 'N': o->netns = optarg; break;
 		case 'h':
-			fputs(usage_text, stdout);
-			return ferror(stdout) ? EXIT_TROUBLE : 0;
+			print_usage();
+			free(k->args);
+			exit(ferror(stdout) ? EXIT_TROUBLE : 0);
 		case ':':
-			usage("option needs a value: '%s'", argv[optind - 1]);
+			usagef("option needs a value: '%s'", argv[optind - 1]);
 		default:
-			usage("unknown option '%s'", argv[optind - 1]);
+			usagef("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)
-		usage("%s", "a verb is required");
-	verb = argv[optind++];
-	o.rest = &argv[optind];
-	o.nrest = argc - optind;
+		usagef("a verb is required");
+	o->verb = argv[optind++];
+	k->rest = &argv[optind];
+	k->nrest = argc - optind;
+}
 
-	if (strcmp(verb, "detect-provider") == 0) {
-		printf("%s\n", detect_provider());
-		free(o.args);
-		return fclose(stdout) == 0 ? 0 : EXIT_TROUBLE;
-	}
-	/* Internal: the proxy that arm-start --api-delay runs in the background. */
-	if (strcmp(verb, "api-proxy") == 0) {
-		if (to == NULL || port_file == NULL || delay < 0)
-			usage("%s", "api-proxy needs --to ADDRESS:PORT, --delay MS and --port-file FILE");
-		if (o.nrest > 0)
-			usage("unexpected argument '%s'", o.rest[0]);
-		free(o.args);
-		return apiproxy_run(listen ? listen : "127.0.0.1:0", to, delay, port_file);
-	}
-	/* Internal: an isolated arm's bridge (arm-start runs it), and the way into its namespace. */
-	if (strcmp(verb, "arm-bridge") == 0) {
-		if (to == NULL || port_file == NULL || delay < 0)
-			usage("%s", "arm-bridge needs --to ADDRESS:PORT, --delay MS and --port-file FILE");
-		if (o.nrest > 0)
-			usage("unexpected argument '%s'", o.rest[0]);
-		free(o.args);
-		return armbridge_run(to, listen ? listen : "127.0.0.1:0", 9090, delay, port_file);
-	}
-	if (strcmp(verb, "netns-exec") == 0) {
-		if (netns == NULL || o.nrest == 0 || o.rest[0][0] != '/')
-			usage("%s", "netns-exec needs --netns /proc/PID/ns/net -- /PATH/TO/PROGRAM [ARG...]");
-		return netns_exec(netns, o.rest);
-	}
-	if (strcmp(verb, "netns-check") == 0) {
-		char why[160];
-		int ok = local_arms_isolated(why, sizeof(why));
-		free(o.args);
-		if (ok)
-			printf("yes\n");
-		else
-			printf("no: %s\n", why);
-		return fclose(stdout) == 0 ? !ok : EXIT_TROUBLE;
-	}
-	if (listen || to || port_file || delay >= 0 || netns)
-		usage("%s", "--listen, --to, --delay, --port-file and --netns go with internal verbs only");
-	const struct provider *p;
-	if (strcmp(o.provider, "auto") == 0)
-		o.provider = detect_provider();
-	if (strcmp(o.provider, "local") == 0)
-		p = &provider_local;
-	else if (strcmp(o.provider, "kind") == 0)
-		p = &provider_kind;
-	else if (strcmp(o.provider, "existing") == 0)
-		p = &provider_existing;
+static void options_free(struct options *o)
+{
+	free(o->k.args);
+	free(o->state);
+}
+
+/* ---- kindctl's own verbs ---- */
+
+static int verb_detect_provider(struct options *o)
+{
+	(void)o;
+	printf("%s\n", detect_provider());
+	return fclose(stdout) == 0 ? 0 : EXIT_TROUBLE;
+}
+
+/* api-proxy and arm-bridge: --to, --delay and --port-file, nothing after the verb. */
+static void need_route(const struct options *o, const char *what)
+{
+	if (o->to == NULL || o->port_file == NULL || o->delay < 0)
+		usagef("%s needs --to ADDRESS:PORT, --delay MS and --port-file FILE", what);
+	if (o->k.nrest > 0)
+		usagef("unexpected argument '%s'", o->k.rest[0]);
+}
+
+/* Internal: the proxy that arm-start --api-delay runs in the background. */
+static int verb_api_proxy(struct options *o)
+{
+	need_route(o, "api-proxy");
+	return apiproxy_run(o->listen ? o->listen : "127.0.0.1:0", o->to, o->delay, o->port_file);
+}
+
+/* Internal: an isolated arm's bridge (arm-start runs it), and the way into its namespace. */
+static int verb_arm_bridge(struct options *o)
+{
+	need_route(o, "arm-bridge");
+	return armbridge_run(o->to, o->listen ? o->listen : "127.0.0.1:0", 9090, o->delay, o->port_file);
+}
+
+static int verb_netns_exec(struct options *o)
+{
+	if (o->netns == NULL || o->k.nrest == 0 || o->k.rest[0][0] != '/')
+		usagef("netns-exec needs --netns /proc/PID/ns/net -- /PATH/TO/PROGRAM [ARG...]");
+	return netns_exec(o->netns, o->k.rest);
+}
+
+static int verb_netns_check(struct options *o)
+{
+	char why[160];
+	int ok = local_arms_isolated(why, sizeof(why));
+
+	(void)o;
+	if (ok)
+		printf("yes\n");
 	else
-		usage("unknown provider '%s': use auto, kind, local or existing", o.provider);
+		printf("no: %s\n", why);
+	return fclose(stdout) == 0 ? !ok : EXIT_TROUBLE;
+}
 
-	if (o.name == NULL)
-		usage("%s", "--name is required");
-	if (!valid_name(o.name))
-		usage("--name '%s' must be lowercase letters, digits and '-', at most 50", o.name);
-	if (o.nrest > 0 && strcmp(verb, "load-image") != 0)
-		usage("unexpected argument '%s'", o.rest[0]);
-	if (o.arm && strcmp(o.arm, "old") != 0 && strcmp(o.arm, "new") != 0)
-		usage("--arm must be old or new, not '%s'", o.arm);
-	if (strncmp(verb, "arm-", 4) == 0 && o.arm == NULL)
-		usage("%s", "--arm is required");
-	if (strcmp(verb, "arm-start") == 0 && o.image == NULL)
-		usage("%s", "--image is required");
-	if (strcmp(verb, "load-image") == 0 && o.nrest == 0)
-		usage("%s", "load-image needs at least one image");
-	if (o.api_delay >= 0 && strcmp(verb, "arm-start") != 0)
-		usage("%s", "--api-delay goes with arm-start (arm-restart keeps the arm's own)");
+/* ---- the providers' verbs ---- */
+
+static const struct provider *pick_provider(struct kopts *k)
+{
+	if (strcmp(k->provider, "auto") == 0)
+		k->provider = detect_provider();
+	if (strcmp(k->provider, "local") == 0)
+		return &provider_local;
+	if (strcmp(k->provider, "kind") == 0)
+		return &provider_kind;
+	if (strcmp(k->provider, "existing") == 0)
+		return &provider_existing;
+	usagef("unknown provider '%s': use auto, kind, local or existing", k->provider);
+}
+
+/* What every provider's verb needs, checked in this order whatever the verb (an unknown one
+   too: it is named last). */
+static void check_provider_options(const struct options *o)
+{
+	const struct kopts *k = &o->k;
+
+	if (k->name == NULL)
+		usagef("--name is required");
+	if (!valid_name(k->name))
+		usagef("--name '%s' must be lowercase letters, digits and '-', at most 50", k->name);
+	if (k->nrest > 0 && strcmp(o->verb, "load-image") != 0)
+		usagef("unexpected argument '%s'", k->rest[0]);
+	if (k->arm && strcmp(k->arm, "old") != 0 && strcmp(k->arm, "new") != 0)
+		usagef("--arm must be old or new, not '%s'", k->arm);
+	if (strncmp(o->verb, "arm-", 4) == 0 && k->arm == NULL)
+		usagef("--arm is required");
+	if (strcmp(o->verb, "arm-start") == 0 && k->image == NULL)
+		usagef("--image is required");
+	if (strcmp(o->verb, "load-image") == 0 && k->nrest == 0)
+		usagef("load-image needs at least one image");
+	if (k->api_delay >= 0 && strcmp(o->verb, "arm-start") != 0)
+		usagef("--api-delay goes with arm-start (arm-restart keeps the arm's own)");
 	/* Their controllers run in pods: a proxy on this host cannot sit between a pod and
 	   its API server without a container image of its own in the pod. */
-	if (o.api_delay >= 0 && strcmp(o.provider, "local") != 0)
+	if (k->api_delay >= 0 && strcmp(k->provider, "local") != 0)
 		dief(EXIT_TROUBLE, "--api-delay: not supported by the %s provider (its controller runs in a pod, "
-		     "out of reach of a proxy on this host): use --provider local", o.provider);
-	if (strcmp(o.provider, "existing") == 0 && o.context == NULL)
-		usage("%s", "the existing provider needs --context");
-	if (o.state == NULL)
-		o.state = state = default_state();
-	if (o.state == NULL)
-		dief(EXIT_TROUBLE, "out of memory");
+		     "out of reach of a proxy on this host): use --provider local", k->provider);
+	if (strcmp(k->provider, "existing") == 0 && k->context == NULL)
+		usagef("the existing provider needs --context");
+}
 
-	int (*fn)(const struct kopts *) = NULL;
-	if (strcmp(verb, "create") == 0)
-		fn = p->create;
-	else if (strcmp(verb, "delete") == 0)
-		fn = p->delete_;
-	else if (strcmp(verb, "exists") == 0)
-		fn = p->exists;
-	else if (strcmp(verb, "kubeconfig") == 0)
-		fn = p->kubeconfig;
-	else if (strcmp(verb, "load-image") == 0)
-		fn = p->load_image;
-	else if (strcmp(verb, "prometheus-start") == 0)
-		fn = p->prometheus_start;
-	else if (strcmp(verb, "prometheus-stop") == 0)
-		fn = p->prometheus_stop;
-	else if (strcmp(verb, "arm-start") == 0)
-		fn = p->arm_start;
-	else if (strcmp(verb, "arm-stop") == 0)
-		fn = p->arm_stop;
-	else if (strcmp(verb, "arm-restart") == 0)
-		fn = p->arm_restart;
-	else if (strcmp(verb, "arm-metrics-url") == 0)
-		fn = p->arm_metrics_url;
-	else if (strcmp(verb, "arm-status") == 0)
-		fn = p->arm_status;
-	else
-		usage("unknown verb '%s'", verb);
-	rc = fn ? fn(&o) : (errorf("%s: '%s' is not supported by this provider", p->name, verb), EXIT_FAILED);
-	free(o.args);
-	free(state);
+static int run_provider_verb(const struct verb *v, struct options *o)
+{
+	int (*fn)(const struct kopts *);
+	int rc;
+
+	if (o->listen || o->to || o->port_file || o->delay >= 0 || o->netns)
+		usagef("--listen, --to, --delay, --port-file and --netns go with internal verbs only");
+	const struct provider *p = pick_provider(&o->k);
+	check_provider_options(o);
+	if (o->k.state == NULL)
+		o->k.state = o->state = default_state();
+	if (v == NULL)
+		usagef("unknown verb '%s'", o->verb);
+	memcpy(&fn, (const char *)p + v->member, sizeof(fn));
+	rc = fn ? fn(&o->k) : (errorf("%s: '%s' is not supported by this provider", p->name, o->verb), EXIT_FAILED);
 	if (fclose(stdout) != 0 && rc == 0) {
-		errorf("cannot write to stdout: %s", strerror(errno));
+		errorf_errno("cannot write to stdout");
 		rc = EXIT_TROUBLE;
 	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	const struct verb *v;
+	int rc;
+
+	msg_init(argv[0]);
+	parse_args(argc, argv, &o);
+	v = find_verb(o.verb);
+	rc = v && v->run ? v->run(&o) : run_provider_verb(v, &o);
+	options_free(&o);
 	return rc;
 }
