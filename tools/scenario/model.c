@@ -244,6 +244,8 @@ static int field_read(struct ydoc *d, yaml_node_t *v, const struct field *f, str
 		*(struct pos *)(base + f->off2) = pos_of(v);
 		return 0;
 	}
+	case F_STRS:
+		return str_array(d, v, x, at, (size_t *)(base + f->off2), (size_t)f->max);
 	case F_MAP:
 		return fields_map(d, v, f->sub, x, at);
 	case F_FN:

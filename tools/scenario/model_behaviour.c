@@ -88,13 +88,6 @@ static int upd_during(struct ydoc *d, yaml_node_t *v, struct ctx *x, void *base)
 	return 0;
 }
 
-static int upd_keys(struct ydoc *d, yaml_node_t *v, struct ctx *x, void *base)
-{
-	struct update_spec *u = base;
-
-	return str_array(d, v, x, u->keys, &u->nkeys, 8);
-}
-
 static const struct field upd_fields[] = {
 	{ "every", F_DURATION, 1, .off = offsetof(struct update_spec, every), .at_least = 0.001 },
 	{ "during", F_FN, 0, .fn = upd_during },
@@ -102,7 +95,8 @@ static const struct field upd_fields[] = {
 	{ "targets", F_FN, 1, .fn = upd_targets },
 	{ "pick", F_FN, 0, .fn = upd_pick },
 	{ "change", F_FN, 0, .fn = upd_change },
-	{ "keys", F_FN, 0, .fn = upd_keys },
+	{ "keys", F_STRS, 0, .off = offsetof(struct update_spec, keys), .off2 = offsetof(struct update_spec, nkeys),
+	  .max = 8 },
 	{ .key = NULL },
 };
 

@@ -56,18 +56,11 @@ static int ref_via(struct ydoc *d, yaml_node_t *v, struct ctx *x, void *base)
 	return 0;
 }
 
-static int ref_keys(struct ydoc *d, yaml_node_t *v, struct ctx *x, void *base)
-{
-	struct ref_spec *r = base;
-
-	return str_array(d, v, x, r->keys, &r->nkeys, 4);
-}
-
 static const struct field ref_fields[] = {
 	{ "kind", F_KIND, 1, .off = offsetof(struct ref_spec, kind), .min = 0 },
 	{ "name", F_PATTERN, 1, .off = offsetof(struct ref_spec, name), .off2 = offsetof(struct ref_spec, at) },
 	{ "via", F_FN, 0, .fn = ref_via },
-	{ "keys", F_FN, 0, .fn = ref_keys },
+	{ "keys", F_STRS, 0, .off = offsetof(struct ref_spec, keys), .off2 = offsetof(struct ref_spec, nkeys), .max = 4 },
 	{ .key = NULL },
 };
 

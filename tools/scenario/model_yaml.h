@@ -28,6 +28,7 @@ enum ftype {
 	F_STR,		/* const char *, copied into the scenario's arena */
 	F_KIND,		/* enum obj_kind; min -1: any, 0: ConfigMap or Secret, 1: a workload */
 	F_PATTERN,	/* const char * name pattern, its position at off2 (a struct pos) */
+	F_STRS,		/* a list of at most max strings: const char *[max] at off, its size_t count at off2 */
 	F_MAP,		/* a mapping read through sub, its base at base + off */
 	F_FN,		/* fn(d, value, x, base) */
 };
