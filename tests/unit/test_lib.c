@@ -4,6 +4,7 @@
 #include "jsonf.h"
 #include "nameidx.h"
 #include "num.h"
+#include "wrapper.h"
 #include "proc.h"
 #include "prom.h"
 #include "sbuf.h"
@@ -216,8 +217,7 @@ static pid_t read_pid(const char *file)
 			if (ok)
 				return (pid_t)v;
 		}
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
+		sleep_ms(10);
 	}
 	return 0;
 }
@@ -234,10 +234,20 @@ static int gone(pid_t pid)
 		free(t);
 		if (dead)
 			return 1;
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
+		sleep_ms(10);
 	}
 	return 0;
+}
+
+/* The grandchild a script recorded in pidfile was stopped with its group (else it is killed now). */
+static void check_sleeper_gone(const char *pidfile)
+{
+	pid_t sleeper = read_pid(pidfile);
+
+	CHECK(sleeper > 0 && gone(sleeper));
+	if (sleeper > 0 && !gone(sleeper))
+		kill(sleeper, SIGKILL);
+	unlink(pidfile);
 }
 
 /*
@@ -262,11 +272,7 @@ static void test_proc_group(void)
 	CHECK(mono() - t0 < 3);
 	CHECK(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
 	CHECK_STR(sbuf_str(&out), "answer\n");
-	sleeper = read_pid(pidfile);
-	CHECK(sleeper > 0 && gone(sleeper));
-	if (sleeper > 0 && !gone(sleeper))
-		kill(sleeper, SIGKILL);
-	unlink(pidfile);
+	check_sleeper_gone(pidfile);
 	sbuf_free(&out);
 
 	/* Never answers: at the deadline it goes, and its sleeper with it. */
@@ -276,11 +282,7 @@ static void test_proc_group(void)
 	errno = 0;
 	CHECK(proc_run(hang, environ, 500, 1024, PROC_GROUP, &out, &ws) < 0 && errno == ETIMEDOUT);
 	CHECK(mono() - t0 < 3);
-	sleeper = read_pid(pidfile);
-	CHECK(sleeper > 0 && gone(sleeper));
-	if (sleeper > 0 && !gone(sleeper))
-		kill(sleeper, SIGKILL);
-	unlink(pidfile);
+	check_sleeper_gone(pidfile);
 	sbuf_free(&out);
 
 	/* A member that left the group (its own session) is not waited for beyond the grace. */
